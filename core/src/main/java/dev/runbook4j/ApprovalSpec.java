@@ -1,0 +1,127 @@
+package dev.runbook4j;
+
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.apiguardian.api.API;
+
+/**
+ * Who may approve a gate and how many must: named approvers and/or a role check, a minimum number
+ * of <em>distinct</em> approvals, and an optional timeout after which the gate rejects. The run's
+ * requester may never approve their own run; the same person approving twice counts once.
+ *
+ * <p>This class is threadsafe.
+ *
+ * @since 0.1
+ */
+@API(status = API.Status.STABLE, since = "0.1")
+public final class ApprovalSpec {
+  private final Set<String> approvers;
+  private final String role;
+  private final Predicate<String> hasRole;
+  private final int minApprovals;
+  private final Duration timeout;
+
+  private ApprovalSpec(Builder b) {
+    this.approvers = Set.copyOf(b.approvers);
+    this.role = b.role;
+    this.hasRole = b.hasRole;
+    this.minApprovals = b.minApprovals;
+    this.timeout = b.timeout;
+  }
+
+  /** The named approvers, in no particular order; may be empty when a role is set. */
+  public Set<String> approvers() {
+    return approvers;
+  }
+
+  public Optional<String> role() {
+    return Optional.ofNullable(role);
+  }
+
+  public int minApprovals() {
+    return minApprovals;
+  }
+
+  public Optional<Duration> timeout() {
+    return Optional.ofNullable(timeout);
+  }
+
+  /** Whether {@code user} may approve: a named approver, or holds the role. */
+  public boolean mayApprove(String user) {
+    return approvers.contains(user) || (hasRole != null && hasRole.test(user));
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder().append(minApprovals).append(" of ");
+    if (!approvers.isEmpty()) {
+      sb.append(new java.util.TreeSet<>(approvers));
+    }
+    if (role != null) {
+      sb.append(approvers.isEmpty() ? "" : " or ").append("role ").append(role);
+    }
+    sb.append(", requester excluded");
+    if (timeout != null) {
+      sb.append(", timeout ").append(Durations.format(timeout));
+    }
+    return sb.toString();
+  }
+
+  /** Configures an {@link ApprovalSpec}. Not threadsafe. */
+  public static final class Builder {
+    private final Set<String> approvers = new LinkedHashSet<>();
+    private String role;
+    private Predicate<String> hasRole;
+    private int minApprovals = 1;
+    private Duration timeout;
+
+    Builder() {}
+
+    /** Names people who may approve. */
+    public Builder approvers(String... users) {
+      for (String u : users) {
+        approvers.add(Objects.requireNonNull(u, "approver"));
+      }
+      return this;
+    }
+
+    /** Lets anyone for whom {@code hasRole} answers true approve, shown as {@code role} in the plan. */
+    public Builder role(String role, Predicate<String> hasRole) {
+      this.role = Objects.requireNonNull(role, "role");
+      this.hasRole = Objects.requireNonNull(hasRole, "hasRole");
+      return this;
+    }
+
+    /** How many distinct people must approve (default 1). */
+    public Builder minApprovals(int n) {
+      this.minApprovals = n;
+      return this;
+    }
+
+    /** Rejects the gate when not enough approvals arrived within {@code timeout}. */
+    public Builder timeout(Duration timeout) {
+      this.timeout = timeout;
+      return this;
+    }
+
+    ApprovalSpec build(String subject, java.util.List<String> problems) {
+      if (approvers.isEmpty() && role == null) {
+        problems.add(subject + " approval names no approvers and no role; add approvers(...) or role(...)");
+      }
+      if (minApprovals < 1) {
+        problems.add(subject + " approval minApprovals must be at least 1, was " + minApprovals);
+      } else if (role == null && minApprovals > approvers.size() && !approvers.isEmpty()) {
+        problems.add(subject + " approval needs " + minApprovals + " distinct approvals but names only "
+            + approvers.size() + " approvers");
+      }
+      if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+        problems.add(subject + " approval timeout must be positive, was " + Durations.format(timeout));
+      }
+      return new ApprovalSpec(this);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package dev.runbook4j;
+
+import java.util.List;
+import org.apiguardian.api.API;
+
+/**
+ * Branches that run at the same time. When one fails, the others finish the node in progress and
+ * start no new one; then every started step of every branch is compensated in reverse start order.
+ *
+ * <p>This class is threadsafe.
+ *
+ * @param <P> the runbook's parameter type
+ * @since 0.1
+ */
+@API(status = API.Status.STABLE, since = "0.1")
+public final class Parallel<P> implements Node {
+  private final String name;
+  private final List<Group<P>> branches;
+
+  Parallel(String name, List<Group<P>> branches) {
+    this.name = name;
+    this.branches = List.copyOf(branches);
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String description() {
+    return "";
+  }
+
+  public List<Group<P>> branches() {
+    return branches;
+  }
+
+  /** Adds the branches of a {@link Parallel}. Not threadsafe. */
+  public static final class Branches<P> {
+    private final Nodes.Definition definition;
+    private final Nodes<P, ?> parent;
+    private final String path;
+    final java.util.List<Group<P>> branches = new java.util.ArrayList<>();
+
+    Branches(Nodes.Definition definition, Nodes<P, ?> parent, String path) {
+      this.definition = definition;
+      this.parent = parent;
+      this.path = path;
+    }
+
+    /** Adds a branch: nodes run in order, at the same time as the other branches. */
+    public Branches<P> branch(String name, java.util.function.Consumer<Nodes.Block<P>> spec) {
+      String where = definition.claim(name, path);
+      Nodes.Block<P> b = new Nodes.Block<>(definition, parent, where);
+      java.util.Objects.requireNonNull(spec, "spec").accept(b);
+      if (b.nodes.isEmpty()) {
+        definition.problems.add("branch '" + where + "' is empty; add a step or remove the branch");
+      }
+      branches.add(new Group<>(name, "", b.nodes, b.watches));
+      return this;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Parallel[" + name + ", " + branches.size() + " branches]";
+  }
+}

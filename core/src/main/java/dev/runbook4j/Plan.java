@@ -1,0 +1,404 @@
+package dev.runbook4j;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apiguardian.api.API;
+
+/**
+ * What a run will do, before it does it: the resolved tree of steps (with how each is undone, its
+ * retry, timeout and onFailure), gates, waits, watches, locks, forEach items and points of no
+ * return, with a stable {@link #hash()}. Printable as text, JSON and a Mermaid diagram; two plans
+ * diff line by line. Approvals bind to the hash.
+ *
+ * <pre>{@code
+ * Plan plan = Plan.of(runbook, params);
+ * System.out.println(plan.toText());
+ * }</pre>
+ *
+ * <p>The hash covers the structure, the settings, the resolved lock keys and items and the
+ * parameters; it cannot see inside actions (code), so review code changes as code. This class is
+ * threadsafe.
+ *
+ * @since 0.1
+ */
+@API(status = API.Status.STABLE, since = "0.1")
+public final class Plan {
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .registerModule(new JavaTimeModule())
+      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+      .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
+  /**
+   * One node of the plan.
+   *
+   * @param id the node's id (its path of names; forEach bodies show {@code name[*]})
+   * @param kind step, gate, sleep, waitUntil, bake, group, parallel, branch or forEach
+   * @param attributes the node's settings, in display order
+   * @param children the nested nodes
+   */
+  public record Node(String id, String kind, Map<String, String> attributes, List<Node> children) {
+    public Node {
+      attributes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(attributes));
+      children = List.copyOf(children);
+    }
+  }
+
+  private final String runbook;
+  private final String description;
+  private final String params;
+  private final List<String> locks;
+  private final List<Node> watches;
+  private final List<Node> nodes;
+  private final List<String> pointsOfNoReturn;
+  private final String hash;
+
+  private Plan(String runbook, String description, String params, List<String> locks, List<Node> watches,
+      List<Node> nodes, List<String> pointsOfNoReturn) {
+    this.runbook = runbook;
+    this.description = description;
+    this.params = params;
+    this.locks = List.copyOf(locks);
+    this.watches = List.copyOf(watches);
+    this.nodes = List.copyOf(nodes);
+    this.pointsOfNoReturn = List.copyOf(pointsOfNoReturn);
+    this.hash = sha256(toJsonTree(false).toString());
+  }
+
+  /**
+   * Resolves {@code runbook} with {@code params} into a plan.
+   *
+   * @throws RunbookDefinitionException when the parameters are invalid
+   */
+  public static <P> Plan of(Runbook<P> runbook, P params) {
+    runbook.validate(params);
+    List<String> pnr = new ArrayList<>();
+    List<Node> nodes = resolve(runbook.nodes(), "", params, pnr);
+    List<Node> watches = watches(runbook.watches(), "");
+    return new Plan(runbook.name(), runbook.description(), render(params), runbook.lockKeys(params), watches,
+        nodes, pnr);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static List<Node> resolve(List<dev.runbook4j.Node> defs, String path, Object params, List<String> pnr) {
+    List<Node> out = new ArrayList<>();
+    for (dev.runbook4j.Node def : defs) {
+      String id = path.isEmpty() ? def.name() : path + "/" + def.name();
+      Map<String, String> a = new LinkedHashMap<>();
+      if (!def.description().isEmpty()) {
+        a.put("description", def.description());
+      }
+      if (def instanceof Step<?, ?> s) {
+        a.put("undo", s.reversibility() == Reversibility.COMPENSATED ? "compensate"
+            : s.reversibility() == Reversibility.READ_ONLY ? "read-only" : "IRREVERSIBLE (point of no return)");
+        a.put("retry", s.retry().toString());
+        s.timeout().ifPresent(t -> a.put("timeout", Durations.format(t)));
+        a.put("onFailure", s.onFailure().name().toLowerCase(java.util.Locale.ROOT));
+        s.circuitBreaker().ifPresent(cb -> a.put("circuitBreaker", cb));
+        if (!s.policies().isEmpty()) {
+          a.put("policies", String.join(", ", s.policies().stream().map(Object::toString).toList()));
+        }
+        if (s.reversibility() == Reversibility.COMPENSATED) {
+          a.put("compensationRetry", s.compensationRetry().toString());
+        }
+        if (s.reversibility() == Reversibility.IRREVERSIBLE) {
+          pnr.add(id);
+        }
+        out.add(new Node(id, "step", a, List.of()));
+      } else if (def instanceof Gate<?> g) {
+        g.approval().ifPresentOrElse(ap -> a.put("approval", ap.toString()), () -> {
+          a.put("check", "every " + Durations.format(g.every()));
+        });
+        g.timeout().ifPresent(t -> a.put("timeout", Durations.format(t)));
+        a.put("onFailure", g.onFailure().name().toLowerCase(java.util.Locale.ROOT));
+        out.add(new Node(id, "gate", a, List.of()));
+      } else if (def instanceof Wait<?> w) {
+        switch (w.kind()) {
+          case SLEEP -> a.put("duration", Durations.format(w.duration()));
+          case BAKE -> a.put("duration", Durations.format(w.duration()));
+          default -> {
+            a.put("every", Durations.format(w.every()));
+            a.put("timeout", Durations.format(w.duration()));
+          }
+        }
+        String kind = w.kind() == Wait.Kind.SLEEP ? "sleep" : w.kind() == Wait.Kind.BAKE ? "bake" : "waitUntil";
+        out.add(new Node(id, kind, a, List.of()));
+      } else if (def instanceof Group<?> g) {
+        List<Node> children = new ArrayList<>(watches((List) g.watches(), id));
+        children.addAll(resolve(g.nodes(), id, params, pnr));
+        out.add(new Node(id, "group", a, children));
+      } else if (def instanceof Parallel<?> p) {
+        List<Node> branches = new ArrayList<>();
+        for (Group<?> b : p.branches()) {
+          String bid = id + "/" + b.name();
+          List<Node> children = new ArrayList<>(watches((List) b.watches(), bid));
+          children.addAll(resolve(b.nodes(), bid, params, pnr));
+          branches.add(new Node(bid, "branch", Map.of(), children));
+        }
+        out.add(new Node(id, "parallel", a, branches));
+      } else if (def instanceof ForEach<?, ?> f) {
+        List<?> items = ((ForEach) f).items().items(params);
+        a.put("items", items == null ? "[]" : items.stream().map(String::valueOf).toList().toString());
+        a.put("maxConcurrency", String.valueOf(f.maxConcurrency()));
+        a.put("maxErrors", String.valueOf(f.maxErrors()));
+        out.add(new Node(id, "forEach", a, resolve(f.nodes(), id + "[*]", params, pnr)));
+      }
+    }
+    return out;
+  }
+
+  private static List<Node> watches(List<? extends Watch<?>> ws, String path) {
+    List<Node> out = new ArrayList<>();
+    for (Watch<?> w : ws) {
+      String id = path.isEmpty() ? w.name() : path + "/" + w.name();
+      out.add(new Node(id, "watch", Map.of("every", Durations.format(w.every())), List.of()));
+    }
+    return out;
+  }
+
+  private static String render(Object params) {
+    if (params == null) {
+      return "{}";
+    }
+    try {
+      return JSON.writeValueAsString(params);
+    } catch (JsonProcessingException | RuntimeException e) {
+      return String.valueOf(params);
+    }
+  }
+
+  private static String sha256(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  public String runbook() {
+    return runbook;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  /** The parameters as JSON. */
+  public String params() {
+    return params;
+  }
+
+  public List<String> locks() {
+    return locks;
+  }
+
+  /** The runbook-level watches (group watches are children of their group). */
+  public List<Node> watches() {
+    return watches;
+  }
+
+  public List<Node> nodes() {
+    return nodes;
+  }
+
+  /** The ids of the irreversible steps. */
+  public List<String> pointsOfNoReturn() {
+    return pointsOfNoReturn;
+  }
+
+  /** The plan's SHA-256, hex: the same definition and parameters always give the same hash. */
+  public String hash() {
+    return hash;
+  }
+
+  /** Every step id of the plan, in definition order (forEach bodies as {@code name[*]/step}). */
+  public List<String> stepIds() {
+    List<String> ids = new ArrayList<>();
+    collect(nodes, ids);
+    return ids;
+  }
+
+  private static void collect(List<Node> ns, List<String> ids) {
+    for (Node n : ns) {
+      if (n.kind().equals("step")) {
+        ids.add(n.id());
+      }
+      collect(n.children(), ids);
+    }
+  }
+
+  /** The plan as an indented text tree, one node a line, ending with the hash. */
+  public String toText() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("Plan for runbook '").append(runbook).append("'");
+    if (!description.isEmpty()) {
+      sb.append(" — ").append(description);
+    }
+    sb.append('\n').append("  params: ").append(params).append('\n');
+    if (!locks.isEmpty()) {
+      sb.append("  locks: ").append(String.join(", ", locks)).append('\n');
+    }
+    for (Node w : watches) {
+      line(sb, w, 1);
+    }
+    text(sb, nodes, 1);
+    if (!pointsOfNoReturn.isEmpty()) {
+      sb.append("  points of no return: ").append(String.join(", ", pointsOfNoReturn)).append('\n');
+    }
+    sb.append("  hash: ").append(hash).append('\n');
+    return sb.toString();
+  }
+
+  private static void text(StringBuilder sb, List<Node> ns, int depth) {
+    for (Node n : ns) {
+      line(sb, n, depth);
+      text(sb, n.children(), depth + 1);
+    }
+  }
+
+  private static void line(StringBuilder sb, Node n, int depth) {
+    sb.append("  ".repeat(depth)).append(n.kind()).append(' ').append(n.id());
+    if (!n.attributes().isEmpty()) {
+      sb.append("  [");
+      boolean first = true;
+      for (Map.Entry<String, String> e : n.attributes().entrySet()) {
+        sb.append(first ? "" : "; ").append(e.getKey()).append(": ").append(e.getValue());
+        first = false;
+      }
+      sb.append(']');
+    }
+    sb.append('\n');
+  }
+
+  /** The plan as pretty-printed JSON, hash included. */
+  public String toJson() {
+    try {
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toJsonTree(true));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("plan of '" + runbook + "' cannot be written as JSON", e);
+    }
+  }
+
+  private ObjectNode toJsonTree(boolean withHash) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("runbook", runbook);
+    root.put("description", description);
+    JsonNode p;
+    try {
+      p = JSON.readTree(params);
+    } catch (JsonProcessingException e) {
+      p = JSON.getNodeFactory().textNode(params);
+    }
+    root.set("params", p);
+    ArrayNode l = root.putArray("locks");
+    locks.forEach(l::add);
+    root.set("watches", array(watches));
+    root.set("nodes", array(nodes));
+    ArrayNode pn = root.putArray("pointsOfNoReturn");
+    pointsOfNoReturn.forEach(pn::add);
+    if (withHash) {
+      root.put("hash", hash);
+    }
+    return root;
+  }
+
+  private static ArrayNode array(List<Node> ns) {
+    ArrayNode arr = JSON.createArrayNode();
+    for (Node n : ns) {
+      ObjectNode o = arr.addObject();
+      o.put("id", n.id());
+      o.put("kind", n.kind());
+      ObjectNode attrs = o.putObject("attributes");
+      n.attributes().forEach(attrs::put);
+      if (!n.children().isEmpty()) {
+        o.set("children", array(n.children()));
+      }
+    }
+    return arr;
+  }
+
+  /** The plan as a Mermaid flowchart: groups and branches as subgraphs, points of no return in red. */
+  public String toMermaid() {
+    StringBuilder sb = new StringBuilder("flowchart TD\n");
+    sb.append("  start((\"").append(runbook).append("\"))\n");
+    Map<String, Integer> ids = new LinkedHashMap<>();
+    String last = mermaid(sb, nodes, "start", ids, 1);
+    sb.append("  done((done))\n  ").append(last).append(" --> done\n");
+    for (String id : pointsOfNoReturn) {
+      sb.append("  style ").append(mid(id, ids)).append(" fill:#fdd,stroke:#c00\n");
+    }
+    return sb.toString();
+  }
+
+  private static String mermaid(StringBuilder sb, List<Node> ns, String prev, Map<String, Integer> ids, int depth) {
+    String ind = "  ".repeat(depth);
+    for (Node n : ns) {
+      String id = mid(n.id(), ids);
+      switch (n.kind()) {
+        case "group", "forEach" -> {
+          String label = n.kind().equals("forEach") ? "forEach " + n.id() + " " + n.attributes().get("items") : n.id();
+          sb.append(ind).append("subgraph ").append(id).append("_g[\"").append(esc(label)).append("\"]\n");
+          String in = id + "_in";
+          sb.append(ind).append("  ").append(in).append("[ ]\n");
+          String end = mermaid(sb, n.children(), in, ids, depth + 1);
+          sb.append(ind).append("end\n");
+          sb.append(ind).append(prev).append(" --> ").append(in).append('\n');
+          prev = end;
+        }
+        case "parallel" -> {
+          String fork = id + "_fork";
+          String join = id + "_join";
+          sb.append(ind).append(fork).append("{{\"").append(esc(n.id())).append("\"}}\n");
+          sb.append(ind).append(prev).append(" --> ").append(fork).append('\n');
+          List<String> ends = new ArrayList<>();
+          for (Node b : n.children()) {
+            String bid = mid(b.id(), ids);
+            sb.append(ind).append("subgraph ").append(bid).append("_g[\"").append(esc(b.id())).append("\"]\n");
+            ends.add(mermaid(sb, b.children(), fork, ids, depth + 1));
+            sb.append(ind).append("end\n");
+          }
+          sb.append(ind).append(join).append("{{join}}\n");
+          for (String e : ends) {
+            sb.append(ind).append(e).append(" --> ").append(join).append('\n');
+          }
+          prev = join;
+        }
+        case "watch" -> sb.append(ind).append(id).append("[/\"watch ").append(esc(n.id())).append("\"/]\n");
+        default -> {
+          String label = n.kind() + " " + n.id();
+          String shape = n.kind().equals("gate") ? "{\"" + esc(label) + "\"}" : "[\"" + esc(label) + "\"]";
+          sb.append(ind).append(id).append(shape).append('\n');
+          sb.append(ind).append(prev).append(" --> ").append(id).append('\n');
+          prev = id;
+        }
+      }
+    }
+    return prev;
+  }
+
+  private static String mid(String id, Map<String, Integer> ids) {
+    return "n" + ids.computeIfAbsent(id, k -> ids.size() + 1);
+  }
+
+  private static String esc(String s) {
+    return s.replace("\"", "#quot;");
+  }
+
+  @Override
+  public String toString() {
+    return "Plan[" + runbook + ", " + hash.substring(0, 12) + "]";
+  }
+}

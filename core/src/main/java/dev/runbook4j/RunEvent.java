@@ -1,0 +1,93 @@
+package dev.runbook4j;
+
+import java.time.Instant;
+import java.util.List;
+import org.apiguardian.api.API;
+
+/**
+ * What happened in a run, as typed values: the journal stores them, listeners receive them, and
+ * a run's state is the fold of its events. Each carries the run id and the instant from the
+ * engine's clock.
+ *
+ * @since 0.1
+ */
+@API(status = API.Status.STABLE, since = "0.1")
+public sealed interface RunEvent {
+  String runId();
+
+  Instant at();
+
+  /** A run began; {@code planHash} binds approvals to this exact plan. */
+  record RunStarted(String runId, String runbook, String planHash, String requester, String params,
+      Instant at) implements RunEvent {}
+
+  /** The run moved to {@code state}, for {@code reason}. */
+  record RunStateChanged(String runId, RunState from, RunState to, String reason, Instant at) implements RunEvent {}
+
+  /** Write-ahead intent: durable before the action is called. */
+  record StepStarted(String runId, String stepId, int attempt, String idempotencyKey, Instant at)
+      implements RunEvent {}
+
+  /** The step's action returned {@code output}; durable before the next node starts. */
+  record StepSucceeded(String runId, String stepId, int attempt, Object output, Instant at) implements RunEvent {}
+
+  /** One attempt failed with {@code error}; {@code willRetry} tells whether another follows. */
+  record StepFailed(String runId, String stepId, int attempt, String error, boolean willRetry, Instant at)
+      implements RunEvent {}
+
+  /** The next attempt is due at {@code nextAttemptAt} (an absolute instant, so it survives restarts). */
+  record StepRetryScheduled(String runId, String stepId, int nextAttempt, Instant nextAttemptAt, Instant at)
+      implements RunEvent {}
+
+  /** A failed step's failure was ignored ({@code onFailure(CONTINUE)}). */
+  record StepFailureIgnored(String runId, String stepId, String error, Instant at) implements RunEvent {}
+
+  /** A gate answered "not yet"; it is checked again at {@code recheckAt}. */
+  record GateWaiting(String runId, String gateId, String reason, Instant recheckAt, Instant at) implements RunEvent {}
+
+  record GatePassed(String runId, String gateId, Instant at) implements RunEvent {}
+
+  record GateRejected(String runId, String gateId, String reason, Instant at) implements RunEvent {}
+
+  /** An approval gate waits for {@code minApprovals} of {@code approvers}, until {@code deadline} (may be null). */
+  record ApprovalRequested(String runId, String gateId, String approvers, int minApprovals, Instant deadline,
+      Instant at) implements RunEvent {}
+
+  /** {@code user} approved; recorded before the approval is acknowledged. */
+  record ApprovalGranted(String runId, String gateId, String user, String comment, String planHash, Instant at)
+      implements RunEvent {}
+
+  /** A wait (sleep, waitUntil, bake) began and ends at {@code deadline}. */
+  record WaitStarted(String runId, String waitId, Wait.Kind kind, Instant deadline, Instant at) implements RunEvent {}
+
+  record WaitFinished(String runId, String waitId, Instant at) implements RunEvent {}
+
+  record WatchBreached(String runId, String watchId, String reason, Instant at) implements RunEvent {}
+
+  /** The rollback began; {@code toCompensate} lists the started steps in the order they will be undone. */
+  record RollbackStarted(String runId, String cause, List<String> toCompensate, Instant at) implements RunEvent {
+    public RollbackStarted {
+      toCompensate = List.copyOf(toCompensate);
+    }
+  }
+
+  record CompensationStarted(String runId, String stepId, int attempt, Instant at) implements RunEvent {}
+
+  record CompensationSucceeded(String runId, String stepId, int attempt, Instant at) implements RunEvent {}
+
+  /** A compensation attempt failed; {@code willRetry} tells whether another follows. */
+  record CompensationFailed(String runId, String stepId, int attempt, String error, boolean willRetry, Instant at)
+      implements RunEvent {}
+
+  /** A started step that cannot be undone (irreversible) or needs no undo (read-only) was passed over. */
+  record CompensationSkipped(String runId, String stepId, Reversibility reversibility, Instant at)
+      implements RunEvent {}
+
+  record CancelRequested(String runId, String by, String reason, Instant at) implements RunEvent {}
+
+  /** A lock was taken ({@code acquired}) or released. */
+  record LockChanged(String runId, String key, boolean acquired, Instant at) implements RunEvent {}
+
+  /** The run ended in {@code state}. */
+  record RunFinished(String runId, RunState state, String summary, Instant at) implements RunEvent {}
+}

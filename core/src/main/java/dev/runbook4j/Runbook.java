@@ -1,0 +1,182 @@
+package dev.runbook4j;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+import org.apiguardian.api.API;
+
+/**
+ * An immutable runbook definition: a name, typed parameters, a tree of {@link Node nodes}, the
+ * watches over it and the locks it takes.
+ *
+ * <pre>{@code
+ * record Params(String version) {}
+ * static final StepKey<String> PUBLISH = StepKey.of("publish", String.class);
+ *
+ * Runbook<Params> deploy = Runbook.builder("deploy-checkout", Params.class)
+ *     .description("Canary release of the checkout service")
+ *     .lock(p -> "checkout/prod")
+ *     .watch("5xx", Duration.ofSeconds(30), ctx -> alarms.ok("checkout-5xx") ? Health.healthy() : Health.breached("5xx alarm"))
+ *     .step(PUBLISH, s -> s.action(ctx -> lambda.publish(ctx.params().version()))
+ *                          .compensate((ctx, version) -> lambda.delete(version)))
+ *     .gate("approval", g -> g.approval(a -> a.approvers("alice", "bob", "carol").minApprovals(2)))
+ *     .step("shift", s -> s.action(ctx -> alias.point(ctx.output(PUBLISH)))
+ *                          .compensate((ctx, out) -> alias.pointBack()))
+ *     .bake("soak", Duration.ofMinutes(10))
+ *     .build();
+ * }</pre>
+ *
+ * <p>{@link Builder#build()} checks the whole definition and reports every problem in one
+ * {@link RunbookDefinitionException}. A built runbook is never mutated and is safe to share.
+ * This class is threadsafe.
+ *
+ * @param <P> the parameter type, usually a record; {@code Void} for none
+ * @since 0.1
+ */
+@API(status = API.Status.STABLE, since = "0.1")
+public final class Runbook<P> {
+  private final String name;
+  private final String description;
+  private final Class<P> parameterType;
+  private final List<Node> nodes;
+  private final List<Watch<P>> watches;
+  private final List<Function<P, String>> locks;
+  private final Function<P, List<String>> validator;
+
+  private Runbook(Builder<P> b) {
+    this.name = b.name;
+    this.description = b.description;
+    this.parameterType = b.parameterType;
+    this.nodes = List.copyOf(b.nodes);
+    this.watches = List.copyOf(b.watches);
+    this.locks = List.copyOf(b.locks);
+    this.validator = b.validator;
+  }
+
+  /** Starts a runbook whose parameters are a {@code parameterType} (a record, usually). */
+  public static <P> Builder<P> builder(String name, Class<P> parameterType) {
+    return new Builder<>(name, Objects.requireNonNull(parameterType, "parameterType"));
+  }
+
+  /** Starts a runbook without parameters. */
+  public static Builder<Void> builder(String name) {
+    return new Builder<>(name, Void.class);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  public Class<P> parameterType() {
+    return parameterType;
+  }
+
+  /** The top-level nodes, in order. */
+  public List<Node> nodes() {
+    return nodes;
+  }
+
+  /** The watches over the whole runbook. */
+  public List<Watch<P>> watches() {
+    return watches;
+  }
+
+  /** The lock keys this run takes, resolved from its parameters. */
+  public List<String> lockKeys(P params) {
+    List<String> keys = new ArrayList<>();
+    for (Function<P, String> f : locks) {
+      keys.add(f.apply(params));
+    }
+    return keys;
+  }
+
+  /**
+   * Checks {@code params} before anything runs.
+   *
+   * @throws RunbookDefinitionException listing every problem
+   */
+  public void validate(P params) {
+    List<String> problems = new ArrayList<>();
+    if (params == null && parameterType != Void.class) {
+      problems.add("parameters are missing; pass a " + parameterType.getSimpleName());
+    } else if (params != null && !parameterType.isInstance(params)) {
+      problems.add("parameters are a " + params.getClass().getSimpleName() + ", not a " + parameterType.getSimpleName());
+    } else if (validator != null) {
+      problems.addAll(validator.apply(params));
+    }
+    if (!problems.isEmpty()) {
+      throw new RunbookDefinitionException("Parameters of runbook '" + name + "'", problems);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Runbook[" + name + ", " + nodes.size() + " nodes]";
+  }
+
+  /** Builds a {@link Runbook}. Not threadsafe. */
+  public static final class Builder<P> extends Nodes<P, Builder<P>> {
+    private final String name;
+    private final Class<P> parameterType;
+    private String description = "";
+    private final List<Function<P, String>> locks = new ArrayList<>();
+    private Function<P, List<String>> validator;
+
+    private Builder(String name, Class<P> parameterType) {
+      super(new Definition(), null, "");
+      this.name = name;
+      this.parameterType = parameterType;
+    }
+
+    /** A one-line description shown in the plan. */
+    public Builder<P> description(String description) {
+      this.description = Objects.requireNonNull(description, "description");
+      return this;
+    }
+
+    /** Serialises runs on the target {@code key}. */
+    public Builder<P> lock(String key) {
+      Objects.requireNonNull(key, "key");
+      locks.add(p -> key);
+      return this;
+    }
+
+    /** Serialises runs on a target named from the parameters, such as {@code "web/" + p.env()}. */
+    public Builder<P> lock(Function<P, String> key) {
+      locks.add(Objects.requireNonNull(key, "key"));
+      return this;
+    }
+
+    /** Checks parameter values before a run starts; returns one sentence per problem. */
+    public Builder<P> validateParams(Function<P, List<String>> validator) {
+      this.validator = Objects.requireNonNull(validator, "validator");
+      return this;
+    }
+
+    /**
+     * Checks the whole definition and returns the runbook.
+     *
+     * @throws RunbookDefinitionException listing every problem: duplicate or invalid names, steps
+     *     without action or reversibility, empty groups, bad retry values, bad durations, ...
+     */
+    public Runbook<P> build() {
+      List<String> problems = definition.problems;
+      if (name == null || name.isBlank()) {
+        problems.add(0, "the runbook has no name");
+      }
+      if (nodes.isEmpty()) {
+        problems.add("the runbook has no nodes; add a step");
+      }
+      definition.checkBakes();
+      if (!problems.isEmpty()) {
+        throw new RunbookDefinitionException("Runbook '" + name + "'", problems);
+      }
+      return new Runbook<>(this);
+    }
+  }
+}

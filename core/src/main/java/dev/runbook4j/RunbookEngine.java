@@ -1,0 +1,216 @@
+package dev.runbook4j;
+
+import dev.runbook4j.spi.EngineFactory;
+import dev.runbook4j.spi.EngineSettings;
+import dev.runbook4j.spi.Journal;
+import dev.runbook4j.spi.LockManager;
+import dev.runbook4j.spi.PolicyAdapter;
+import dev.runbook4j.spi.Scheduler;
+import dev.runbook4j.spi.VirtualTime;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.ServiceLoader;
+import java.util.concurrent.ExecutorService;
+import org.apiguardian.api.API;
+
+/**
+ * Runs runbooks: event by event, with a write-ahead journal, and with a saga rollback when
+ * something fails.
+ *
+ * <pre>{@code
+ * try (RunbookEngine engine = RunbookEngine.builder().build()) {
+ *   RunResult result = engine.run(deploy, new Params("1.4.2"));
+ *   if (result.state() != RunState.SUCCEEDED) { ... }
+ * }
+ * }</pre>
+ *
+ * <h2>Rollback rules</h2>
+ * <table>
+ *   <caption>What starts a rollback, and what it does</caption>
+ *   <tr><th>#</th><th>Situation</th><th>What the engine does</th><th>Run ends</th></tr>
+ *   <tr><td>1</td><td>A step fails after its last retry (error or timeout), with {@code onFailure(ROLLBACK)} (default)</td>
+ *       <td>compensates every step whose action <em>started</em> (succeeded, failed, or outcome unknown), the failed one included, in reverse start order</td>
+ *       <td>{@code ROLLED_BACK}</td></tr>
+ *   <tr><td>2</td><td>A gate rejects (a check, an approver, or its timeout)</td><td>as row 1</td><td>{@code ROLLED_BACK}</td></tr>
+ *   <tr><td>3</td><td>A watch in scope reports a breach (between steps or during a bake / waitUntil)</td><td>as row 1</td><td>{@code ROLLED_BACK}</td></tr>
+ *   <tr><td>4</td><td>A {@code waitUntil} times out, or a forEach exceeds {@code maxErrors}</td><td>as row 1 (forEach: items in flight finish first; completed items are compensated too)</td><td>{@code ROLLED_BACK}</td></tr>
+ *   <tr><td>5</td><td>{@link #cancel} while running or waiting</td><td>interrupts the action in flight (it counts as started), then as row 1; compensations are never skipped on cancel</td><td>{@code ROLLED_BACK}</td></tr>
+ *   <tr><td>6</td><td>{@link #cancel} during the rollback</td><td>recorded; the rollback goes on to the end</td><td>as the rollback ends</td></tr>
+ *   <tr><td>7</td><td>A compensation fails after its own retries</td><td>the others still run; the failure is recorded and aggregated (suppressed) into a {@link CompensationFailedException}</td><td>{@code ROLLBACK_FAILED}, locks kept</td></tr>
+ *   <tr><td>8</td><td>A started step is read-only or irreversible</td><td>passed over ({@link RunResult#notUndone()}); irreversible ones are the plan's points of no return</td><td>as the rest of the rollback</td></tr>
+ *   <tr><td>9</td><td>Parallel branches or forEach items</td><td>all their started steps join the one reverse-start-order list: each branch is undone in reverse</td><td>as row 1</td></tr>
+ *   <tr><td>10</td><td>A step or gate with {@code onFailure(CONTINUE)} fails</td><td>recorded, the run goes on; the step still counts as started if a later failure rolls back</td><td>as the rest of the run</td></tr>
+ *   <tr><td>11</td><td>A step or gate with {@code onFailure(ABORT)} fails</td><td>stops; nothing is compensated</td><td>{@code ABORTED}, locks kept</td></tr>
+ *   <tr><td>12</td><td>The journal cannot record an event</td><td>the action whose intent was not recorded is not called; the run stops where it is and {@link RunHandle#result()} fails with a {@link JournalException}</td><td>not ended</td></tr>
+ * </table>
+ *
+ * <p>Implementations are threadsafe. Closing the engine shuts down the pools it made.
+ *
+ * @since 0.1
+ */
+@API(status = API.Status.STABLE, since = "0.1")
+public interface RunbookEngine extends AutoCloseable {
+
+  /** A builder with the defaults: in-memory journal, system clock, Resilience4j policies. */
+  static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Runs {@code runbook} with {@code params} and blocks until the run ends or parks at an
+   * approval.
+   *
+   * @throws RunbookDefinitionException when the parameters are invalid (nothing runs)
+   */
+  default <P> RunResult run(Runbook<P> runbook, P params) {
+    return start(runbook, params, RunOptions.defaults()).await();
+  }
+
+  /** As {@link #run(Runbook, Object)}, with a run id and requester. */
+  default <P> RunResult run(Runbook<P> runbook, P params, RunOptions options) {
+    return start(runbook, params, options).await();
+  }
+
+  /**
+   * Starts a run and returns at once. Starting a run id that exists returns that run; with other
+   * parameters or another runbook it is refused.
+   *
+   * @throws RunbookDefinitionException when the parameters are invalid, or the run id is taken by
+   *     a different run
+   */
+  <P> RunHandle start(Runbook<P> runbook, P params, RunOptions options);
+
+  /** The handle of a run this engine knows. */
+  RunHandle handle(String runId);
+
+  /** Resolves the plan without running anything. */
+  default <P> Plan plan(Runbook<P> runbook, P params) {
+    return Plan.of(runbook, params);
+  }
+
+  /**
+   * Records {@code user}'s approval of the gate {@code gateId} (journaled before this returns).
+   *
+   * @param planHash the plan the user reviewed, or {@code null} to skip the check
+   * @throws ApprovalException when the user is the requester, is not an approver, the gate is not
+   *     awaiting approval, or the plan hash differs
+   */
+  RunStatus approve(String runId, String gateId, String user, String comment, String planHash);
+
+  /** Approves without a plan-hash check. */
+  default RunStatus approve(String runId, String gateId, String user) {
+    return approve(runId, gateId, user, "", null);
+  }
+
+  /**
+   * Records {@code user}'s rejection: the gate rejects and the run rolls back.
+   *
+   * @throws ApprovalException when the user may not decide on this gate or it is not waiting
+   */
+  RunStatus reject(String runId, String gateId, String user, String reason);
+
+  /**
+   * Cancels a run: the action in flight is interrupted, then every started step is compensated.
+   * Cancelling an ended run does nothing; cancelling during a rollback is recorded and ignored.
+   */
+  RunStatus cancel(String runId, String by, String reason);
+
+  /** A snapshot of the run. */
+  RunStatus status(String runId);
+
+  /** The run's journaled events, in order. */
+  List<RunEvent> history(String runId);
+
+  /** The ids of every run in the journal, oldest first. */
+  List<String> runs();
+
+  /** Registers a listener for every event of every run; close the subscription to remove it. */
+  Subscription onEvent(RunListener listener);
+
+  /** Shuts down the pools the engine made; runs in flight stop where they are. */
+  @Override
+  void close();
+
+  /** Configures a {@link RunbookEngine}. Not threadsafe. */
+  final class Builder {
+    private Journal journal;
+    private Clock clock;
+    private Scheduler scheduler;
+    private ExecutorService workers;
+    private int maxWorkers = Math.max(8, Runtime.getRuntime().availableProcessors() * 4);
+    private PolicyAdapter policyAdapter;
+    private LockManager lockManager;
+    private final List<RunListener> listeners = new ArrayList<>();
+
+    private Builder() {}
+
+    /** Where events go (default: a new in-memory journal). */
+    public Builder journal(Journal journal) {
+      this.journal = Objects.requireNonNull(journal, "journal");
+      return this;
+    }
+
+    /** The clock (default: the UTC system clock). */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** The timer source (default: one daemon thread). */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /** Uses {@code time}'s clock and scheduler: for tests. */
+    public Builder virtualTime(VirtualTime time) {
+      return clock(time.clock()).scheduler(time);
+    }
+
+    /** The pool that runs actions and checks; the caller shuts it down. */
+    public Builder workers(ExecutorService workers) {
+      this.workers = Objects.requireNonNull(workers, "workers");
+      return this;
+    }
+
+    /** The size of the default worker pool (default: 4 per core, at least 8). */
+    public Builder maxWorkers(int maxWorkers) {
+      if (maxWorkers < 1) {
+        throw new IllegalArgumentException("maxWorkers must be at least 1, was " + maxWorkers);
+      }
+      this.maxWorkers = maxWorkers;
+      return this;
+    }
+
+    /** Timeouts and circuit breakers (default: Resilience4j). */
+    public Builder policyAdapter(PolicyAdapter adapter) {
+      this.policyAdapter = Objects.requireNonNull(adapter, "adapter");
+      return this;
+    }
+
+    /** Locks (default: FIFO queues in memory). */
+    public Builder lockManager(LockManager lockManager) {
+      this.lockManager = Objects.requireNonNull(lockManager, "lockManager");
+      return this;
+    }
+
+    /** Registers a listener for the engine's lifetime. */
+    public Builder listener(RunListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /** Makes the engine. */
+    public RunbookEngine build() {
+      EngineSettings settings = new EngineSettings(journal, clock, scheduler, workers, maxWorkers, policyAdapter,
+          lockManager, listeners);
+      EngineFactory factory = ServiceLoader.load(EngineFactory.class, RunbookEngine.class.getClassLoader())
+          .findFirst()
+          .orElseThrow(() -> new IllegalStateException(
+              "No Runbook4j engine on the class path: add runbook4j-core (its META-INF/services entry)"));
+      return factory.create(settings);
+    }
+  }
+}

@@ -1,0 +1,242 @@
+package dev.runbook4j;
+
+import dev.runbook4j.spi.StepPolicy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.apiguardian.api.API;
+
+/**
+ * An action with a typed output, and how to undo it: a compensation, or the declaration that it is
+ * read-only or irreversible. Made by {@code step(...)} on any runbook, group, branch or forEach
+ * builder.
+ *
+ * <p>How one attempt is wrapped, from outside in:
+ * {@code Retry(engine, journaled) → CircuitBreaker → Timeout → user policies → action}.
+ *
+ * <p>This class is threadsafe.
+ *
+ * @param <P> the runbook's parameter type
+ * @param <T> the step's output type
+ * @since 0.1
+ */
+@API(status = API.Status.STABLE, since = "0.1")
+public final class Step<P, T> implements Node {
+  private final String name;
+  private final String description;
+  private final Class<T> outputType;
+  private final StepAction<P, T> action;
+  private final Compensation<P, T> compensation;
+  private final Reversibility reversibility;
+  private final RetrySpec retry;
+  private final RetrySpec compensationRetry;
+  private final Duration timeout;
+  private final OnFailure onFailure;
+  private final List<StepPolicy> policies;
+  private final String circuitBreaker;
+
+  private Step(Builder<P, T> b) {
+    this.name = b.name;
+    this.description = b.description;
+    this.outputType = b.outputType;
+    this.action = b.action;
+    this.compensation = b.compensation;
+    this.reversibility = b.reversibility;
+    this.retry = b.retry;
+    this.compensationRetry = b.compensationRetry;
+    this.timeout = b.timeout;
+    this.onFailure = b.onFailure;
+    this.policies = List.copyOf(b.policies);
+    this.circuitBreaker = b.circuitBreaker;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String description() {
+    return description;
+  }
+
+  public Class<T> outputType() {
+    return outputType;
+  }
+
+  public StepAction<P, T> action() {
+    return action;
+  }
+
+  /** The compensation; present exactly when {@link #reversibility()} is {@code COMPENSATED}. */
+  public Optional<Compensation<P, T>> compensation() {
+    return Optional.ofNullable(compensation);
+  }
+
+  public Reversibility reversibility() {
+    return reversibility;
+  }
+
+  public RetrySpec retry() {
+    return retry;
+  }
+
+  public RetrySpec compensationRetry() {
+    return compensationRetry;
+  }
+
+  /** The timeout of one attempt (and of one compensation attempt), if any. */
+  public Optional<Duration> timeout() {
+    return Optional.ofNullable(timeout);
+  }
+
+  public OnFailure onFailure() {
+    return onFailure;
+  }
+
+  /** The user's own in-attempt policies, outermost first. */
+  public List<StepPolicy> policies() {
+    return policies;
+  }
+
+  /** The name of the engine-wide circuit breaker this step goes through, if any. */
+  public Optional<String> circuitBreaker() {
+    return Optional.ofNullable(circuitBreaker);
+  }
+
+  @Override
+  public String toString() {
+    return "Step[" + name + ", " + reversibility + "]";
+  }
+
+  /**
+   * Configures a {@link Step}; passed to the {@code Consumer} of {@code step(...)}. Not threadsafe.
+   *
+   * @param <P> the runbook's parameter type
+   * @param <T> the step's output type
+   */
+  public static final class Builder<P, T> implements NodeOptions<Builder<P, T>> {
+    private final String name;
+    private final Class<T> outputType;
+    private final List<String> problems = new ArrayList<>();
+    private String description = "";
+    private StepAction<P, T> action;
+    private Compensation<P, T> compensation;
+    private Reversibility reversibility;
+    private RetrySpec retry = RetrySpec.none();
+    private RetrySpec compensationRetry = RetrySpec.compensationDefault();
+    private Duration timeout;
+    private OnFailure onFailure = OnFailure.ROLLBACK;
+    private final List<StepPolicy> policies = new ArrayList<>();
+    private String circuitBreaker;
+
+    Builder(String name, Class<T> outputType) {
+      this.name = name;
+      this.outputType = outputType;
+    }
+
+    /** What the step does; its return value is the step's output. Required. */
+    public Builder<P, T> action(StepAction<P, T> action) {
+      this.action = Objects.requireNonNull(action, "action");
+      return this;
+    }
+
+    /** How to undo the step, retried by {@link RetrySpec#compensationDefault()}. */
+    public Builder<P, T> compensate(Compensation<P, T> compensation) {
+      return declare(Reversibility.COMPENSATED, Objects.requireNonNull(compensation, "compensation"));
+    }
+
+    /** How to undo the step, retried by {@code retry}. */
+    public Builder<P, T> compensate(Compensation<P, T> compensation, RetrySpec retry) {
+      this.compensationRetry = Objects.requireNonNull(retry, "retry");
+      return compensate(compensation);
+    }
+
+    /** Declares that the step has no side effect: nothing to undo. */
+    public Builder<P, T> readOnly() {
+      return declare(Reversibility.READ_ONLY, null);
+    }
+
+    /** Declares that the step cannot be undone: a point of no return, flagged in the plan. */
+    public Builder<P, T> irreversible() {
+      return declare(Reversibility.IRREVERSIBLE, null);
+    }
+
+    private Builder<P, T> declare(Reversibility r, Compensation<P, T> c) {
+      if (reversibility != null && reversibility != r) {
+        problems.add("declares both " + word(reversibility) + " and " + word(r) + "; keep one");
+      }
+      this.reversibility = r;
+      this.compensation = c;
+      return this;
+    }
+
+    private static String word(Reversibility r) {
+      return r == Reversibility.COMPENSATED ? "compensate(...)" : r == Reversibility.READ_ONLY ? "readOnly()" : "irreversible()";
+    }
+
+    /** How failed attempts are retried (default: no retry). */
+    public Builder<P, T> retry(RetrySpec retry) {
+      this.retry = Objects.requireNonNull(retry, "retry");
+      return this;
+    }
+
+    @Override
+    public Builder<P, T> timeout(Duration timeout) {
+      this.timeout = timeout;
+      return this;
+    }
+
+    @Override
+    public Builder<P, T> onFailure(OnFailure onFailure) {
+      this.onFailure = Objects.requireNonNull(onFailure, "onFailure");
+      return this;
+    }
+
+    @Override
+    public Builder<P, T> description(String description) {
+      this.description = Objects.requireNonNull(description, "description");
+      return this;
+    }
+
+    /** Wraps each attempt in the user's own policy (a Resilience4j or Failsafe one, through its adapter). */
+    public Builder<P, T> withPolicy(StepPolicy policy) {
+      policies.add(Objects.requireNonNull(policy, "policy"));
+      return this;
+    }
+
+    /**
+     * Sends each attempt through the engine-wide circuit breaker {@code name} (for example one per
+     * AWS service and account), shared by every step that names it.
+     */
+    public Builder<P, T> circuitBreaker(String name) {
+      this.circuitBreaker = Objects.requireNonNull(name, "name");
+      return this;
+    }
+
+    Step<P, T> build(String where, List<String> allProblems) {
+      String subject = "step '" + where + "'";
+      for (String p : problems) {
+        allProblems.add(subject + " " + p);
+      }
+      if (action == null) {
+        allProblems.add(subject + " has no action; add action(ctx -> ...)");
+      }
+      if (reversibility == null) {
+        allProblems.add(subject + " must declare compensate(...), readOnly() or irreversible()");
+      }
+      for (String p : retry.problems()) {
+        allProblems.add(subject + ": " + p);
+      }
+      for (String p : compensationRetry.problems()) {
+        allProblems.add(subject + ": compensation " + p);
+      }
+      if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+        allProblems.add(subject + ": timeout must be positive, was " + Durations.format(timeout));
+      }
+      return new Step<>(this);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package dev.runbook4j;
+
+import java.time.Duration;
+import org.apiguardian.api.API;
+
+/**
+ * What a step's action or compensation sees: everything of {@link RunContext} plus the step id,
+ * the attempt and its idempotency key.
+ *
+ * @param <P> the runbook's parameter type
+ * @since 0.1
+ */
+@API(status = API.Status.STABLE, since = "0.1")
+public interface StepContext<P> extends RunContext<P> {
+  /** The step's stable id: its path of names, with the item in brackets inside a forEach. */
+  String stepId();
+
+  /** The attempt number, starting at 1. */
+  int attempt();
+
+  /**
+   * A key that is the same for every attempt of this step in this run, and across restarts; pass it
+   * to the target as a client token so that a repeated attempt is not applied twice.
+   */
+  String idempotencyKey();
+
+  /**
+   * Sleeps on the engine's clock, interruptibly: a real sleep in production, a virtual one in tests.
+   * Use it instead of {@code Thread.sleep} inside actions.
+   */
+  void sleep(Duration duration) throws InterruptedException;
+
+  /** Whether the run has been asked to cancel; long actions may check it and stop early. */
+  boolean cancelRequested();
+}

@@ -1,0 +1,68 @@
+package dev.runbook4j;
+
+import java.time.Duration;
+import java.util.Optional;
+import org.apiguardian.api.API;
+
+/**
+ * A pause: a {@code sleep}, a {@code waitUntil} that polls a condition, or a {@code bake} during
+ * which the watches in scope are polled. Deadlines are absolute instants, journaled when the wait
+ * starts; no thread is held while waiting.
+ *
+ * <p>This class is threadsafe.
+ *
+ * @param <P> the runbook's parameter type
+ * @since 0.1
+ */
+@API(status = API.Status.STABLE, since = "0.1")
+public final class Wait<P> implements Node {
+  /** The three kinds of wait. */
+  public enum Kind { SLEEP, WAIT_UNTIL, BAKE }
+
+  private final String name;
+  private final Kind kind;
+  private final Duration duration;
+  private final Duration every;
+  private final WaitCondition<P> condition;
+
+  Wait(String name, Kind kind, Duration duration, Duration every, WaitCondition<P> condition) {
+    this.name = name;
+    this.kind = kind;
+    this.duration = duration;
+    this.every = every;
+    this.condition = condition;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String description() {
+    return "";
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  /** How long a sleep or bake lasts; a waitUntil's timeout. */
+  public Duration duration() {
+    return duration;
+  }
+
+  /** How often a waitUntil polls; {@code null} for sleep and bake. */
+  public Duration every() {
+    return every;
+  }
+
+  public Optional<WaitCondition<P>> condition() {
+    return Optional.ofNullable(condition);
+  }
+
+  @Override
+  public String toString() {
+    return "Wait[" + name + ", " + kind + " " + Durations.format(duration) + "]";
+  }
+}

@@ -1,0 +1,282 @@
+package dev.runbook4j.internal;
+
+import dev.runbook4j.Plan;
+import dev.runbook4j.RunEvent;
+import dev.runbook4j.RunHandle;
+import dev.runbook4j.RunListener;
+import dev.runbook4j.RunOptions;
+import dev.runbook4j.RunResult;
+import dev.runbook4j.RunState;
+import dev.runbook4j.RunStatus;
+import dev.runbook4j.Runbook;
+import dev.runbook4j.RunbookDefinitionException;
+import dev.runbook4j.RunbookEngine;
+import dev.runbook4j.Subscription;
+import dev.runbook4j.UnknownRunException;
+import dev.runbook4j.journal.InMemoryJournal;
+import dev.runbook4j.resilience4j.Resilience4jPolicyAdapter;
+import dev.runbook4j.spi.EngineSettings;
+import dev.runbook4j.spi.Journal;
+import dev.runbook4j.spi.LockManager;
+import dev.runbook4j.spi.PolicyAdapter;
+import dev.runbook4j.spi.Scheduler;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The one implementation of {@link RunbookEngine}. */
+final class DefaultRunbookEngine implements RunbookEngine {
+  private static final Logger log = LoggerFactory.getLogger(DefaultRunbookEngine.class);
+
+  final Journal journal;
+  final Clock clock;
+  final Scheduler scheduler;
+  final Executor workers;
+  final PolicyAdapter policies;
+  final LockManager locks;
+  final TimerExecutorService timers;
+  private final ExecutorService ownedPool;
+  private final SystemScheduler ownedScheduler;
+  private final List<RunListener> listeners = new CopyOnWriteArrayList<>();
+  private final Map<String, Run> runs = new ConcurrentHashMap<>();
+
+  DefaultRunbookEngine(EngineSettings s) {
+    this.journal = s.journal() != null ? s.journal() : new InMemoryJournal();
+    this.clock = s.clock() != null ? s.clock() : Clock.systemUTC();
+    if (s.scheduler() != null) {
+      this.scheduler = s.scheduler();
+      this.ownedScheduler = null;
+    } else {
+      this.ownedScheduler = new SystemScheduler();
+      this.scheduler = ownedScheduler;
+    }
+    ExecutorService pool = s.workers();
+    if (pool == null) {
+      AtomicInteger n = new AtomicInteger();
+      ThreadPoolExecutor tpe = new ThreadPoolExecutor(s.maxWorkers(), s.maxWorkers(), 30, TimeUnit.SECONDS,
+          new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "runbook4j-worker-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+          });
+      tpe.allowCoreThreadTimeOut(true);
+      this.ownedPool = tpe;
+      pool = tpe;
+    } else {
+      this.ownedPool = null;
+    }
+    this.workers = scheduler.instrument(pool);
+    this.policies = s.policyAdapter() != null ? s.policyAdapter() : Resilience4jPolicyAdapter.create();
+    this.locks = s.lockManager() != null ? s.lockManager() : new InMemoryLockManager();
+    this.timers = new TimerExecutorService(scheduler, workers, clock);
+    this.listeners.addAll(s.listeners());
+  }
+
+  @Override
+  public <P> RunHandle start(Runbook<P> runbook, P params, RunOptions options) {
+    Plan plan = Plan.of(runbook, params);
+    String runId = options.runId().orElseGet(() -> UUID.randomUUID().toString().replace("-", "").substring(0, 12));
+    Run run;
+    synchronized (runs) {
+      Run existing = runs.get(runId);
+      if (existing != null) {
+        if (!existing.runbook.name().equals(runbook.name()) || !existing.plan.hash().equals(plan.hash())) {
+          throw new RunbookDefinitionException("Run id '" + runId + "'", List.of("it is taken by a run of runbook '"
+              + existing.runbook.name() + "' with plan " + existing.plan.hash().substring(0, 12)
+              + "; this start has runbook '" + runbook.name() + "' and plan " + plan.hash().substring(0, 12)
+              + " (other parameters?); choose another run id"));
+        }
+        return new Handle(existing);
+      }
+      if (!journal.read(runId).isEmpty()) {
+        throw new RunbookDefinitionException("Run id '" + runId + "'", List.of(
+            "the journal already holds a run with this id that this engine did not start; resume it or choose another id"));
+      }
+      run = new Run(this, runId, runbook, params, options.requester(), plan);
+      runs.put(runId, run);
+    }
+    try {
+      run.start();
+    } catch (RuntimeException e) {
+      runs.remove(runId);
+      throw e;
+    }
+    return new Handle(run);
+  }
+
+  @Override
+  public RunHandle handle(String runId) {
+    return new Handle(run(runId));
+  }
+
+  private Run run(String runId) {
+    Run run = runs.get(runId);
+    if (run == null) {
+      throw new UnknownRunException(runId);
+    }
+    return run;
+  }
+
+  @Override
+  public RunStatus approve(String runId, String gateId, String user, String comment, String planHash) {
+    return run(runId).approve(gateId, user, comment, planHash);
+  }
+
+  @Override
+  public RunStatus reject(String runId, String gateId, String user, String reason) {
+    return run(runId).reject(gateId, user, reason);
+  }
+
+  @Override
+  public RunStatus cancel(String runId, String by, String reason) {
+    return run(runId).cancel(by, reason);
+  }
+
+  @Override
+  public RunStatus status(String runId) {
+    Run run = runs.get(runId);
+    if (run != null) {
+      return run.status();
+    }
+    return fold(runId);
+  }
+
+  /** The status of a run this engine did not start, read from its journal. */
+  private RunStatus fold(String runId) {
+    List<RunEvent> events = journal.read(runId);
+    if (events.isEmpty()) {
+      throw new UnknownRunException(runId);
+    }
+    String runbook = "";
+    String requester = "";
+    String hash = "";
+    RunState state = RunState.RUNNING;
+    List<String> started = new ArrayList<>();
+    List<String> compensated = new ArrayList<>();
+    Optional<String> failure = Optional.empty();
+    Instant at = events.get(0).at();
+    for (RunEvent e : events) {
+      at = e.at();
+      if (e instanceof RunEvent.RunStarted s) {
+        runbook = s.runbook();
+        requester = s.requester();
+        hash = s.planHash();
+      } else if (e instanceof RunEvent.RunStateChanged c) {
+        state = c.to();
+      } else if (e instanceof RunEvent.StepStarted s && s.attempt() == 1) {
+        started.add(s.stepId());
+      } else if (e instanceof RunEvent.CompensationSucceeded c) {
+        compensated.add(c.stepId());
+      } else if (e instanceof RunEvent.RollbackStarted r) {
+        failure = Optional.of(r.cause());
+      }
+    }
+    return new RunStatus(runId, runbook, state, requester, hash, List.of(), List.of(), started, compensated, failure, 0,
+        at);
+  }
+
+  @Override
+  public List<RunEvent> history(String runId) {
+    List<RunEvent> events = journal.read(runId);
+    if (events.isEmpty() && !runs.containsKey(runId)) {
+      throw new UnknownRunException(runId);
+    }
+    return events;
+  }
+
+  @Override
+  public List<String> runs() {
+    return journal.runIds();
+  }
+
+  @Override
+  public Subscription onEvent(RunListener listener) {
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
+  }
+
+  void dispatch(Run run, RunEvent event) {
+    for (RunListener l : listeners) {
+      try {
+        l.onEvent(event);
+      } catch (Throwable t) {
+        run.listenerFailures.incrementAndGet();
+        log.warn("Listener {} failed on {} of run {}; the run goes on", l, event.getClass().getSimpleName(),
+            run.runId, t);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    if (ownedPool != null) {
+      ownedPool.shutdownNow();
+    }
+    if (ownedScheduler != null) {
+      ownedScheduler.close();
+    }
+  }
+
+  private final class Handle implements RunHandle {
+    private final Run run;
+
+    Handle(Run run) {
+      this.run = run;
+    }
+
+    @Override
+    public String runId() {
+      return run.runId;
+    }
+
+    @Override
+    public RunStatus status() {
+      return run.status();
+    }
+
+    @Override
+    public RunResult await() {
+      while (true) {
+        CompletableFuture<Void> signal = run.signal();
+        RunState s = run.state();
+        if (run.done.isDone() || s == RunState.AWAITING_APPROVAL) {
+          break;
+        }
+        scheduler.await(CompletableFuture.anyOf(signal, run.done));
+        if (signal.isDone() && !run.done.isDone() && run.state() != RunState.AWAITING_APPROVAL
+            && !run.state().isTerminal() && run.signal() == signal) {
+          break;
+        }
+      }
+      if (run.done.isCompletedExceptionally()) {
+        run.done.join();
+      }
+      return run.done.isDone() ? run.done.join() : run.result();
+    }
+
+    @Override
+    public CompletableFuture<RunResult> result() {
+      return run.done.thenApply(r -> r);
+    }
+
+    @Override
+    public String toString() {
+      return "RunHandle[" + run.runId + ", " + run.state() + "]";
+    }
+  }
+}

@@ -1,0 +1,1234 @@
+package dev.runbook4j.internal;
+
+import dev.runbook4j.ApprovalException;
+import dev.runbook4j.ApprovalSpec;
+import dev.runbook4j.CompensationFailedException;
+import dev.runbook4j.Durations;
+import dev.runbook4j.ForEach;
+import dev.runbook4j.Gate;
+import dev.runbook4j.GateDecision;
+import dev.runbook4j.GateRejectedException;
+import dev.runbook4j.Group;
+import dev.runbook4j.Health;
+import dev.runbook4j.JournalException;
+import dev.runbook4j.Node;
+import dev.runbook4j.Parallel;
+import dev.runbook4j.Plan;
+import dev.runbook4j.Reversibility;
+import dev.runbook4j.RunCancelledException;
+import dev.runbook4j.RunEvent;
+import dev.runbook4j.RunResult;
+import dev.runbook4j.RunState;
+import dev.runbook4j.RunStatus;
+import dev.runbook4j.Runbook;
+import dev.runbook4j.RunbookDefinitionException;
+import dev.runbook4j.RunbookException;
+import dev.runbook4j.Step;
+import dev.runbook4j.StepFailedException;
+import dev.runbook4j.StepTimeoutException;
+import dev.runbook4j.ThresholdExceededException;
+import dev.runbook4j.Wait;
+import dev.runbook4j.WaitTimeoutException;
+import dev.runbook4j.Watch;
+import dev.runbook4j.WatchBreachedException;
+import dev.runbook4j.spi.Cancellable;
+import dev.runbook4j.spi.PolicyContext;
+import dev.runbook4j.spi.StepPolicy;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * One run: its state, and the interpreter of its nodes. Nodes run synchronously on the worker
+ * that reaches them while they can (no hop per step); a wait, a re-check, a retry delay, an
+ * approval or an attempt with a timeout returns a future and the run continues from its callback,
+ * holding no thread meanwhile.
+ */
+final class Run {
+  private static final Logger log = LoggerFactory.getLogger(Run.class);
+
+  record Output(Object value) {}
+
+  record Started(String id, Step<Object, Object> step, Frame frame) {}
+
+  private static final class PendingApproval {
+    final Gate<Object> gate;
+    final String id;
+    final ApprovalSpec spec;
+    final Set<String> approvedBy = new LinkedHashSet<>();
+    final CompletableFuture<Outcome> future = new CompletableFuture<>();
+    Cancellable timer;
+
+    PendingApproval(Gate<Object> gate, String id, ApprovalSpec spec) {
+      this.gate = gate;
+      this.id = id;
+      this.spec = spec;
+    }
+  }
+
+  final DefaultRunbookEngine engine;
+  final String runId;
+  final Runbook<Object> runbook;
+  final Object params;
+  final String requester;
+  final Plan plan;
+  final Map<String, Output> outputs = new ConcurrentHashMap<>();
+  volatile boolean cancelRequested;
+  final AtomicInteger listenerFailures = new AtomicInteger();
+  final CompletableFuture<RunResult> done = new CompletableFuture<>();
+
+  private final Map<String, String> staticPaths;
+  private final Map<String, List<?>> items;
+  private final List<Started> started = new ArrayList<>();
+  private final Map<String, RunState> active = new ConcurrentHashMap<>();
+  private final Map<String, PendingApproval> approvals = new ConcurrentHashMap<>();
+  private final Set<CompletableFuture<Boolean>> pauses = ConcurrentHashMap.newKeySet();
+  private final Set<Attempt> inflight = ConcurrentHashMap.newKeySet();
+  private final List<String> compensated = new ArrayList<>();
+  private final List<String> compensationFailed = new ArrayList<>();
+  private final List<String> notUndone = new ArrayList<>();
+  private final List<Throwable> compensationErrors = new ArrayList<>();
+  private final List<String> heldLocks = new ArrayList<>();
+  private volatile boolean rollingBack;
+  private volatile RunState state = RunState.RUNNING;
+  private volatile Instant updatedAt;
+  private RunbookException failure;
+  private String cancelledBy;
+  private String cancelReason;
+  private CompletableFuture<Void> signal = new CompletableFuture<>();
+
+  @SuppressWarnings("unchecked")
+  Run(DefaultRunbookEngine engine, String runId, Runbook<?> runbook, Object params, String requester, Plan plan) {
+    this.engine = engine;
+    this.runId = runId;
+    this.runbook = (Runbook<Object>) runbook;
+    this.params = params;
+    this.requester = requester;
+    this.plan = plan;
+    this.staticPaths = new LinkedHashMap<>();
+    this.items = new LinkedHashMap<>();
+    List<String> problems = new ArrayList<>();
+    index(this.runbook.nodes(), "", problems);
+    if (!problems.isEmpty()) {
+      throw new RunbookDefinitionException("Run " + runId + " of runbook '" + runbook.name() + "'", problems);
+    }
+    this.updatedAt = engine.clock.instant();
+  }
+
+  @SuppressWarnings("unchecked")
+  private void index(List<Node> nodes, String path, List<String> problems) {
+    for (Node n : nodes) {
+      String id = path.isEmpty() ? n.name() : path + "/" + n.name();
+      staticPaths.put(n.name(), id);
+      if (n instanceof Group<?> g) {
+        index(g.nodes(), id, problems);
+      } else if (n instanceof Parallel<?> p) {
+        for (Group<?> b : p.branches()) {
+          staticPaths.put(b.name(), id + "/" + b.name());
+          index(b.nodes(), id + "/" + b.name(), problems);
+        }
+      } else if (n instanceof ForEach<?, ?> f) {
+        List<?> list = ((ForEach<Object, ?>) f).items().items(params);
+        list = list == null ? List.of() : List.copyOf(list);
+        Set<String> keys = new HashSet<>();
+        for (Object item : list) {
+          if (!keys.add(String.valueOf(item))) {
+            problems.add("forEach '" + id + "' has the item '" + item + "' twice; items must be distinct");
+          }
+        }
+        items.put(n.name(), list);
+        index(f.nodes(), id + "[*]", problems);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- events and state
+
+  Instant now() {
+    return engine.clock.instant();
+  }
+
+  void record(RunEvent event) {
+    synchronized (this) {
+      try {
+        engine.journal.append(event);
+      } catch (JournalException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        throw new JournalException("The journal could not record " + event.getClass().getSimpleName() + " of run "
+            + runId + " (" + runbook.name() + "): " + e.getMessage() + "; the run stops here", e);
+      }
+      updatedAt = event.at();
+    }
+    engine.dispatch(this, event);
+  }
+
+  private void setActive(String id, RunState s) {
+    active.put(id, s);
+    updateState();
+  }
+
+  private void clearActive(String id) {
+    active.remove(id);
+    updateState();
+  }
+
+  private void updateState() {
+    synchronized (this) {
+      if (state.isTerminal()) {
+        return;
+      }
+      RunState to;
+      if (rollingBack) {
+        to = RunState.ROLLING_BACK;
+      } else {
+        boolean approval = false;
+        boolean running = false;
+        boolean waiting = false;
+        for (RunState s : active.values()) {
+          approval |= s == RunState.AWAITING_APPROVAL;
+          running |= s == RunState.RUNNING;
+          waiting |= s == RunState.WAITING;
+        }
+        to = approval ? RunState.AWAITING_APPROVAL : running ? RunState.RUNNING
+            : waiting ? RunState.WAITING : RunState.RUNNING;
+      }
+      if (to == state) {
+        return;
+      }
+      RunState from = state;
+      record(new RunEvent.RunStateChanged(runId, from, to, String.join(", ", active.keySet()), now()));
+      state = to;
+      if (to == RunState.AWAITING_APPROVAL) {
+        signal.complete(null);
+      } else if (from == RunState.AWAITING_APPROVAL) {
+        signal = new CompletableFuture<>();
+      }
+    }
+  }
+
+  RunState state() {
+    return state;
+  }
+
+  synchronized CompletableFuture<Void> signal() {
+    return signal;
+  }
+
+  String idempotencyKey(String stepId) {
+    return runId + ":" + stepId;
+  }
+
+  private long seed(String stepId) {
+    return (long) runId.hashCode() * 31 + stepId.hashCode();
+  }
+
+  String resolveStep(String name, Frame frame) {
+    String path = staticPaths.get(name);
+    if (path == null) {
+      throw new IllegalArgumentException("Runbook '" + runbook.name() + "' has no step '" + name + "'; steps: "
+          + plan.stepIds());
+    }
+    String id = frame.resolve(path);
+    if (id == null) {
+      throw new IllegalStateException("Step '" + name + "' runs once per item of a forEach; read its output inside"
+          + " that forEach");
+    }
+    return id;
+  }
+
+  private Outcome cancelledOutcome() {
+    return Outcome.cancelled(new RunCancelledException(runbook.name(), runId, cancelledBy, cancelReason));
+  }
+
+  private static CompletableFuture<Outcome> done(Outcome o) {
+    return CompletableFuture.completedFuture(o);
+  }
+
+  private void onWorker(Runnable task) {
+    try {
+      engine.workers.execute(task);
+    } catch (RejectedExecutionException e) {
+      log.warn("Run {} ({}): the engine is closed; the run stops where it is", runId, runbook.name());
+    }
+  }
+
+  // ---------------------------------------------------------------- start and finish
+
+  void start() {
+    record(new RunEvent.RunStarted(runId, runbook.name(), plan.hash(), requester, plan.params(), now()));
+    log.info("Run {} ({}) started by {}", runId, runbook.name(), requester);
+    onWorker(() -> acquireLocks(runbook.lockKeys(params), 0)
+        .thenCompose(ok -> ok ? sequence(runbook.nodes(), Frame.root(runbook.watches())) : done(cancelledOutcome()))
+        .whenComplete((o, e) -> finish(e == null ? o : internalError(e))));
+  }
+
+  private CompletableFuture<Boolean> acquireLocks(List<String> keys, int i) {
+    try {
+      for (; i < keys.size(); i++) {
+        String key = keys.get(i);
+        if (cancelRequested) {
+          return CompletableFuture.completedFuture(false);
+        }
+        CompletableFuture<Boolean> granted = new CompletableFuture<>();
+        pauses.add(granted);
+        if (!engine.locks.acquire(key, runId, () -> onWorker(() -> granted.complete(true)))) {
+          String id = "lock:" + key;
+          setActive(id, RunState.WAITING);
+          int next = i + 1;
+          return granted.thenCompose(ok -> {
+            pauses.remove(granted);
+            clearActive(id);
+            if (!ok) {
+              engine.locks.release(key, runId);
+              return CompletableFuture.completedFuture(false);
+            }
+            lockTaken(key);
+            return acquireLocks(keys, next);
+          });
+        }
+        pauses.remove(granted);
+        lockTaken(key);
+      }
+      return CompletableFuture.completedFuture(true);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private void lockTaken(String key) {
+    synchronized (this) {
+      heldLocks.add(key);
+    }
+    record(new RunEvent.LockChanged(runId, key, true, now()));
+  }
+
+  private Outcome internalError(Throwable e) {
+    Throwable c = unwrap(e);
+    if (c instanceof JournalException je) {
+      return Outcome.halted(je);
+    }
+    log.error("Run {} ({}): internal error", runId, runbook.name(), c);
+    return Outcome.failed(new RunbookException("Internal error in run " + runId + " (" + runbook.name() + "): "
+        + c + "; please report it", c));
+  }
+
+  private void finish(Outcome o) {
+    try {
+      switch (o.kind()) {
+        case OK, STOPPED -> terminal(RunState.SUCCEEDED, null);
+        case ABORTED -> terminal(RunState.ABORTED, o.cause());
+        case HALTED -> halt(o.cause());
+        default -> {
+          synchronized (this) {
+            failure = o.cause();
+          }
+          rollback(o).whenComplete((x, e) -> {
+            if (e != null) {
+              halt(unwrap(e));
+            } else {
+              try {
+                terminal(compensationFailed.isEmpty() ? RunState.ROLLED_BACK : RunState.ROLLBACK_FAILED, o.cause());
+              } catch (RuntimeException re) {
+                halt(re);
+              }
+            }
+          });
+        }
+      }
+    } catch (RuntimeException e) {
+      halt(e);
+    }
+  }
+
+  private void terminal(RunState end, RunbookException cause) {
+    if (end == RunState.ROLLBACK_FAILED && cause != null) {
+      List<String> failed;
+      List<String> undone;
+      List<Throwable> errors;
+      synchronized (this) {
+        failed = List.copyOf(compensationFailed);
+        undone = List.copyOf(compensated);
+        errors = List.copyOf(compensationErrors);
+      }
+      cause.addSuppressed(new CompensationFailedException(runbook.name(), runId, failed, undone, errors));
+    }
+    if (end != RunState.ROLLBACK_FAILED && end != RunState.ABORTED) {
+      releaseLocks();
+    }
+    synchronized (this) {
+      failure = cause;
+      RunState from = state;
+      record(new RunEvent.RunStateChanged(runId, from, end, cause == null ? "completed" : cause.getMessage(), now()));
+      state = end;
+      record(new RunEvent.RunFinished(runId, end, summary(end), now()));
+      signal.complete(null);
+    }
+    log.info("Run {} ({}) ended {}", runId, runbook.name(), end);
+    done.complete(result());
+  }
+
+  private void releaseLocks() {
+    List<String> keys;
+    synchronized (this) {
+      keys = new ArrayList<>(heldLocks);
+      heldLocks.clear();
+    }
+    for (String key : keys) {
+      record(new RunEvent.LockChanged(runId, key, false, now()));
+      engine.locks.release(key, runId);
+    }
+  }
+
+  private void halt(Throwable e) {
+    JournalException je = e instanceof JournalException j ? j
+        : new JournalException("Run " + runId + " (" + runbook.name() + ") stopped: " + e, e);
+    log.error("Run {} ({}) stopped: {}", runId, runbook.name(), je.getMessage());
+    synchronized (this) {
+      if (failure == null) {
+        failure = je;
+      }
+      signal.complete(null);
+    }
+    done.completeExceptionally(je);
+  }
+
+  private String summary(RunState end) {
+    synchronized (this) {
+      return switch (end) {
+        case SUCCEEDED -> started.size() + " steps started, all completed";
+        case ROLLED_BACK -> "rolled back: undone " + compensated + (notUndone.isEmpty() ? "" : ", not undone " + notUndone);
+        case ROLLBACK_FAILED -> "rollback failed for " + compensationFailed + "; undone " + compensated;
+        default -> "aborted after " + started.size() + " started steps; nothing compensated";
+      };
+    }
+  }
+
+  synchronized RunResult result() {
+    Map<String, Object> outs = new LinkedHashMap<>();
+    outputs.forEach((k, v) -> {
+      if (v.value() != null) {
+        outs.put(k, v.value());
+      }
+    });
+    return new RunResult(runId, runbook.name(), state, Optional.ofNullable(failure),
+        started.stream().map(Started::id).toList(), compensated, compensationFailed, notUndone, outs);
+  }
+
+  synchronized RunStatus status() {
+    return new RunStatus(runId, runbook.name(), state, requester, plan.hash(), new ArrayList<>(active.keySet()),
+        new ArrayList<>(approvals.keySet()), started.stream().map(Started::id).toList(), compensated,
+        Optional.ofNullable(failure).map(Throwable::getMessage), listenerFailures.get(), updatedAt);
+  }
+
+  // ---------------------------------------------------------------- nodes
+
+  private CompletableFuture<Outcome> sequence(List<Node> nodes, Frame frame) {
+    CompletableFuture<Outcome> result = new CompletableFuture<>();
+    continueSequence(nodes, 0, frame, result);
+    return result;
+  }
+
+  private void continueSequence(List<Node> nodes, int from, Frame frame, CompletableFuture<Outcome> result) {
+    for (int i = from; i < nodes.size(); i++) {
+      if (cancelRequested) {
+        result.complete(cancelledOutcome());
+        return;
+      }
+      if (frame.halted()) {
+        result.complete(Outcome.STOPPED);
+        return;
+      }
+      CompletableFuture<Outcome> o = node(nodes.get(i), frame);
+      if (!o.isDone()) {
+        int next = i + 1;
+        o.whenComplete((out, err) -> {
+          Outcome r = err == null ? out : internalError(err);
+          if (r.ok()) {
+            continueSequence(nodes, next, frame, result);
+          } else {
+            result.complete(r);
+          }
+        });
+        return;
+      }
+      Outcome out = o.handle((r, e) -> e == null ? r : internalError(e)).join();
+      if (!out.ok()) {
+        result.complete(out);
+        return;
+      }
+    }
+    result.complete(Outcome.OK);
+  }
+
+  @SuppressWarnings("unchecked")
+  private CompletableFuture<Outcome> node(Node n, Frame frame) {
+    try {
+      if (n instanceof Step<?, ?> s) {
+        return step((Step<Object, Object>) s, frame);
+      } else if (n instanceof Gate<?> g) {
+        return gate((Gate<Object>) g, frame);
+      } else if (n instanceof Wait<?> w) {
+        return waitNode((Wait<Object>) w, frame);
+      } else if (n instanceof Group<?> g) {
+        return sequence(g.nodes(), frame.group(frame.child(g.name()), (List<Watch<Object>>) (List<?>) g.watches()));
+      } else if (n instanceof Parallel<?> p) {
+        return parallel((Parallel<Object>) p, frame);
+      } else {
+        return forEach((ForEach<Object, Object>) n, frame);
+      }
+    } catch (RuntimeException e) {
+      return done(internalError(e));
+    }
+  }
+
+  // ---- steps
+
+  private CompletableFuture<Outcome> step(Step<Object, Object> s, Frame frame) {
+    String id = frame.child(s.name());
+    Outcome breach = checkWatches(frame, "before step '" + id + "'");
+    if (breach != null) {
+      return done(breach);
+    }
+    return attempt(s, id, frame, 1);
+  }
+
+  private CompletableFuture<Outcome> attempt(Step<Object, Object> s, String id, Frame frame, int n) {
+    synchronized (this) {
+      if (cancelRequested) {
+        return done(cancelledOutcome());
+      }
+      // write-ahead: the intent is durable before the action is called
+      record(new RunEvent.StepStarted(runId, id, n, idempotencyKey(id), now()));
+      if (n == 1) {
+        started.add(new Started(id, s, frame));
+      }
+    }
+    setActive(id, RunState.RUNNING);
+    Contexts.StepCtx ctx = new Contexts.StepCtx(this, frame, id, n);
+    CompletableFuture<Object> stage = invoke(s, id, n, () -> s.action().execute(ctx));
+    if (stage.isDone()) {
+      return afterAttempt(s, id, frame, n, stage);
+    }
+    return stage.handle((r, e) -> null).thenComposeAsync(x -> afterAttempt(s, id, frame, n, stage), engine.workers);
+  }
+
+  private CompletableFuture<Outcome> afterAttempt(Step<Object, Object> s, String id, Frame frame, int n,
+      CompletableFuture<Object> stage) {
+    Throwable err;
+    try {
+      Object out = stage.join();
+      record(new RunEvent.StepSucceeded(runId, id, n, out, now()));
+      outputs.put(id, new Output(out));
+      clearActive(id);
+      return done(Outcome.OK);
+    } catch (CompletionException | CancellationException e) {
+      err = timeoutAware(s, id, n, unwrap(e));
+    }
+    if (cancelRequested) {
+      record(new RunEvent.StepFailed(runId, id, n, describe(err), false, now()));
+      clearActive(id);
+      return done(cancelledOutcome());
+    }
+    boolean retry = n < s.retry().maxAttempts() && s.retry().retries(err);
+    record(new RunEvent.StepFailed(runId, id, n, describe(err), retry, now()));
+    log.warn("Run {} ({}): step '{}' attempt {} failed: {}", runId, runbook.name(), id, n, describe(err));
+    if (retry) {
+      Duration delay = s.retry().delayAfter(n, seed(id));
+      record(new RunEvent.StepRetryScheduled(runId, id, n + 1, now().plus(delay), now()));
+      setActive(id, RunState.WAITING);
+      return pause(delay).thenCompose(elapsed -> {
+        if (!elapsed) {
+          clearActive(id);
+          return done(cancelledOutcome());
+        }
+        return attempt(s, id, frame, n + 1);
+      });
+    }
+    clearActive(id);
+    return switch (s.onFailure()) {
+      case CONTINUE -> {
+        record(new RunEvent.StepFailureIgnored(runId, id, describe(err), now()));
+        yield done(Outcome.OK);
+      }
+      case ABORT -> done(Outcome.aborted(new StepFailedException(runbook.name(), runId, id, n, -1, err)));
+      default -> done(Outcome.failed(new StepFailedException(runbook.name(), runId, id, n, startedCount(), err)));
+    };
+  }
+
+  private synchronized int startedCount() {
+    return started.size();
+  }
+
+  private Throwable timeoutAware(Step<Object, Object> s, String id, int n, Throwable err) {
+    if (err instanceof TimeoutException) {
+      for (Attempt a : inflight) {
+        if (a.stepId.equals(id)) {
+          a.interrupt();
+        }
+      }
+      return new StepTimeoutException(id, n, s.timeout().orElse(Duration.ZERO));
+    }
+    return err;
+  }
+
+  /**
+   * Calls user code for one attempt: inline on this thread when the step has no timeout, breaker
+   * or policy (the common, cheap case); else on another worker under the policy adapter.
+   */
+  private CompletableFuture<Object> invoke(Step<Object, Object> s, String id, int n, Callable<Object> call) {
+    if (s.timeout().isEmpty() && s.circuitBreaker().isEmpty() && s.policies().isEmpty()) {
+      return inline(id, call);
+    }
+    Supplier<CompletionStage<Object>> attempt = () -> async(id, call);
+    PolicyContext pc = new PolicyContext(id, n, engine.clock, engine.timers);
+    List<StepPolicy> policies = s.policies();
+    for (int i = policies.size() - 1; i >= 0; i--) {
+      StepPolicy p = policies.get(i);
+      Supplier<CompletionStage<Object>> inner = attempt;
+      attempt = () -> p.apply(inner, pc);
+    }
+    try {
+      return engine.policies.execute(s.timeout().orElse(null), s.circuitBreaker().orElse(null), attempt, pc)
+          .toCompletableFuture();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private CompletableFuture<Object> inline(String id, Callable<Object> call) {
+    Attempt a = new Attempt(id);
+    inflight.add(a);
+    a.enter();
+    MDC.put("runId", runId);
+    MDC.put("step", id);
+    try {
+      return CompletableFuture.completedFuture(call.call());
+    } catch (Throwable t) {
+      return CompletableFuture.failedFuture(t);
+    } finally {
+      MDC.remove("step");
+      MDC.remove("runId");
+      a.exit();
+      inflight.remove(a);
+    }
+  }
+
+  private CompletableFuture<Object> async(String id, Callable<Object> call) {
+    CompletableFuture<Object> cf = new CompletableFuture<>();
+    Attempt a = new Attempt(id);
+    inflight.add(a);
+    try {
+      engine.workers.execute(() -> {
+        if (!a.enter()) {
+          cf.completeExceptionally(new InterruptedException("attempt of '" + id + "' was interrupted before it began"));
+          inflight.remove(a);
+          return;
+        }
+        MDC.put("runId", runId);
+        MDC.put("step", id);
+        try {
+          cf.complete(call.call());
+        } catch (Throwable t) {
+          cf.completeExceptionally(t);
+        } finally {
+          MDC.remove("step");
+          MDC.remove("runId");
+          a.exit();
+          inflight.remove(a);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      inflight.remove(a);
+      cf.completeExceptionally(e);
+    }
+    return cf;
+  }
+
+  // ---- watches
+
+  private Outcome checkWatches(Frame frame, String where) {
+    for (Watch<Object> w : frame.watches) {
+      Health h;
+      MDC.put("runId", runId);
+      try {
+        h = w.check().check(new Contexts.RunCtx(this, frame));
+      } catch (Exception e) {
+        h = Health.breached("its check failed: " + describe(e));
+      } finally {
+        MDC.remove("runId");
+      }
+      if (h == null) {
+        h = Health.breached("its check returned null");
+      }
+      if (!h.isHealthy()) {
+        record(new RunEvent.WatchBreached(runId, w.name(), h.reason(), now()));
+        return Outcome.failed(new WatchBreachedException(runbook.name(), runId, w.name(), where, h.reason()));
+      }
+    }
+    return null;
+  }
+
+  // ---- gates
+
+  private CompletableFuture<Outcome> gate(Gate<Object> g, Frame frame) {
+    String id = frame.child(g.name());
+    if (g.approval().isPresent()) {
+      return approval(g, id);
+    }
+    Instant deadline = g.timeout().map(t -> now().plus(t)).orElse(null);
+    setActive(id, RunState.RUNNING);
+    return checkGate(g, id, frame, deadline, 1);
+  }
+
+  private CompletableFuture<Outcome> checkGate(Gate<Object> g, String id, Frame frame, Instant deadline, int n) {
+    if (cancelRequested) {
+      clearActive(id);
+      return done(cancelledOutcome());
+    }
+    GateDecision d;
+    MDC.put("runId", runId);
+    try {
+      d = g.check().orElseThrow().check(new Contexts.RunCtx(this, frame));
+    } catch (Exception e) {
+      d = GateDecision.recheck("its check failed: " + describe(e));
+    } finally {
+      MDC.remove("runId");
+    }
+    if (d == null) {
+      d = GateDecision.recheck("its check returned null");
+    }
+    switch (d.verdict()) {
+      case PASS:
+        record(new RunEvent.GatePassed(runId, id, now()));
+        clearActive(id);
+        return done(Outcome.OK);
+      case REJECT:
+        return done(rejectGate(g, id, d.reason()));
+      default:
+        Instant now = now();
+        if (deadline != null && !now.isBefore(deadline)) {
+          return done(rejectGate(g, id, "timed out after " + Durations.format(g.timeout().orElseThrow()) + " and " + n
+              + (n == 1 ? " check" : " checks") + "; last answer: " + d.reason()));
+        }
+        Duration wait = d.after().orElse(g.every());
+        if (deadline != null && now.plus(wait).isAfter(deadline)) {
+          wait = Duration.between(now, deadline);
+        }
+        record(new RunEvent.GateWaiting(runId, id, d.reason(), now.plus(wait), now));
+        setActive(id, RunState.WAITING);
+        return pause(wait).thenCompose(elapsed -> {
+          if (!elapsed) {
+            clearActive(id);
+            return done(cancelledOutcome());
+          }
+          setActive(id, RunState.RUNNING);
+          return checkGate(g, id, frame, deadline, n + 1);
+        });
+    }
+  }
+
+  private Outcome rejectGate(Gate<Object> g, String id, String reason) {
+    record(new RunEvent.GateRejected(runId, id, reason, now()));
+    clearActive(id);
+    GateRejectedException e = new GateRejectedException(runbook.name(), runId, id, reason);
+    return switch (g.onFailure()) {
+      case CONTINUE -> Outcome.OK;
+      case ABORT -> Outcome.aborted(e);
+      default -> Outcome.failed(e);
+    };
+  }
+
+  private CompletableFuture<Outcome> approval(Gate<Object> g, String id) {
+    ApprovalSpec spec = g.approval().orElseThrow();
+    PendingApproval pa = new PendingApproval(g, id, spec);
+    synchronized (this) {
+      if (cancelRequested) {
+        return done(cancelledOutcome());
+      }
+      Instant deadline = spec.timeout().map(t -> now().plus(t)).orElse(null);
+      record(new RunEvent.ApprovalRequested(runId, id, spec.toString(), spec.minApprovals(), deadline, now()));
+      approvals.put(id, pa);
+      setActive(id, RunState.AWAITING_APPROVAL);
+      spec.timeout().ifPresent(t -> pa.timer = engine.scheduler.schedule(t, () -> onWorker(() -> approvalTimedOut(pa))));
+    }
+    log.info("Run {} ({}): gate '{}' awaits approval: {}", runId, runbook.name(), id, spec);
+    return pa.future;
+  }
+
+  private void approvalTimedOut(PendingApproval pa) {
+    Outcome o;
+    try {
+      synchronized (this) {
+        if (pa.future.isDone() || approvals.remove(pa.id) == null) {
+          return;
+        }
+        o = rejectGate(pa.gate, pa.id, "only " + pa.approvedBy.size() + " of " + pa.spec.minApprovals()
+            + " approvals " + (pa.approvedBy.isEmpty() ? "" : pa.approvedBy + " ") + "arrived within "
+            + Durations.format(pa.spec.timeout().orElseThrow()));
+      }
+    } catch (RuntimeException e) {
+      o = internalError(e);
+    }
+    pa.future.complete(o);
+  }
+
+  private PendingApproval pending(String gate) {
+    PendingApproval pa = approvals.get(gate);
+    if (pa == null) {
+      for (PendingApproval p : approvals.values()) {
+        if (p.gate.name().equals(gate)) {
+          if (pa != null) {
+            throw new ApprovalException("Gate name '" + gate + "' is awaiting approval more than once in run " + runId
+                + "; use the gate id, one of " + approvals.keySet());
+          }
+          pa = p;
+        }
+      }
+    }
+    if (pa == null) {
+      throw new ApprovalException("Gate '" + gate + "' of run " + runId + " (" + runbook.name()
+          + ") is not awaiting approval (run is " + state + (approvals.isEmpty() ? "" : "; awaiting: "
+          + approvals.keySet()) + ")");
+    }
+    return pa;
+  }
+
+  private void checkDecider(PendingApproval pa, String user) {
+    if (user == null || user.isBlank()) {
+      throw new ApprovalException("An approval of gate '" + pa.id + "' of run " + runId + " names no user");
+    }
+    if (user.equals(requester)) {
+      throw new ApprovalException("User '" + user + "' requested run " + runId + " (" + runbook.name()
+          + ") and may not approve or reject its gate '" + pa.id + "'; ask another approver (" + pa.spec + ")");
+    }
+    if (!pa.spec.mayApprove(user)) {
+      throw new ApprovalException("User '" + user + "' may not approve or reject gate '" + pa.id + "' of run " + runId
+          + " (" + runbook.name() + "); it needs " + pa.spec);
+    }
+  }
+
+  RunStatus approve(String gate, String user, String comment, String planHash) {
+    PendingApproval pa;
+    boolean passed = false;
+    synchronized (this) {
+      pa = pending(gate);
+      if (planHash != null && !planHash.equals(plan.hash())) {
+        throw new ApprovalException("The approval of gate '" + pa.id + "' by '" + user + "' was given for plan "
+            + abbreviate(planHash) + ", but run " + runId + " runs plan " + abbreviate(plan.hash())
+            + "; review the run's plan and approve again");
+      }
+      checkDecider(pa, user);
+      if (pa.approvedBy.contains(user)) {
+        return status();
+      }
+      // durable before it is acknowledged
+      record(new RunEvent.ApprovalGranted(runId, pa.id, user, comment == null ? "" : comment, plan.hash(), now()));
+      pa.approvedBy.add(user);
+      if (pa.approvedBy.size() >= pa.spec.minApprovals()) {
+        approvals.remove(pa.id);
+        if (pa.timer != null) {
+          pa.timer.cancel();
+        }
+        record(new RunEvent.GatePassed(runId, pa.id, now()));
+        clearActive(pa.id);
+        passed = true;
+      }
+    }
+    if (passed) {
+      onWorker(() -> pa.future.complete(Outcome.OK));
+    }
+    return status();
+  }
+
+  RunStatus reject(String gate, String user, String reason) {
+    PendingApproval pa;
+    Outcome o;
+    synchronized (this) {
+      pa = pending(gate);
+      checkDecider(pa, user);
+      approvals.remove(pa.id);
+      if (pa.timer != null) {
+        pa.timer.cancel();
+      }
+      o = rejectGate(pa.gate, pa.id, "rejected by " + user + (reason == null || reason.isBlank() ? "" : ": " + reason));
+    }
+    onWorker(() -> pa.future.complete(o));
+    return status();
+  }
+
+  private static String abbreviate(String hash) {
+    return hash == null ? "none" : hash.substring(0, Math.min(12, hash.length()));
+  }
+
+  // ---- waits
+
+  private CompletableFuture<Outcome> waitNode(Wait<Object> w, Frame frame) {
+    String id = frame.child(w.name());
+    Instant deadline = now().plus(w.duration());
+    record(new RunEvent.WaitStarted(runId, id, w.kind(), deadline, now()));
+    setActive(id, RunState.WAITING);
+    return switch (w.kind()) {
+      case SLEEP -> pause(w.duration()).thenApply(elapsed -> elapsed ? finishWait(id) : cancelledWait(id));
+      case BAKE -> bake(id, frame, deadline);
+      default -> poll(w, id, frame, deadline, 1);
+    };
+  }
+
+  private Outcome finishWait(String id) {
+    record(new RunEvent.WaitFinished(runId, id, now()));
+    clearActive(id);
+    return Outcome.OK;
+  }
+
+  private Outcome cancelledWait(String id) {
+    clearActive(id);
+    return cancelledOutcome();
+  }
+
+  private CompletableFuture<Outcome> bake(String id, Frame frame, Instant deadline) {
+    Instant now = now();
+    if (!now.isBefore(deadline)) {
+      return done(finishWait(id));
+    }
+    Duration every = frame.watches.stream().map(Watch::every).min(Duration::compareTo).orElse(Duration.ofMinutes(1));
+    Duration left = Duration.between(now, deadline);
+    return pause(every.compareTo(left) < 0 ? every : left).thenCompose(elapsed -> {
+      if (!elapsed) {
+        return done(cancelledWait(id));
+      }
+      Outcome breach = checkWatches(frame, "during bake '" + id + "'");
+      if (breach != null) {
+        clearActive(id);
+        return done(breach);
+      }
+      return bake(id, frame, deadline);
+    });
+  }
+
+  private CompletableFuture<Outcome> poll(Wait<Object> w, String id, Frame frame, Instant deadline, int n) {
+    boolean holds;
+    MDC.put("runId", runId);
+    try {
+      holds = w.condition().orElseThrow().test(new Contexts.RunCtx(this, frame));
+    } catch (Exception e) {
+      holds = false;
+    } finally {
+      MDC.remove("runId");
+    }
+    if (holds) {
+      return done(finishWait(id));
+    }
+    Outcome breach = checkWatches(frame, "during waitUntil '" + id + "'");
+    if (breach != null) {
+      clearActive(id);
+      return done(breach);
+    }
+    Instant now = now();
+    if (!now.isBefore(deadline)) {
+      clearActive(id);
+      return done(Outcome.failed(new WaitTimeoutException(runbook.name(), runId, id, w.duration(), n)));
+    }
+    Duration left = Duration.between(now, deadline);
+    return pause(w.every().compareTo(left) < 0 ? w.every() : left).thenCompose(elapsed ->
+        elapsed ? poll(w, id, frame, deadline, n + 1) : done(cancelledWait(id)));
+  }
+
+  /** Completes with true after {@code d}, or with false as soon as the run is cancelled. */
+  private CompletableFuture<Boolean> pause(Duration d) {
+    CompletableFuture<Boolean> p = new CompletableFuture<>();
+    pauses.add(p);
+    if (cancelRequested) {
+      pauses.remove(p);
+      p.complete(false);
+      return p;
+    }
+    Cancellable timer = engine.scheduler.schedule(d, () -> onWorker(() -> p.complete(true)));
+    p.whenComplete((r, e) -> {
+      pauses.remove(p);
+      if (!Boolean.TRUE.equals(r)) {
+        timer.cancel();
+      }
+    });
+    return p;
+  }
+
+  /** A delay that cancel does not cut short: for the rollback's own retries. */
+  private CompletableFuture<Void> delay(Duration d) {
+    CompletableFuture<Void> p = new CompletableFuture<>();
+    engine.scheduler.schedule(d, () -> onWorker(() -> p.complete(null)));
+    return p;
+  }
+
+  // ---- composites
+
+  private CompletableFuture<Outcome> parallel(Parallel<Object> p, Frame frame) {
+    String id = frame.child(p.name());
+    AtomicBoolean halt = new AtomicBoolean();
+    Frame scope = frame.haltScope(id, halt);
+    AtomicReference<Outcome> worst = new AtomicReference<>(Outcome.OK);
+    List<CompletableFuture<Outcome>> branches = new ArrayList<>();
+    for (Group<Object> b : p.branches()) {
+      Frame bf = scope.group(id + "/" + b.name(), b.watches());
+      CompletableFuture<Outcome> r = new CompletableFuture<>();
+      branches.add(r);
+      onWorker(() -> sequence(b.nodes(), bf).whenComplete((o, e) -> {
+        Outcome out = e == null ? o : internalError(e);
+        if (out.kind() != Outcome.Kind.OK && out.kind() != Outcome.Kind.STOPPED) {
+          halt.set(true);
+        }
+        worst.accumulateAndGet(out, (a, c) -> c.severity() > a.severity() ? c : a);
+        r.complete(out);
+      }));
+    }
+    return CompletableFuture.allOf(branches.toArray(new CompletableFuture<?>[0])).thenApply(x -> worst.get());
+  }
+
+  private CompletableFuture<Outcome> forEach(ForEach<Object, Object> fe, Frame frame) {
+    String id = frame.child(fe.name());
+    String staticPath = staticPaths.get(fe.name());
+    List<?> list = items.get(fe.name());
+    if (list.isEmpty()) {
+      return done(Outcome.OK);
+    }
+    CompletableFuture<Outcome> result = new CompletableFuture<>();
+    new Object() {
+      int next;
+      int inFlight;
+      int failed;
+      boolean stop;
+      Outcome first;
+      Outcome worst;
+
+      void launch() {
+        List<Runnable> toStart = new ArrayList<>();
+        boolean finished;
+        synchronized (this) {
+          while (!stop && inFlight < fe.maxConcurrency() && next < list.size()) {
+            Object item = list.get(next++);
+            inFlight++;
+            String rid = id + "[" + item + "]";
+            Frame itf = frame.item(staticPath, rid, item);
+            toStart.add(() -> sequence(fe.nodes(), itf).whenComplete((o, e) -> done(e == null ? o : internalError(e))));
+          }
+          finished = inFlight == 0 && toStart.isEmpty();
+        }
+        toStart.forEach(Run.this::onWorker);
+        if (finished) {
+          complete();
+        }
+      }
+
+      void done(Outcome o) {
+        synchronized (this) {
+          inFlight--;
+          if (o.kind() == Outcome.Kind.FAILED) {
+            failed++;
+            if (first == null) {
+              first = o;
+            }
+            if (failed > fe.maxErrors()) {
+              stop = true;
+            }
+          } else if (!o.ok() && o.kind() != Outcome.Kind.STOPPED) {
+            stop = true;
+            if (worst == null || o.severity() > worst.severity()) {
+              worst = o;
+            }
+          }
+        }
+        launch();
+      }
+
+      void complete() {
+        if (result.isDone()) {
+          return;
+        }
+        Outcome r;
+        synchronized (this) {
+          if (worst != null) {
+            r = worst;
+          } else if (failed > fe.maxErrors()) {
+            r = Outcome.failed(new ThresholdExceededException(runbook.name(), runId, id, failed, list.size(),
+                fe.maxErrors(), first.cause()));
+          } else {
+            r = Outcome.OK;
+          }
+        }
+        result.complete(r);
+      }
+    }.launch();
+    return result;
+  }
+
+  // ---------------------------------------------------------------- rollback
+
+  private CompletableFuture<Void> rollback(Outcome cause) {
+    List<Started> order;
+    synchronized (this) {
+      rollingBack = true;
+      order = new ArrayList<>(started);
+    }
+    Collections.reverse(order);
+    record(new RunEvent.RollbackStarted(runId, cause.cause() == null ? cause.kind().name() : cause.cause().getMessage(),
+        order.stream().map(Started::id).toList(), now()));
+    updateState();
+    log.warn("Run {} ({}) rolling back {} started steps: {}", runId, runbook.name(), order.size(),
+        cause.cause() == null ? cause.kind() : cause.cause().getMessage());
+    CompletableFuture<Void> finished = new CompletableFuture<>();
+    compensateFrom(order, 0, finished);
+    return finished;
+  }
+
+  private void compensateFrom(List<Started> order, int from, CompletableFuture<Void> finished) {
+    try {
+      for (int i = from; i < order.size(); i++) {
+        Started st = order.get(i);
+        Reversibility r = st.step().reversibility();
+        if (r != Reversibility.COMPENSATED) {
+          record(new RunEvent.CompensationSkipped(runId, st.id(), r, now()));
+          synchronized (this) {
+            notUndone.add(st.id());
+          }
+          continue;
+        }
+        CompletableFuture<Void> c = compensate(st, 1);
+        if (!c.isDone() || c.isCompletedExceptionally()) {
+          int next = i + 1;
+          c.whenComplete((x, e) -> {
+            if (e != null) {
+              finished.completeExceptionally(e);
+            } else {
+              compensateFrom(order, next, finished);
+            }
+          });
+          return;
+        }
+      }
+      finished.complete(null);
+    } catch (RuntimeException e) {
+      finished.completeExceptionally(e);
+    }
+  }
+
+  private CompletableFuture<Void> compensate(Started st, int n) {
+    Step<Object, Object> s = st.step();
+    String id = st.id();
+    record(new RunEvent.CompensationStarted(runId, id, n, now()));
+    Contexts.StepCtx ctx = new Contexts.StepCtx(this, st.frame(), id, n);
+    Output out = outputs.get(id);
+    Object value = out == null ? null : out.value();
+    CompletableFuture<Object> stage = invoke(s, id, n, () -> {
+      s.compensation().orElseThrow().compensate(ctx, value);
+      return null;
+    });
+    if (stage.isDone()) {
+      return afterCompensation(st, n, stage);
+    }
+    return stage.handle((r, e) -> null).thenComposeAsync(x -> afterCompensation(st, n, stage), engine.workers);
+  }
+
+  private CompletableFuture<Void> afterCompensation(Started st, int n, CompletableFuture<Object> stage) {
+    Step<Object, Object> s = st.step();
+    String id = st.id();
+    try {
+      stage.join();
+      record(new RunEvent.CompensationSucceeded(runId, id, n, now()));
+      synchronized (this) {
+        compensated.add(id);
+      }
+      return CompletableFuture.completedFuture(null);
+    } catch (CompletionException | CancellationException e) {
+      Throwable err = timeoutAware(s, id, n, unwrap(e));
+      boolean retry = n < s.compensationRetry().maxAttempts() && s.compensationRetry().retries(err);
+      record(new RunEvent.CompensationFailed(runId, id, n, describe(err), retry, now()));
+      log.warn("Run {} ({}): compensation of '{}' attempt {} failed: {}", runId, runbook.name(), id, n, describe(err));
+      if (retry) {
+        return delay(s.compensationRetry().delayAfter(n, seed(id) + 1)).thenCompose(x -> compensate(st, n + 1));
+      }
+      synchronized (this) {
+        compensationFailed.add(id);
+        RunbookException wrapped = new RunbookException("Compensation of step '" + id + "' of run " + runId
+            + " failed after " + n + (n == 1 ? " attempt: " : " attempts: ") + describe(err), err);
+        compensationErrors.add(wrapped);
+      }
+      return CompletableFuture.completedFuture(null);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  // ---------------------------------------------------------------- cancel
+
+  RunStatus cancel(String by, String reason) {
+    List<PendingApproval> waiting;
+    synchronized (this) {
+      if (state.isTerminal()) {
+        return status();
+      }
+      record(new RunEvent.CancelRequested(runId, by, reason == null ? "" : reason, now()));
+      if (rollingBack || cancelRequested) {
+        log.info("Run {} ({}): cancel by {} recorded; the rollback goes on", runId, runbook.name(), by);
+        return status();
+      }
+      cancelRequested = true;
+      cancelledBy = by;
+      cancelReason = reason;
+      waiting = new ArrayList<>(approvals.values());
+      approvals.clear();
+    }
+    inflight.forEach(Attempt::interrupt);
+    for (CompletableFuture<Boolean> p : pauses) {
+      onWorker(() -> p.complete(false));
+    }
+    for (PendingApproval pa : waiting) {
+      if (pa.timer != null) {
+        pa.timer.cancel();
+      }
+      clearActive(pa.id);
+      onWorker(() -> pa.future.complete(cancelledOutcome()));
+    }
+    return status();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  static String describe(Throwable t) {
+    if (t == null) {
+      return "unknown error";
+    }
+    String m = t.getMessage();
+    return t.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
+  }
+}

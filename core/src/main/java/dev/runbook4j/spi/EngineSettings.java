@@ -1,0 +1,30 @@
+package dev.runbook4j.spi;
+
+import dev.runbook4j.RunListener;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import org.apiguardian.api.API;
+
+/**
+ * What {@code RunbookEngine.builder()} collected, handed to the {@link EngineFactory}. A
+ * {@code null} means "use the default".
+ *
+ * @param journal where events go (default: in memory)
+ * @param clock the engine's clock (default: UTC system clock)
+ * @param scheduler timers (default: one daemon timer thread)
+ * @param workers the pool that runs actions and checks (default: a bounded pool of
+ *     {@code maxWorkers} daemon threads, shut down by {@code close})
+ * @param maxWorkers the size of the default pool
+ * @param policyAdapter timeouts and circuit breakers (default: Resilience4j)
+ * @param lockManager locks (default: FIFO in memory)
+ * @param listeners listeners registered at build time
+ * @since 0.1
+ */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
+public record EngineSettings(Journal journal, Clock clock, Scheduler scheduler, ExecutorService workers,
+    int maxWorkers, PolicyAdapter policyAdapter, LockManager lockManager, List<RunListener> listeners) {
+  public EngineSettings {
+    listeners = List.copyOf(listeners);
+  }
+}

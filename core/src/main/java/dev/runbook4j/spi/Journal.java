@@ -1,0 +1,31 @@
+package dev.runbook4j.spi;
+
+import dev.runbook4j.RunEvent;
+import java.util.List;
+import org.apiguardian.api.API;
+
+/**
+ * The durable record of runs: an append-only log of {@link RunEvent}s per run. The engine is
+ * write-ahead: it appends a step's intent before calling its action and never calls an action
+ * whose intent could not be appended.
+ *
+ * <p>Implementations must be threadsafe, keep each run's events in append order, and make an event
+ * durable before {@link #append} returns.
+ *
+ * @since 0.1
+ */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
+public interface Journal {
+  /**
+   * Appends {@code event} to its run's log.
+   *
+   * @throws dev.runbook4j.JournalException when it cannot be recorded; nothing is recorded then
+   */
+  void append(RunEvent event);
+
+  /** The events of {@code runId}, in append order; empty for an unknown run. */
+  List<RunEvent> read(String runId);
+
+  /** The ids of every run in the journal, oldest first. */
+  List<String> runIds();
+}
