@@ -19,8 +19,9 @@ import org.apiguardian.api.API;
  * }</pre>
  *
  * <p>The delay before attempt {@code n + 1} is {@code min(maxDelay, backoff * multiplier^(n-1))},
- * then spread by {@code ±jitter} of itself with a random stream seeded by the run and step, so a
- * replayed run waits the same. A timeout ({@link StepTimeoutException}) is an error like any other.
+ * then shortened by a random fraction of up to {@code jitter} of itself (so runs that fail together
+ * do not retry together, and no delay exceeds {@code maxDelay}), drawn from a stream seeded by the
+ * run and step, so a replayed run waits the same. A timeout ({@link StepTimeoutException}) is an error like any other.
  *
  * <p>This class is threadsafe. Invalid values are reported by {@link #problems()} and make
  * {@code Runbook.build()} fail with every problem listed.
@@ -103,8 +104,7 @@ public final class RetrySpec {
     double capped = Math.min(base, (double) maxDelay.toNanos());
     if (jitter > 0) {
       double r = new SplittableRandom(seed * 31 + failedAttempt).nextDouble();
-      capped = capped * (1 - jitter + 2 * jitter * r);
-      capped = Math.min(capped, (double) maxDelay.toNanos());
+      capped = capped * (1 - jitter * r);
     }
     return Duration.ofNanos((long) Math.max(0, capped));
   }
@@ -182,7 +182,7 @@ public final class RetrySpec {
       return this;
     }
 
-    /** Spread each delay by up to {@code ±fraction} of itself (0 to 1, default 0). */
+    /** Shorten each delay by a random fraction of up to {@code fraction} of itself (0 to 1, default 0). */
     public Builder jitter(double fraction) {
       this.jitter = fraction;
       return this;

@@ -264,7 +264,12 @@ final class DefaultRunbookEngine implements RunbookEngine {
         }
       }
       if (run.done.isCompletedExceptionally()) {
-        run.done.join();
+        try {
+          run.done.join();
+        } catch (java.util.concurrent.CompletionException e) {
+          Throwable cause = Run.unwrap(e);
+          throw cause instanceof RuntimeException re ? re : e;
+        }
       }
       return run.done.isDone() ? run.done.join() : run.result();
     }
