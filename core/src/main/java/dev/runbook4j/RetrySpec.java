@@ -44,7 +44,8 @@ public final class RetrySpec {
     this.maxAttempts = b.maxAttempts;
     this.backoff = b.backoff;
     this.multiplier = b.multiplier;
-    this.maxDelay = b.maxDelay == null ? b.backoff.multipliedBy(100) : b.maxDelay;
+    this.maxDelay = b.maxDelay != null ? b.maxDelay
+        : b.backoff.compareTo(Duration.ofMinutes(1)) > 0 ? b.backoff : Duration.ofMinutes(1);
     this.jitter = b.jitter;
     this.retryOn = List.copyOf(b.retryOn);
     this.retryIf = b.retryIf;
@@ -151,7 +152,7 @@ public final class RetrySpec {
     private int maxAttempts = 3;
     private Duration backoff = Duration.ofSeconds(1);
     private double multiplier = 2.0;
-    private Duration maxDelay = Duration.ofMinutes(1);
+    private Duration maxDelay;
     private double jitter = 0.0;
     private final List<Class<? extends Throwable>> retryOn = new ArrayList<>();
     private Predicate<Throwable> retryIf;
@@ -176,7 +177,7 @@ public final class RetrySpec {
       return this;
     }
 
-    /** The longest delay between attempts (default 1 min). */
+    /** The longest delay between attempts (default 1 min, or the backoff when that is longer). */
     public Builder maxDelay(Duration maxDelay) {
       this.maxDelay = Objects.requireNonNull(maxDelay, "maxDelay");
       return this;

@@ -2,14 +2,9 @@ package dev.runbook4j.failsafe;
 
 import dev.failsafe.CircuitBreaker;
 import dev.failsafe.Failsafe;
-import dev.failsafe.Policy;
-import dev.failsafe.Timeout;
-import dev.failsafe.TimeoutExceededException;
 import dev.runbook4j.spi.PolicyAdapter;
 import dev.runbook4j.spi.PolicyContext;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -21,8 +16,9 @@ import java.util.function.Supplier;
 import org.apiguardian.api.API;
 
 /**
- * A {@link PolicyAdapter} over Failsafe: each attempt runs under a Failsafe {@code Timeout} on the
- * engine's scheduler, inside a Failsafe {@code CircuitBreaker} shared by name across steps.
+ * A {@link PolicyAdapter} over Failsafe: each attempt runs inside a Failsafe {@code CircuitBreaker}
+ * shared by name across steps, under a timeout kept on the engine's scheduler (Failsafe's own
+ * {@code Timeout} would always use real time).
  *
  * <pre>{@code
  * RunbookEngine.builder().policyAdapter(FailsafePolicyAdapter.create(
@@ -62,28 +58,49 @@ public final class FailsafePolicyAdapter implements PolicyAdapter {
   @SuppressWarnings("unchecked")
   public <T> CompletionStage<T> execute(Duration timeout, String circuitBreaker, Supplier<CompletionStage<T>> attempt,
       PolicyContext ctx) {
-    List<Policy<Object>> policies = new ArrayList<>();
-    if (circuitBreaker != null) {
-      policies.add(circuitBreaker(circuitBreaker));
+    Supplier<CompletionStage<T>> call = timeout == null ? attempt : () -> withTimeout(timeout, attempt, ctx);
+    if (circuitBreaker == null) {
+      return call.get();
     }
-    if (timeout != null) {
-      policies.add(Timeout.builder(timeout).build());
+    Supplier<CompletionStage<T>> inner = call;
+    return (CompletionStage<T>) Failsafe.with(circuitBreaker(circuitBreaker)).with(ctx.scheduler())
+        .getStageAsync(() -> (CompletionStage<Object>) inner.get())
+        .handle((r, e) -> {
+          if (e != null) {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            throw cause instanceof CompletionException ce ? ce : new CompletionException(cause);
+          }
+          return r;
+        });
+  }
+
+  /**
+   * Failsafe 3.3's {@code Timeout} always schedules on Failsafe's own real-time thread, whatever
+   * scheduler the executor has, so the timeout is enforced here, on the engine's scheduler, where a
+   * virtual clock reaches it.
+   */
+  private static <T> CompletionStage<T> withTimeout(Duration timeout, Supplier<CompletionStage<T>> attempt,
+      PolicyContext ctx) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    java.util.concurrent.ScheduledFuture<?> timer = ctx.scheduler().schedule(
+        () -> result.completeExceptionally(new TimeoutException("timeout of " + timeout + " exceeded")),
+        timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+    CompletionStage<T> stage;
+    try {
+      stage = attempt.get();
+    } catch (RuntimeException e) {
+      timer.cancel(false);
+      return CompletableFuture.failedFuture(e);
     }
-    if (policies.isEmpty()) {
-      return attempt.get();
-    }
-    CompletableFuture<Object> stage = Failsafe.with(policies).with(ctx.scheduler())
-        .getStageAsync(() -> (CompletionStage<Object>) attempt.get());
-    return (CompletionStage<T>) stage.handle((r, e) -> {
-      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-      if (cause instanceof TimeoutExceededException) {
-        throw new CompletionException(new TimeoutException("Failsafe timeout of " + timeout + " exceeded"));
+    stage.whenComplete((r, e) -> {
+      timer.cancel(false);
+      if (e != null) {
+        result.completeExceptionally(e);
+      } else {
+        result.complete(r);
       }
-      if (cause != null) {
-        throw cause instanceof CompletionException ce ? ce : new CompletionException(cause);
-      }
-      return r;
     });
+    return result;
   }
 
   @Override
