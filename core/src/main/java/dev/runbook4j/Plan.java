@@ -66,30 +66,87 @@ public final class Plan {
   private final List<String> pointsOfNoReturn;
   private final String hash;
 
-  private Plan(String runbook, String description, String params, List<String> locks, List<Node> watches,
-      List<Node> nodes, List<String> pointsOfNoReturn) {
+  private Plan(String runbook, String description, String params, List<String> locks, Structure structure) {
     this.runbook = runbook;
     this.description = description;
     this.params = params;
     this.locks = List.copyOf(locks);
-    this.watches = List.copyOf(watches);
-    this.nodes = List.copyOf(nodes);
-    this.pointsOfNoReturn = List.copyOf(pointsOfNoReturn);
-    this.hash = sha256(toJsonTree(false).toString());
+    this.watches = structure.watches;
+    this.nodes = structure.nodes;
+    this.pointsOfNoReturn = structure.pointsOfNoReturn;
+    // length-prefixed fields, then the structure's own digest: unambiguous, and cheap per run
+    StringBuilder in = new StringBuilder(128 + params.length());
+    field(in, runbook);
+    field(in, description);
+    field(in, params);
+    for (String lock : this.locks) {
+      field(in, lock);
+    }
+    in.append(structure.digest);
+    this.hash = sha256(in.toString());
+  }
+
+  private static void field(StringBuilder sb, String value) {
+    sb.append(value.length()).append(':').append(value).append('\n');
+  }
+
+  /** The resolved tree, its points of no return and its canonical JSON (what the hash covers). */
+  static final class Structure {
+    final List<Node> nodes;
+    final List<Node> watches;
+    final List<String> pointsOfNoReturn;
+    final String json;
+    final String digest;
+
+    Structure(List<Node> nodes, List<Node> watches, List<String> pointsOfNoReturn) {
+      this.nodes = List.copyOf(nodes);
+      this.watches = List.copyOf(watches);
+      this.pointsOfNoReturn = List.copyOf(pointsOfNoReturn);
+      ObjectNode root = JSON.createObjectNode();
+      root.set("watches", array(this.watches));
+      root.set("nodes", array(this.nodes));
+      ArrayNode pn = root.putArray("pointsOfNoReturn");
+      this.pointsOfNoReturn.forEach(pn::add);
+      this.json = root.toString();
+      this.digest = sha256(json);
+    }
   }
 
   /**
    * Resolves {@code runbook} with {@code params} into a plan.
    *
+   * <p>The tree of a runbook without {@code forEach} does not depend on the parameters; it is
+   * resolved once per runbook and shared by its plans.
+   *
    * @throws RunbookDefinitionException when the parameters are invalid
    */
   public static <P> Plan of(Runbook<P> runbook, P params) {
     runbook.validate(params);
+    Structure structure = runbook.planStructure;
+    if (structure == null) {
+      structure = structure(runbook, params);
+      if (!hasForEach(runbook.nodes())) {
+        runbook.planStructure = structure;
+      }
+    }
+    return new Plan(runbook.name(), runbook.description(), render(params), runbook.lockKeys(params), structure);
+  }
+
+  private static <P> Structure structure(Runbook<P> runbook, P params) {
     List<String> pnr = new ArrayList<>();
     List<Node> nodes = resolve(runbook.nodes(), "", params, pnr);
-    List<Node> watches = watches(runbook.watches(), "");
-    return new Plan(runbook.name(), runbook.description(), render(params), runbook.lockKeys(params), watches,
-        nodes, pnr);
+    return new Structure(nodes, watches(runbook.watches(), ""), pnr);
+  }
+
+  private static boolean hasForEach(List<dev.runbook4j.Node> defs) {
+    for (dev.runbook4j.Node n : defs) {
+      if (n instanceof ForEach<?, ?>
+          || (n instanceof Group<?> g && hasForEach(g.nodes()))
+          || (n instanceof Parallel<?> p && p.branches().stream().anyMatch(b -> hasForEach(b.nodes())))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -173,6 +230,9 @@ public final class Plan {
     if (params == null) {
       return "{}";
     }
+    if (params instanceof String str) {
+      return JSON.getNodeFactory().textNode(str).toString();
+    }
     try {
       return JSON.writeValueAsString(params);
     } catch (JsonProcessingException | RuntimeException e) {
@@ -180,12 +240,18 @@ public final class Plan {
     }
   }
 
-  private static String sha256(String s) {
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
+  });
+
+  private static String sha256(String s) {
+    MessageDigest md = SHA256.get();
+    md.reset();
+    return HexFormat.of().formatHex(md.digest(s.getBytes(StandardCharsets.UTF_8)));
   }
 
   public String runbook() {
@@ -286,13 +352,13 @@ public final class Plan {
   /** The plan as pretty-printed JSON, hash included. */
   public String toJson() {
     try {
-      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toJsonTree(true));
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toJsonTree());
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("plan of '" + runbook + "' cannot be written as JSON", e);
     }
   }
 
-  private ObjectNode toJsonTree(boolean withHash) {
+  private ObjectNode toJsonTree() {
     ObjectNode root = JSON.createObjectNode();
     root.put("runbook", runbook);
     root.put("description", description);
@@ -309,9 +375,7 @@ public final class Plan {
     root.set("nodes", array(nodes));
     ArrayNode pn = root.putArray("pointsOfNoReturn");
     pointsOfNoReturn.forEach(pn::add);
-    if (withHash) {
-      root.put("hash", hash);
-    }
+    root.put("hash", hash);
     return root;
   }
 

@@ -17,7 +17,8 @@ import org.apiguardian.api.API;
  * @param compensated the ids of the steps undone, in the order they were undone
  * @param compensationFailed the ids of the steps whose compensation failed for good
  * @param notUndone started steps that rollback passed over: irreversible and read-only ones
- * @param outputs the outputs of succeeded steps, by step id
+ * @param outputs the outputs of succeeded steps by step id, in completion order (a step that
+ *     returned {@code null} maps to {@code null})
  * @since 0.1
  */
 @API(status = API.Status.STABLE, since = "0.1")
@@ -30,7 +31,7 @@ public record RunResult(String runId, String runbook, RunState state, Optional<R
     compensated = List.copyOf(compensated);
     compensationFailed = List.copyOf(compensationFailed);
     notUndone = List.copyOf(notUndone);
-    outputs = Map.copyOf(outputs);
+    outputs = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(outputs));
   }
 
   /** Whether the run is parked at an approval rather than ended. */

@@ -43,6 +43,8 @@ public final class Runbook<P> {
   private final List<Watch<P>> watches;
   private final List<Function<P, String>> locks;
   private final Function<P, List<String>> validator;
+  /** The plan tree when it does not depend on parameters; derived, so caching it keeps the value immutable. */
+  volatile Plan.Structure planStructure;
 
   private Runbook(Builder<P> b) {
     this.name = b.name;

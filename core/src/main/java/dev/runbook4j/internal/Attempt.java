@@ -1,6 +1,6 @@
 package dev.runbook4j.internal;
 
-/** One call of user code on some thread, so that a timeout or cancel can interrupt it. */
+/** One call of user code on some thread, so that a timeout or cancel can interrupt it; guarded by its run. */
 final class Attempt {
   final String stepId;
   private Thread thread;
@@ -10,7 +10,18 @@ final class Attempt {
     this.stepId = stepId;
   }
 
-  synchronized boolean enter() {
+  /** Cheaper than the identity hash (whose first use costs a header inflation); equality stays identity. */
+  @Override
+  public int hashCode() {
+    return stepId.hashCode();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return this == o;
+  }
+
+  boolean enter() {
     if (interrupted) {
       return false;
     }
@@ -18,12 +29,12 @@ final class Attempt {
     return true;
   }
 
-  synchronized void exit() {
+  void exit() {
     thread = null;
     Thread.interrupted();
   }
 
-  synchronized void interrupt() {
+  void interrupt() {
     interrupted = true;
     if (thread != null) {
       thread.interrupt();

@@ -58,17 +58,18 @@ final class Contexts {
     @Override
     public Object output(String stepName) {
       String id = run.resolveStep(stepName, frame);
-      if (!run.outputs.containsKey(id)) {
+      Run.Output o = run.output(id);
+      if (o == null) {
         throw new IllegalStateException("Step '" + id + "' of run " + run.runId + " has not succeeded, so it has no"
             + " output yet; read outputs of earlier steps only");
       }
-      return run.outputs.get(id).value();
+      return o.value();
     }
 
     @Override
     public Optional<Object> findOutput(String stepName) {
       String id = run.resolveStep(stepName, frame);
-      Run.Output o = run.outputs.get(id);
+      Run.Output o = run.output(id);
       return o == null ? Optional.empty() : Optional.ofNullable(o.value());
     }
 

@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -53,7 +52,17 @@ final class DefaultRunbookEngine implements RunbookEngine {
   private final ExecutorService ownedPool;
   private final SystemScheduler ownedScheduler;
   private final List<RunListener> listeners = new CopyOnWriteArrayList<>();
+  /** Runs in flight (and runs stopped by a journal failure). */
   private final Map<String, Run> runs = new ConcurrentHashMap<>();
+  /** The most recently ended runs, for handles and status; older ones are read from the journal. */
+  private final Map<String, Run> recent = java.util.Collections.synchronizedMap(
+      new java.util.LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Run> eldest) {
+          return size() > RECENT_RUNS;
+        }
+      });
+  private static final int RECENT_RUNS = 256;
 
   DefaultRunbookEngine(EngineSettings s) {
     this.journal = s.journal() != null ? s.journal() : new InMemoryJournal();
@@ -88,30 +97,53 @@ final class DefaultRunbookEngine implements RunbookEngine {
   }
 
   @Override
+  public <P> RunResult run(Runbook<P> runbook, P params) {
+    return start(runbook, params, RunOptions.defaults(), !scheduler.drivenByAwait()).await();
+  }
+
+  @Override
+  public <P> RunResult run(Runbook<P> runbook, P params, RunOptions options) {
+    return start(runbook, params, options, !scheduler.drivenByAwait()).await();
+  }
+
+  @Override
   public <P> RunHandle start(Runbook<P> runbook, P params, RunOptions options) {
+    return start(runbook, params, options, false);
+  }
+
+  private static String newRunId() {
+    String hex = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
+    return hex.length() == 16 ? hex : "0".repeat(16 - hex.length()) + hex;
+  }
+
+  private <P> RunHandle start(Runbook<P> runbook, P params, RunOptions options, boolean onCallerThread) {
     Plan plan = Plan.of(runbook, params);
-    String runId = options.runId().orElseGet(() -> UUID.randomUUID().toString().replace("-", "").substring(0, 12));
+    String runId = options.runId().orElseGet(DefaultRunbookEngine::newRunId);
     Run run;
     synchronized (runs) {
-      Run existing = runs.get(runId);
+      Run existing = lookup(runId);
       if (existing != null) {
-        if (!existing.runbook.name().equals(runbook.name()) || !existing.plan.hash().equals(plan.hash())) {
-          throw new RunbookDefinitionException("Run id '" + runId + "'", List.of("it is taken by a run of runbook '"
-              + existing.runbook.name() + "' with plan " + existing.plan.hash().substring(0, 12)
-              + "; this start has runbook '" + runbook.name() + "' and plan " + plan.hash().substring(0, 12)
-              + " (other parameters?); choose another run id"));
-        }
+        sameRun(runId, existing.runbook.name(), existing.plan.hash(), runbook.name(), plan.hash());
         return new Handle(existing);
       }
-      if (!journal.read(runId).isEmpty()) {
-        throw new RunbookDefinitionException("Run id '" + runId + "'", List.of(
-            "the journal already holds a run with this id that this engine did not start; resume it or choose another id"));
+      List<RunEvent> past = journal.read(runId);
+      if (!past.isEmpty()) {
+        RunEvent.RunStarted first = past.get(0) instanceof RunEvent.RunStarted rs ? rs : null;
+        sameRun(runId, first == null ? "?" : first.runbook(), first == null ? "?" : first.planHash(), runbook.name(),
+            plan.hash());
+        return new JournalHandle(runId);
       }
       run = new Run(this, runId, runbook, params, options.requester(), plan);
       runs.put(runId, run);
     }
+    run.done.whenComplete((r, e) -> {
+      if (e == null) {
+        recent.put(runId, run);
+        runs.remove(runId);
+      }
+    });
     try {
-      run.start();
+      run.start(onCallerThread);
     } catch (RuntimeException e) {
       runs.remove(runId);
       throw e;
@@ -119,14 +151,37 @@ final class DefaultRunbookEngine implements RunbookEngine {
     return new Handle(run);
   }
 
+  private static void sameRun(String runId, String runbook, String hash, String newRunbook, String newHash) {
+    if (!runbook.equals(newRunbook) || !hash.equals(newHash)) {
+      throw new RunbookDefinitionException("Run id '" + runId + "'", List.of("it is taken by a run of runbook '"
+          + runbook + "' with plan " + hash.substring(0, Math.min(12, hash.length())) + "; this start has runbook '"
+          + newRunbook + "' and plan " + newHash.substring(0, 12) + " (other parameters?); choose another run id"));
+    }
+  }
+
+  private Run lookup(String runId) {
+    Run run = runs.get(runId);
+    return run != null ? run : recent.get(runId);
+  }
+
   @Override
   public RunHandle handle(String runId) {
-    return new Handle(run(runId));
+    Run run = lookup(runId);
+    if (run != null) {
+      return new Handle(run);
+    }
+    fold(runId);
+    return new JournalHandle(runId);
   }
 
   private Run run(String runId) {
-    Run run = runs.get(runId);
+    Run run = lookup(runId);
     if (run == null) {
+      RunStatus s = fold(runId);
+      if (s.state().isTerminal()) {
+        throw new dev.runbook4j.ApprovalException("Run " + runId + " (" + s.runbook() + ") has ended " + s.state()
+            + "; there is nothing to decide or cancel");
+      }
       throw new UnknownRunException(runId);
     }
     return run;
@@ -144,12 +199,13 @@ final class DefaultRunbookEngine implements RunbookEngine {
 
   @Override
   public RunStatus cancel(String runId, String by, String reason) {
-    return run(runId).cancel(by, reason);
+    Run run = lookup(runId);
+    return run != null ? run.cancel(by, reason) : fold(runId);
   }
 
   @Override
   public RunStatus status(String runId) {
-    Run run = runs.get(runId);
+    Run run = lookup(runId);
     if (run != null) {
       return run.status();
     }
@@ -193,7 +249,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
   @Override
   public List<RunEvent> history(String runId) {
     List<RunEvent> events = journal.read(runId);
-    if (events.isEmpty() && !runs.containsKey(runId)) {
+    if (events.isEmpty() && lookup(runId) == null) {
       throw new UnknownRunException(runId);
     }
     return events;
@@ -229,6 +285,39 @@ final class DefaultRunbookEngine implements RunbookEngine {
     }
     if (ownedScheduler != null) {
       ownedScheduler.close();
+    }
+  }
+
+  /** A handle on an ended run known only from the journal. */
+  private final class JournalHandle implements RunHandle {
+    private final String runId;
+
+    JournalHandle(String runId) {
+      this.runId = runId;
+    }
+
+    @Override
+    public String runId() {
+      return runId;
+    }
+
+    @Override
+    public RunStatus status() {
+      return fold(runId);
+    }
+
+    @Override
+    public RunResult await() {
+      RunStatus s = fold(runId);
+      return new RunResult(runId, s.runbook(), s.state(),
+          s.failure().map(dev.runbook4j.RunbookException::new), s.started(), s.compensated(), List.of(), List.of(),
+          Map.of());
+    }
+
+    @Override
+    public CompletableFuture<RunResult> result() {
+      RunResult r = await();
+      return r.state().isTerminal() ? CompletableFuture.completedFuture(r) : new CompletableFuture<>();
     }
   }
 

@@ -95,18 +95,23 @@ final class Run {
   final Object params;
   final String requester;
   final Plan plan;
-  final Map<String, Output> outputs = new ConcurrentHashMap<>();
+  /** Outputs of succeeded steps by id, in completion order; guarded by this. */
+  private final Map<String, Object> outputs = new LinkedHashMap<>(64);
   volatile boolean cancelRequested;
   final AtomicInteger listenerFailures = new AtomicInteger();
   final CompletableFuture<RunResult> done = new CompletableFuture<>();
 
-  private final Map<String, String> staticPaths;
-  private final Map<String, List<?>> items;
+  private volatile Map<String, String> staticPaths;
+  private volatile Map<String, List<?>> items;
   private final List<Started> started = new ArrayList<>();
-  private final Map<String, RunState> active = new ConcurrentHashMap<>();
+  private final Map<String, RunState> active = new LinkedHashMap<>();
+  private int running;
+  private int waiting;
+  private int awaiting;
   private final Map<String, PendingApproval> approvals = new ConcurrentHashMap<>();
   private final Set<CompletableFuture<Boolean>> pauses = ConcurrentHashMap.newKeySet();
-  private final Set<Attempt> inflight = ConcurrentHashMap.newKeySet();
+  /** Calls of user code in progress, for timeouts and cancel to interrupt; guarded by this. */
+  private final List<Attempt> inflight = new ArrayList<>(4);
   private final List<String> compensated = new ArrayList<>();
   private final List<String> compensationFailed = new ArrayList<>();
   private final List<String> notUndone = new ArrayList<>();
@@ -128,27 +133,56 @@ final class Run {
     this.params = params;
     this.requester = requester;
     this.plan = plan;
-    this.staticPaths = new LinkedHashMap<>();
-    this.items = new LinkedHashMap<>();
-    List<String> problems = new ArrayList<>();
-    index(this.runbook.nodes(), "", problems);
-    if (!problems.isEmpty()) {
-      throw new RunbookDefinitionException("Run " + runId + " of runbook '" + runbook.name() + "'", problems);
+    if (hasForEach(this.runbook.nodes())) {
+      indexed();  // forEach items are resolved, and checked, before anything runs
     }
     this.updatedAt = engine.clock.instant();
   }
 
+  private static boolean hasForEach(List<Node> nodes) {
+    for (Node n : nodes) {
+      if (n instanceof ForEach<?, ?> || (n instanceof Group<?> g && hasForEach(g.nodes()))) {
+        return true;
+      }
+      if (n instanceof Parallel<?> p) {
+        for (Group<?> b : p.branches()) {
+          if (hasForEach(b.nodes())) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Static paths of every name, and forEach items: made on first need (most runs never need them). */
+  private synchronized void indexed() {
+    if (staticPaths != null) {
+      return;
+    }
+    Map<String, String> paths = new LinkedHashMap<>();
+    Map<String, List<?>> resolved = new LinkedHashMap<>();
+    List<String> problems = new ArrayList<>();
+    index(this.runbook.nodes(), "", problems, paths, resolved);
+    if (!problems.isEmpty()) {
+      throw new RunbookDefinitionException("Run " + runId + " of runbook '" + runbook.name() + "'", problems);
+    }
+    items = resolved;
+    staticPaths = paths;
+  }
+
   @SuppressWarnings("unchecked")
-  private void index(List<Node> nodes, String path, List<String> problems) {
+  private void index(List<Node> nodes, String path, List<String> problems, Map<String, String> staticPaths,
+      Map<String, List<?>> items) {
     for (Node n : nodes) {
       String id = path.isEmpty() ? n.name() : path + "/" + n.name();
       staticPaths.put(n.name(), id);
       if (n instanceof Group<?> g) {
-        index(g.nodes(), id, problems);
+        index(g.nodes(), id, problems, staticPaths, items);
       } else if (n instanceof Parallel<?> p) {
         for (Group<?> b : p.branches()) {
           staticPaths.put(b.name(), id + "/" + b.name());
-          index(b.nodes(), id + "/" + b.name(), problems);
+          index(b.nodes(), id + "/" + b.name(), problems, staticPaths, items);
         }
       } else if (n instanceof ForEach<?, ?> f) {
         List<?> list = ((ForEach<Object, ?>) f).items().items(params);
@@ -160,7 +194,7 @@ final class Run {
           }
         }
         items.put(n.name(), list);
-        index(f.nodes(), id + "[*]", problems);
+        index(f.nodes(), id + "[*]", problems, staticPaths, items);
       }
     }
   }
@@ -187,13 +221,28 @@ final class Run {
   }
 
   private void setActive(String id, RunState s) {
-    active.put(id, s);
-    updateState();
+    synchronized (this) {
+      count(active.put(id, s), -1);
+      count(s, 1);
+      updateState();
+    }
   }
 
   private void clearActive(String id) {
-    active.remove(id);
-    updateState();
+    synchronized (this) {
+      count(active.remove(id), -1);
+      updateState();
+    }
+  }
+
+  private void count(RunState s, int delta) {
+    if (s == RunState.RUNNING) {
+      running += delta;
+    } else if (s == RunState.WAITING) {
+      waiting += delta;
+    } else if (s == RunState.AWAITING_APPROVAL) {
+      awaiting += delta;
+    }
   }
 
   private void updateState() {
@@ -205,22 +254,15 @@ final class Run {
       if (rollingBack) {
         to = RunState.ROLLING_BACK;
       } else {
-        boolean approval = false;
-        boolean running = false;
-        boolean waiting = false;
-        for (RunState s : active.values()) {
-          approval |= s == RunState.AWAITING_APPROVAL;
-          running |= s == RunState.RUNNING;
-          waiting |= s == RunState.WAITING;
-        }
-        to = approval ? RunState.AWAITING_APPROVAL : running ? RunState.RUNNING
-            : waiting ? RunState.WAITING : RunState.RUNNING;
+        to = awaiting > 0 ? RunState.AWAITING_APPROVAL : running > 0 ? RunState.RUNNING
+            : waiting > 0 ? RunState.WAITING : RunState.RUNNING;
       }
       if (to == state) {
         return;
       }
       RunState from = state;
-      record(new RunEvent.RunStateChanged(runId, from, to, String.join(", ", active.keySet()), now()));
+      record(new RunEvent.RunStateChanged(runId, from, to, active.isEmpty() ? "" : String.join(", ", active.keySet()),
+          now()));
       state = to;
       if (to == RunState.AWAITING_APPROVAL) {
         signal.complete(null);
@@ -247,6 +289,7 @@ final class Run {
   }
 
   String resolveStep(String name, Frame frame) {
+    indexed();
     String path = staticPaths.get(name);
     if (path == null) {
       throw new IllegalArgumentException("Runbook '" + runbook.name() + "' has no step '" + name + "'; steps: "
@@ -264,6 +307,8 @@ final class Run {
     return Outcome.cancelled(new RunCancelledException(runbook.name(), runId, cancelledBy, cancelReason));
   }
 
+  private static final CompletableFuture<Outcome> DONE_OK = CompletableFuture.completedFuture(Outcome.OK);
+
   private static CompletableFuture<Outcome> done(Outcome o) {
     return CompletableFuture.completedFuture(o);
   }
@@ -278,12 +323,21 @@ final class Run {
 
   // ---------------------------------------------------------------- start and finish
 
-  void start() {
+  /**
+   * Journals the start, then runs the first stretch of the run on the caller's thread (when the
+   * caller is about to block on it anyway) or on a worker.
+   */
+  void start(boolean onCallerThread) {
     record(new RunEvent.RunStarted(runId, runbook.name(), plan.hash(), requester, plan.params(), now()));
     log.info("Run {} ({}) started by {}", runId, runbook.name(), requester);
-    onWorker(() -> acquireLocks(runbook.lockKeys(params), 0)
+    Runnable body = () -> acquireLocks(plan.locks(), 0)
         .thenCompose(ok -> ok ? sequence(runbook.nodes(), Frame.root(runbook.watches())) : done(cancelledOutcome()))
-        .whenComplete((o, e) -> finish(e == null ? o : internalError(e))));
+        .whenComplete((o, e) -> finish(e == null ? o : internalError(e)));
+    if (onCallerThread) {
+      body.run();
+    } else {
+      onWorker(body);
+    }
   }
 
   private CompletableFuture<Boolean> acquireLocks(List<String> keys, int i) {
@@ -428,18 +482,16 @@ final class Run {
   }
 
   synchronized RunResult result() {
-    Map<String, Object> outs = new LinkedHashMap<>();
-    outputs.forEach((k, v) -> {
-      if (v.value() != null) {
-        outs.put(k, v.value());
-      }
-    });
-    return new RunResult(runId, runbook.name(), state, Optional.ofNullable(failure),
-        started.stream().map(Started::id).toList(), compensated, compensationFailed, notUndone, outs);
+    List<String> ids = new ArrayList<>(started.size());
+    for (Started st : started) {
+      ids.add(st.id());
+    }
+    return new RunResult(runId, runbook.name(), state, Optional.ofNullable(failure), ids, compensated,
+        compensationFailed, notUndone, outputs);
   }
 
   synchronized RunStatus status() {
-    return new RunStatus(runId, runbook.name(), state, requester, plan.hash(), new ArrayList<>(active.keySet()),
+    return new RunStatus(runId, runbook.name(), state, requester, plan.hash(), List.copyOf(active.keySet()),
         new ArrayList<>(approvals.keySet()), started.stream().map(Started::id).toList(), compensated,
         Optional.ofNullable(failure).map(Throwable::getMessage), listenerFailures.get(), updatedAt);
   }
@@ -475,7 +527,7 @@ final class Run {
         });
         return;
       }
-      Outcome out = o.handle((r, e) -> e == null ? r : internalError(e)).join();
+      Outcome out = o.isCompletedExceptionally() ? o.handle((r, e) -> internalError(e)).join() : o.getNow(null);
       if (!out.ok()) {
         result.complete(out);
         return;
@@ -509,7 +561,7 @@ final class Run {
 
   private CompletableFuture<Outcome> step(Step<Object, Object> s, Frame frame) {
     String id = frame.child(s.name());
-    Outcome breach = checkWatches(frame, "before step '" + id + "'");
+    Outcome breach = frame.watches.isEmpty() ? null : checkWatches(frame, "before step '" + id + "'");
     if (breach != null) {
       return done(breach);
     }
@@ -526,8 +578,8 @@ final class Run {
       if (n == 1) {
         started.add(new Started(id, s, frame));
       }
+      setActive(id, RunState.RUNNING);
     }
-    setActive(id, RunState.RUNNING);
     Contexts.StepCtx ctx = new Contexts.StepCtx(this, frame, id, n);
     CompletableFuture<Object> stage = invoke(s, id, n, () -> s.action().execute(ctx));
     if (stage.isDone()) {
@@ -541,10 +593,12 @@ final class Run {
     Throwable err;
     try {
       Object out = stage.join();
-      record(new RunEvent.StepSucceeded(runId, id, n, out, now()));
-      outputs.put(id, new Output(out));
-      clearActive(id);
-      return done(Outcome.OK);
+      synchronized (this) {
+        record(new RunEvent.StepSucceeded(runId, id, n, out, now()));
+        outputs.put(id, out);
+        clearActive(id);
+      }
+      return DONE_OK;
     } catch (CompletionException | CancellationException e) {
       err = timeoutAware(s, id, n, unwrap(e));
     }
@@ -585,9 +639,11 @@ final class Run {
 
   private Throwable timeoutAware(Step<Object, Object> s, String id, int n, Throwable err) {
     if (err instanceof TimeoutException) {
-      for (Attempt a : inflight) {
-        if (a.stepId.equals(id)) {
-          a.interrupt();
+      synchronized (this) {
+        for (Attempt a : inflight) {
+          if (a.stepId.equals(id)) {
+            a.interrupt();
+          }
         }
       }
       return new StepTimeoutException(id, n, s.timeout().orElse(Duration.ZERO));
@@ -619,10 +675,30 @@ final class Run {
     }
   }
 
+  /** The output of step {@code id}, or null when it has not succeeded. */
+  synchronized Output output(String id) {
+    return outputs.containsKey(id) ? new Output(outputs.get(id)) : null;
+  }
+
+  private synchronized void track(Attempt a) {
+    inflight.add(a);
+  }
+
+  private synchronized void untrack(Attempt a) {
+    for (int i = inflight.size() - 1; i >= 0; i--) {
+      if (inflight.get(i) == a) {
+        inflight.remove(i);
+        return;
+      }
+    }
+  }
+
   private CompletableFuture<Object> inline(String id, Callable<Object> call) {
     Attempt a = new Attempt(id);
-    inflight.add(a);
-    a.enter();
+    synchronized (this) {
+      inflight.add(a);
+      a.enter();
+    }
     MDC.put("runId", runId);
     MDC.put("step", id);
     try {
@@ -632,20 +708,28 @@ final class Run {
     } finally {
       MDC.remove("step");
       MDC.remove("runId");
-      a.exit();
-      inflight.remove(a);
+      synchronized (this) {
+        a.exit();
+        untrack(a);
+      }
     }
   }
 
   private CompletableFuture<Object> async(String id, Callable<Object> call) {
     CompletableFuture<Object> cf = new CompletableFuture<>();
     Attempt a = new Attempt(id);
-    inflight.add(a);
+    track(a);
     try {
       engine.workers.execute(() -> {
-        if (!a.enter()) {
+        boolean entered;
+        synchronized (this) {
+          entered = a.enter();
+          if (!entered) {
+            untrack(a);
+          }
+        }
+        if (!entered) {
           cf.completeExceptionally(new InterruptedException("attempt of '" + id + "' was interrupted before it began"));
-          inflight.remove(a);
           return;
         }
         MDC.put("runId", runId);
@@ -657,12 +741,14 @@ final class Run {
         } finally {
           MDC.remove("step");
           MDC.remove("runId");
-          a.exit();
-          inflight.remove(a);
+          synchronized (this) {
+            a.exit();
+            untrack(a);
+          }
         }
       });
     } catch (RejectedExecutionException e) {
-      inflight.remove(a);
+      untrack(a);
       cf.completeExceptionally(e);
     }
     return cf;
@@ -1009,6 +1095,7 @@ final class Run {
 
   private CompletableFuture<Outcome> forEach(ForEach<Object, Object> fe, Frame frame) {
     String id = frame.child(fe.name());
+    indexed();
     String staticPath = staticPaths.get(fe.name());
     List<?> list = items.get(fe.name());
     if (list.isEmpty()) {
@@ -1139,7 +1226,7 @@ final class Run {
     String id = st.id();
     record(new RunEvent.CompensationStarted(runId, id, n, now()));
     Contexts.StepCtx ctx = new Contexts.StepCtx(this, st.frame(), id, n);
-    Output out = outputs.get(id);
+    Output out = output(id);
     Object value = out == null ? null : out.value();
     CompletableFuture<Object> stage = invoke(s, id, n, () -> {
       s.compensation().orElseThrow().compensate(ctx, value);
@@ -1200,7 +1287,9 @@ final class Run {
       waiting = new ArrayList<>(approvals.values());
       approvals.clear();
     }
-    inflight.forEach(Attempt::interrupt);
+    synchronized (this) {
+      inflight.forEach(Attempt::interrupt);
+    }
     for (CompletableFuture<Boolean> p : pauses) {
       onWorker(() -> p.complete(false));
     }

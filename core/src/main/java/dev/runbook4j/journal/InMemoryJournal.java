@@ -2,6 +2,7 @@ package dev.runbook4j.journal;
 
 import dev.runbook4j.RunEvent;
 import dev.runbook4j.spi.Journal;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,10 +20,38 @@ import org.apiguardian.api.API;
 @API(status = API.Status.STABLE, since = "0.1")
 public final class InMemoryJournal implements Journal {
   private final Map<String, List<RunEvent>> runs = new LinkedHashMap<>();
+  private final ArrayDeque<String> finished = new ArrayDeque<>();
+  private final int keepFinished;
+
+  /** A journal that keeps every run. */
+  public InMemoryJournal() {
+    this(Integer.MAX_VALUE);
+  }
+
+  private InMemoryJournal(int keepFinished) {
+    this.keepFinished = keepFinished;
+  }
+
+  /**
+   * A journal that keeps every run in flight but only the last {@code finishedRuns} ended runs,
+   * for long-lived processes that embed the engine without durability.
+   */
+  public static InMemoryJournal withRetention(int finishedRuns) {
+    if (finishedRuns < 0) {
+      throw new IllegalArgumentException("finishedRuns must not be negative, was " + finishedRuns);
+    }
+    return new InMemoryJournal(finishedRuns);
+  }
 
   @Override
   public synchronized void append(RunEvent event) {
     runs.computeIfAbsent(event.runId(), k -> new ArrayList<>()).add(event);
+    if (event instanceof RunEvent.RunFinished && keepFinished != Integer.MAX_VALUE) {
+      finished.add(event.runId());
+      while (finished.size() > keepFinished) {
+        runs.remove(finished.poll());
+      }
+    }
   }
 
   @Override

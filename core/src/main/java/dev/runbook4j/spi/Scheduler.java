@@ -32,6 +32,14 @@ public interface Scheduler {
   }
 
   /**
+   * Whether time moves only while a caller {@link #await awaits} (a virtual clock). The engine
+   * then never runs a run on the caller's own thread, since that thread must drive time.
+   */
+  default boolean drivenByAwait() {
+    return false;
+  }
+
+  /**
    * Blocks until {@code until} is complete (normally or not). A virtual scheduler moves time
    * forward meanwhile, whenever nothing else is running.
    */

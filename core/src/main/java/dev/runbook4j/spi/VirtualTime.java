@@ -139,6 +139,11 @@ public final class VirtualTime implements Scheduler {
   }
 
   @Override
+  public boolean drivenByAwait() {
+    return true;
+  }
+
+  @Override
   public void await(CompletableFuture<?> until) {
     drive(until::isDone, null);
   }
