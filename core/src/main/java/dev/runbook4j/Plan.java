@@ -129,7 +129,15 @@ public final class Plan {
         runbook.planStructure = structure;
       }
     }
-    return new Plan(runbook.name(), runbook.description(), render(params), runbook.lockKeys(params), structure);
+    List<String> locks = runbook.lockKeys(params);
+    Runbook.LastPlan last = runbook.lastPlan;
+    if (last != null && last.plan().nodes == structure.nodes && last.plan().locks.equals(locks)
+        && java.util.Objects.equals(last.params(), params)) {
+      return last.plan();  // the same runbook with equal parameters: the same plan
+    }
+    Plan plan = new Plan(runbook.name(), runbook.description(), render(params), locks, structure);
+    runbook.lastPlan = new Runbook.LastPlan(params, plan);
+    return plan;
   }
 
   private static <P> Structure structure(Runbook<P> runbook, P params) {

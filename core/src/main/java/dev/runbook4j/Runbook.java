@@ -45,6 +45,10 @@ public final class Runbook<P> {
   private final Function<P, List<String>> validator;
   /** The plan tree when it does not depend on parameters; derived, so caching it keeps the value immutable. */
   volatile Plan.Structure planStructure;
+  /** The last plan made, with its parameters: one immutable pair, so readers never mix two plans. */
+  volatile LastPlan lastPlan;
+
+  record LastPlan(Object params, Plan plan) {}
 
   private Runbook(Builder<P> b) {
     this.name = b.name;

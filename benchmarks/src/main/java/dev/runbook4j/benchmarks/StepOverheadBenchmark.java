@@ -44,6 +44,7 @@ public class StepOverheadBenchmark {
 
   private RunbookEngine engine;
   private Runbook<Void> runbook;
+  private Runbook<Void> oneStep;
   private List<Supplier<Object>> actions;
   private Retry retry;
   private FailsafeExecutor<Object> failsafe;
@@ -59,6 +60,7 @@ public class StepOverheadBenchmark {
       b.step("step-" + i, s -> s.action(ctx -> action.get()).compensate((ctx, out) -> {}));
     }
     runbook = b.build();
+    oneStep = Runbook.builder("noop-1").step("only", s -> s.action(ctx -> 1).compensate((ctx, out) -> {})).build();
     engine = RunbookEngine.builder().journal(InMemoryJournal.withRetention(16)).build();
     retry = Retry.of("floor", RetryConfig.custom().maxAttempts(3).waitDuration(Duration.ofMillis(10)).build());
     failsafe = Failsafe.with(RetryPolicy.builder().withMaxAttempts(3).withDelay(Duration.ofMillis(10)).build());
@@ -76,6 +78,12 @@ public class StepOverheadBenchmark {
   @Benchmark
   public RunResult runbook4jRun() {
     return engine.run(runbook, null);
+  }
+
+  /** The same engine on a 1-step runbook: with {@link #runbook4jRun}, separates per-run from per-step cost. */
+  @Benchmark
+  public RunResult runbook4jRunOneStep() {
+    return engine.run(oneStep, null);
   }
 
   @Benchmark

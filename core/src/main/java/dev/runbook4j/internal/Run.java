@@ -104,7 +104,9 @@ final class Run {
   private volatile Map<String, String> staticPaths;
   private volatile Map<String, List<?>> items;
   private final List<Started> started = new ArrayList<>();
-  private final Map<String, RunState> active = new LinkedHashMap<>();
+  /** The nodes in progress and what each is doing, in start order; guarded by this. Small: one per branch. */
+  private final List<String> activeIds = new ArrayList<>(4);
+  private final List<RunState> activeStates = new ArrayList<>(4);
   private int running;
   private int waiting;
   private int awaiting;
@@ -222,7 +224,13 @@ final class Run {
 
   private void setActive(String id, RunState s) {
     synchronized (this) {
-      count(active.put(id, s), -1);
+      int i = activeIds.indexOf(id);
+      if (i < 0) {
+        activeIds.add(id);
+        activeStates.add(s);
+      } else {
+        count(activeStates.set(i, s), -1);
+      }
       count(s, 1);
       updateState();
     }
@@ -230,7 +238,11 @@ final class Run {
 
   private void clearActive(String id) {
     synchronized (this) {
-      count(active.remove(id), -1);
+      int i = activeIds.lastIndexOf(id);
+      if (i >= 0) {
+        activeIds.remove(i);
+        count(activeStates.remove(i), -1);
+      }
       updateState();
     }
   }
@@ -261,7 +273,7 @@ final class Run {
         return;
       }
       RunState from = state;
-      record(new RunEvent.RunStateChanged(runId, from, to, active.isEmpty() ? "" : String.join(", ", active.keySet()),
+      record(new RunEvent.RunStateChanged(runId, from, to, activeIds.isEmpty() ? "" : String.join(", ", activeIds),
           now()));
       state = to;
       if (to == RunState.AWAITING_APPROVAL) {
@@ -329,7 +341,9 @@ final class Run {
    */
   void start(boolean onCallerThread) {
     record(new RunEvent.RunStarted(runId, runbook.name(), plan.hash(), requester, plan.params(), now()));
-    log.info("Run {} ({}) started by {}", runId, runbook.name(), requester);
+    if (log.isInfoEnabled()) {
+      log.info("Run {} ({}) started by {}", runId, runbook.name(), requester);
+    }
     Runnable body = () -> acquireLocks(plan.locks(), 0)
         .thenCompose(ok -> ok ? sequence(runbook.nodes(), Frame.root(runbook.watches())) : done(cancelledOutcome()))
         .whenComplete((o, e) -> finish(e == null ? o : internalError(e)));
@@ -441,7 +455,9 @@ final class Run {
       record(new RunEvent.RunFinished(runId, end, summary(end), now()));
       signal.complete(null);
     }
-    log.info("Run {} ({}) ended {}", runId, runbook.name(), end);
+    if (log.isInfoEnabled()) {
+      log.info("Run {} ({}) ended {}", runId, runbook.name(), end);
+    }
     done.complete(result());
   }
 
@@ -491,7 +507,7 @@ final class Run {
   }
 
   synchronized RunStatus status() {
-    return new RunStatus(runId, runbook.name(), state, requester, plan.hash(), List.copyOf(active.keySet()),
+    return new RunStatus(runId, runbook.name(), state, requester, plan.hash(), List.copyOf(activeIds),
         new ArrayList<>(approvals.keySet()), started.stream().map(Started::id).toList(), compensated,
         Optional.ofNullable(failure).map(Throwable::getMessage), listenerFailures.get(), updatedAt);
   }
@@ -569,6 +585,8 @@ final class Run {
   }
 
   private CompletableFuture<Outcome> attempt(Step<Object, Object> s, String id, Frame frame, int n) {
+    boolean plain = isPlain(s);
+    Attempt inline = plain ? new Attempt(id) : null;
     synchronized (this) {
       if (cancelRequested) {
         return done(cancelledOutcome());
@@ -579,13 +597,49 @@ final class Run {
         started.add(new Started(id, s, frame));
       }
       setActive(id, RunState.RUNNING);
+      if (plain) {
+        inflight.add(inline);
+        inline.enter();
+      }
     }
     Contexts.StepCtx ctx = new Contexts.StepCtx(this, frame, id, n);
+    if (plain) {
+      // the common case, kept cheap: the action runs on this thread, one lock before and one after
+      Object out;
+      Throwable err = null;
+      MDC.put("runId", runId);
+      MDC.put("step", id);
+      try {
+        out = s.action().execute(ctx);
+      } catch (Throwable t) {
+        out = null;
+        err = t;
+      } finally {
+        MDC.remove("step");
+        MDC.remove("runId");
+      }
+      synchronized (this) {
+        inline.exit();
+        untrack(inline);
+        if (err == null) {
+          record(new RunEvent.StepSucceeded(runId, id, n, out, now()));
+          outputs.put(id, out);
+          clearActive(id);
+          return DONE_OK;
+        }
+      }
+      return afterAttempt(s, id, frame, n, CompletableFuture.failedFuture(err));
+    }
     CompletableFuture<Object> stage = invoke(s, id, n, () -> s.action().execute(ctx));
     if (stage.isDone()) {
       return afterAttempt(s, id, frame, n, stage);
     }
     return stage.handle((r, e) -> null).thenComposeAsync(x -> afterAttempt(s, id, frame, n, stage), engine.workers);
+  }
+
+  /** Whether attempts of {@code s} need no policy adapter: no timeout, breaker or user policy. */
+  private static boolean isPlain(Step<Object, Object> s) {
+    return s.timeout().isEmpty() && s.circuitBreaker().isEmpty() && s.policies().isEmpty();
   }
 
   private CompletableFuture<Outcome> afterAttempt(Step<Object, Object> s, String id, Frame frame, int n,
@@ -656,7 +710,7 @@ final class Run {
    * or policy (the common, cheap case); else on another worker under the policy adapter.
    */
   private CompletableFuture<Object> invoke(Step<Object, Object> s, String id, int n, Callable<Object> call) {
-    if (s.timeout().isEmpty() && s.circuitBreaker().isEmpty() && s.policies().isEmpty()) {
+    if (isPlain(s)) {
       return inline(id, call);
     }
     Supplier<CompletionStage<Object>> attempt = () -> async(id, call);

@@ -45,7 +45,7 @@ public final class InMemoryJournal implements Journal {
 
   @Override
   public synchronized void append(RunEvent event) {
-    runs.computeIfAbsent(event.runId(), k -> new ArrayList<>()).add(event);
+    runs.computeIfAbsent(event.runId(), k -> new ArrayList<>(64)).add(event);
     if (event instanceof RunEvent.RunFinished && keepFinished != Integer.MAX_VALUE) {
       finished.add(event.runId());
       while (finished.size() > keepFinished) {
