@@ -115,4 +115,23 @@ class WaitAndWatchTests {
       assertThat(handle.await().state()).isEqualTo(RunState.SUCCEEDED);
     }
   }
+
+  @Test
+  void thousandsOfWaitingRunsHoldNoThreads() {
+    try (Harness h = new Harness()) {
+      Runbook<Void> rb = Runbook.builder("many").step("a", s -> s.action(ctx -> null).readOnly())
+          .sleep("hour", Duration.ofHours(1)).step("b", s -> s.action(ctx -> null).readOnly()).build();
+      int threadsBefore = Thread.activeCount();
+      java.util.List<RunHandle> handles = new java.util.ArrayList<>();
+      for (int i = 0; i < 2000; i++) {
+        handles.add(h.engine.start(rb, null, RunOptions.defaults()));
+      }
+      h.time.runUntilIdle();
+      assertThat(handles).allSatisfy(handle -> assertThat(handle.status().state()).isEqualTo(RunState.WAITING));
+      // the engine's pool has 8 workers; 2000 waiting runs add no thread beyond it
+      assertThat(Thread.activeCount()).isLessThanOrEqualTo(threadsBefore + 8);
+      h.time.advance(Duration.ofHours(1));
+      assertThat(handles).allSatisfy(handle -> assertThat(handle.await().state()).isEqualTo(RunState.SUCCEEDED));
+    }
+  }
 }
