@@ -1,0 +1,387 @@
+package dev.runbook4j.journal;
+
+import dev.runbook4j.JournalException;
+import dev.runbook4j.RunEvent;
+import dev.runbook4j.spi.Journal;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.locks.ReentrantLock;
+import org.apiguardian.api.API;
+
+/**
+ * A durable journal in a SQL database: SQLite (one file, the embedded default) or PostgreSQL (the
+ * journal that several runner processes share). Each event is stored as JSON and hash-chained to
+ * the previous event of its run, so that {@link #verify(String)} finds the first event of a run
+ * that was edited, reordered, deleted or cut off.
+ *
+ * <pre>{@code
+ * try (JdbcJournal journal = JdbcJournal.sqlite(Path.of(".runbook4j/journal.db"))) {
+ *   RunbookEngine engine = RunbookEngine.builder().journal(journal).build();
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p>The schema is created on first use and carries a version; a journal written by a newer schema
+ * is refused, naming both versions. An event is committed (and, on SQLite, the write-ahead log
+ * synced) before {@link #append} returns. The JDBC driver is the application's to bring:
+ * {@code org.xerial:sqlite-jdbc} or {@code org.postgresql:postgresql}.
+ *
+ * <p>This class is threadsafe; appends from one instance are serialised.
+ *
+ * @since 0.1
+ */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
+public final class JdbcJournal implements Journal, AutoCloseable {
+  /** The SQL dialects this journal speaks. */
+  public enum Dialect { SQLITE, POSTGRESQL }
+
+  /** The schema version this code writes and reads. */
+  public static final int SCHEMA_VERSION = 1;
+
+  static final String GENESIS = "0".repeat(64);
+
+  private final String url;
+  private final Dialect dialect;
+  private final Connection connection;
+  private final ReentrantLock lock = new ReentrantLock();
+  /** Whether a SQLite write transaction is open; guarded by {@link #lock}. */
+  private boolean inTransaction;
+
+  private JdbcJournal(String url, Properties properties) {
+    this.url = url;
+    this.dialect = dialectOf(url);
+    Properties props = new Properties();
+    props.putAll(properties);
+    if (dialect == Dialect.SQLITE) {
+      props.setProperty("journal_mode", "WAL");
+      props.setProperty("synchronous", "FULL");
+      props.setProperty("busy_timeout", "10000");
+    }
+    try {
+      this.connection = DriverManager.getConnection(url, props);
+      // SQLite: autocommit, with explicit BEGIN IMMEDIATE for writes, so no lock is held between calls
+      // (another process may use the same file); PostgreSQL: JDBC transactions
+      this.connection.setAutoCommit(dialect == Dialect.SQLITE);
+      migrate();
+    } catch (SQLException e) {
+      throw new JournalException("Journal " + redact(url) + " cannot be opened: " + e.getMessage()
+          + (e.getMessage() != null && e.getMessage().contains("No suitable driver")
+              ? "; add the JDBC driver (org.xerial:sqlite-jdbc or org.postgresql:postgresql) to the class path" : ""),
+          e);
+    }
+  }
+
+  /** Opens (and creates if needed) the SQLite journal in {@code file}, creating its folder. */
+  public static JdbcJournal sqlite(Path file) {
+    Objects.requireNonNull(file, "file");
+    try {
+      Path parent = file.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+    } catch (IOException e) {
+      throw new JournalException("Journal folder for " + file + " cannot be created: " + e.getMessage(), e);
+    }
+    return new JdbcJournal("jdbc:sqlite:" + file.toAbsolutePath(), new Properties());
+  }
+
+  /** Opens the journal at {@code jdbcUrl} ({@code jdbc:sqlite:...} or {@code jdbc:postgresql:...}). */
+  public static JdbcJournal open(String jdbcUrl) {
+    return new JdbcJournal(Objects.requireNonNull(jdbcUrl, "jdbcUrl"), new Properties());
+  }
+
+  /** Opens the journal at {@code jdbcUrl} with a user and password. */
+  public static JdbcJournal open(String jdbcUrl, String user, String password) {
+    Properties p = new Properties();
+    p.setProperty("user", user);
+    p.setProperty("password", password);
+    return new JdbcJournal(Objects.requireNonNull(jdbcUrl, "jdbcUrl"), p);
+  }
+
+  private static Dialect dialectOf(String url) {
+    String u = url.toLowerCase(Locale.ROOT);
+    if (u.startsWith("jdbc:sqlite:")) {
+      return Dialect.SQLITE;
+    }
+    if (u.startsWith("jdbc:postgresql:")) {
+      return Dialect.POSTGRESQL;
+    }
+    throw new JournalException("Journal URL '" + redact(url) + "' names no supported database; use jdbc:sqlite:FILE"
+        + " or jdbc:postgresql://HOST/DB", null);
+  }
+
+  private static String redact(String url) {
+    return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+  }
+
+  public Dialect dialect() {
+    return dialect;
+  }
+
+  private void migrate() throws SQLException {
+    begin();
+    inTransaction = dialect == Dialect.SQLITE;
+    try (Statement st = connection.createStatement()) {
+      st.execute("CREATE TABLE IF NOT EXISTS rb4j_schema (version INTEGER NOT NULL)");
+      st.execute("CREATE TABLE IF NOT EXISTS rb4j_runs (run_id VARCHAR(200) PRIMARY KEY, created BIGINT NOT NULL,"
+          + " last_seq BIGINT NOT NULL, last_hash VARCHAR(64) NOT NULL)");
+      st.execute("CREATE TABLE IF NOT EXISTS rb4j_events (run_id VARCHAR(200) NOT NULL, seq BIGINT NOT NULL,"
+          + " type VARCHAR(64) NOT NULL, at VARCHAR(40) NOT NULL, body TEXT NOT NULL, hash VARCHAR(64) NOT NULL,"
+          + " PRIMARY KEY (run_id, seq))");
+      Integer version = null;
+      try (ResultSet rs = st.executeQuery("SELECT MAX(version) FROM rb4j_schema")) {
+        if (rs.next()) {
+          int v = rs.getInt(1);
+          version = rs.wasNull() ? null : v;
+        }
+      }
+      if (version == null) {
+        st.execute("INSERT INTO rb4j_schema (version) VALUES (" + SCHEMA_VERSION + ")");
+      } else if (version > SCHEMA_VERSION) {
+        rollbackQuietly();
+        throw new JournalException("Journal " + redact(url) + " has schema version " + version
+            + ", written by a newer Runbook4j; this Runbook4j reads schema version " + SCHEMA_VERSION
+            + ". Upgrade Runbook4j to use this journal", null);
+      }
+      commit();
+    }
+  }
+
+  @Override
+  public void append(RunEvent event) {
+    String json = EventJson.write(event);
+    lock.lock();
+    try {
+      begin();
+      inTransaction = dialect == Dialect.SQLITE;
+      try (PreparedStatement insertRun = connection.prepareStatement(
+          "INSERT INTO rb4j_runs (run_id, created, last_seq, last_hash) VALUES (?, ?, 0, ?) ON CONFLICT (run_id) DO NOTHING")) {
+        insertRun.setString(1, event.runId());
+        insertRun.setLong(2, System.currentTimeMillis() * 1000 + (System.nanoTime() / 1000) % 1000);
+        insertRun.setString(3, GENESIS);
+        insertRun.executeUpdate();
+      }
+      long seq;
+      String prev;
+      try (PreparedStatement head = connection.prepareStatement("SELECT last_seq, last_hash FROM rb4j_runs WHERE run_id = ?"
+          + (dialect == Dialect.POSTGRESQL ? " FOR UPDATE" : ""))) {
+        head.setString(1, event.runId());
+        try (ResultSet rs = head.executeQuery()) {
+          rs.next();
+          seq = rs.getLong(1) + 1;
+          prev = rs.getString(2);
+        }
+      }
+      String hash = chain(prev, seq, json);
+      try (PreparedStatement insert = connection.prepareStatement(
+          "INSERT INTO rb4j_events (run_id, seq, type, at, body, hash) VALUES (?, ?, ?, ?, ?, ?)")) {
+        insert.setString(1, event.runId());
+        insert.setLong(2, seq);
+        insert.setString(3, event.getClass().getSimpleName());
+        insert.setString(4, event.at().toString());
+        insert.setString(5, json);
+        insert.setString(6, hash);
+        insert.executeUpdate();
+      }
+      try (PreparedStatement update = connection.prepareStatement(
+          "UPDATE rb4j_runs SET last_seq = ?, last_hash = ? WHERE run_id = ?")) {
+        update.setLong(1, seq);
+        update.setString(2, hash);
+        update.setString(3, event.runId());
+        update.executeUpdate();
+      }
+      commit();
+    } catch (SQLException e) {
+      rollbackQuietly();
+      throw new JournalException("Journal " + redact(url) + " could not record " + event.getClass().getSimpleName()
+          + " of run " + event.runId() + ": " + e.getMessage(), e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void begin() throws SQLException {
+    if (dialect == Dialect.SQLITE) {
+      try (Statement st = connection.createStatement()) {
+        st.execute("BEGIN IMMEDIATE");
+      }
+    }
+  }
+
+  private void commit() throws SQLException {
+    if (dialect == Dialect.SQLITE) {
+      if (!connection.getAutoCommit() || inTransaction) {
+        try (Statement st = connection.createStatement()) {
+          st.execute("COMMIT");
+        }
+      }
+    } else {
+      connection.commit();
+    }
+    inTransaction = false;
+  }
+
+  private void rollbackQuietly() {
+    try {
+      if (dialect == Dialect.SQLITE) {
+        if (inTransaction) {
+          try (Statement st = connection.createStatement()) {
+            st.execute("ROLLBACK");
+          }
+        }
+      } else {
+        connection.rollback();
+      }
+    } catch (SQLException ignored) {
+      // the connection is broken; the next call reports it
+    }
+    inTransaction = false;
+  }
+
+  static String chain(String prev, long seq, String json) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      md.update(prev.getBytes(StandardCharsets.US_ASCII));
+      md.update((byte) '\n');
+      md.update(Long.toString(seq).getBytes(StandardCharsets.US_ASCII));
+      md.update((byte) '\n');
+      return HexFormat.of().formatHex(md.digest(json.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  @Override
+  public List<RunEvent> read(String runId) {
+    List<RunEvent> events = new ArrayList<>();
+    lock.lock();
+    try (PreparedStatement q = connection.prepareStatement(
+        "SELECT seq, body FROM rb4j_events WHERE run_id = ? ORDER BY seq")) {
+      q.setString(1, runId);
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          events.add(EventJson.read(rs.getString(2), runId, rs.getLong(1)));
+        }
+      }
+      commit();
+    } catch (SQLException e) {
+      rollbackQuietly();
+      throw new JournalException("Journal " + redact(url) + " could not read run " + runId + ": " + e.getMessage(), e);
+    } finally {
+      lock.unlock();
+    }
+    return events;
+  }
+
+  @Override
+  public List<String> runIds() {
+    List<String> ids = new ArrayList<>();
+    lock.lock();
+    try (Statement st = connection.createStatement();
+        ResultSet rs = st.executeQuery("SELECT run_id FROM rb4j_runs ORDER BY created, run_id")) {
+      while (rs.next()) {
+        ids.add(rs.getString(1));
+      }
+      commit();
+    } catch (SQLException e) {
+      rollbackQuietly();
+      throw new JournalException("Journal " + redact(url) + " could not list runs: " + e.getMessage(), e);
+    } finally {
+      lock.unlock();
+    }
+    return ids;
+  }
+
+  /**
+   * Checks the hash chain of {@code runId}: each event's hash must cover its content and the hash
+   * before it, sequence numbers must run 1, 2, 3 ... without gaps, and the last event must be the
+   * one the run's head row names. Reports the first event that does not verify.
+   */
+  public JournalVerification verify(String runId) {
+    lock.lock();
+    try {
+      long headSeq;
+      String headHash;
+      try (PreparedStatement h = connection.prepareStatement("SELECT last_seq, last_hash FROM rb4j_runs WHERE run_id = ?")) {
+        h.setString(1, runId);
+        try (ResultSet rs = h.executeQuery()) {
+          if (!rs.next()) {
+            commit();
+            return JournalVerification.bad(runId, 0, 0, "run " + runId + " is not in the journal");
+          }
+          headSeq = rs.getLong(1);
+          headHash = rs.getString(2);
+        }
+      }
+      String prev = GENESIS;
+      long expected = 1;
+      try (PreparedStatement q = connection.prepareStatement(
+          "SELECT seq, body, hash FROM rb4j_events WHERE run_id = ? ORDER BY seq")) {
+        q.setString(1, runId);
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            long seq = rs.getLong(1);
+            if (seq != expected) {
+              commit();
+              return JournalVerification.bad(runId, expected - 1, expected, "event " + expected + " of run " + runId
+                  + " is missing (the next one is " + seq + "): events were deleted or reordered");
+            }
+            String hash = chain(prev, seq, rs.getString(2));
+            if (!hash.equals(rs.getString(3))) {
+              commit();
+              return JournalVerification.bad(runId, seq, seq, "event " + seq + " of run " + runId
+                  + " does not match its hash: it was edited, or an earlier event was");
+            }
+            prev = hash;
+            expected++;
+          }
+        }
+      }
+      commit();
+      long count = expected - 1;
+      if (count != headSeq || !prev.equals(headHash)) {
+        return JournalVerification.bad(runId, count, count + 1, "run " + runId + " ends at event " + count
+            + " but its head records event " + headSeq + ": the journal was cut off or its head was changed");
+      }
+      return JournalVerification.ok(runId, count);
+    } catch (SQLException e) {
+      rollbackQuietly();
+      throw new JournalException("Journal " + redact(url) + " could not verify run " + runId + ": " + e.getMessage(), e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      throw new JournalException("Journal " + redact(url) + " did not close cleanly: " + e.getMessage(), e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "JdbcJournal[" + redact(url) + "]";
+  }
+}
