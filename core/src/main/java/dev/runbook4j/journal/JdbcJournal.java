@@ -171,10 +171,10 @@ public final class JdbcJournal implements Journal, AutoCloseable {
       begin();
       inTransaction = dialect == Dialect.SQLITE;
       try (PreparedStatement insertRun = connection.prepareStatement(
-          "INSERT INTO rb4j_runs (run_id, created, last_seq, last_hash) VALUES (?, ?, 0, ?) ON CONFLICT (run_id) DO NOTHING")) {
+          "INSERT INTO rb4j_runs (run_id, created, last_seq, last_hash)"
+              + " SELECT ?, COALESCE(MAX(created), 0) + 1, 0, ? FROM rb4j_runs WHERE true ON CONFLICT (run_id) DO NOTHING")) {
         insertRun.setString(1, event.runId());
-        insertRun.setLong(2, System.currentTimeMillis() * 1000 + (System.nanoTime() / 1000) % 1000);
-        insertRun.setString(3, GENESIS);
+        insertRun.setString(2, GENESIS);
         insertRun.executeUpdate();
       }
       long seq;
