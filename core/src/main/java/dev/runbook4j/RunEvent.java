@@ -21,6 +21,12 @@ public sealed interface RunEvent {
   record RunStarted(String runId, String runbook, String planHash, String requester, String params,
       Instant at) implements RunEvent {}
 
+  /** A run was picked up again from its journal, after a restart, with the plan {@code planHash}. */
+  record RunResumed(String runId, String planHash, Instant at) implements RunEvent {}
+
+  /** A step's {@code reconcile} hook found that the attempt before the restart took effect. */
+  record StepReconciled(String runId, String stepId, int attempt, Object output, Instant at) implements RunEvent {}
+
   /** The run moved to {@code state}, for {@code reason}. */
   record RunStateChanged(String runId, RunState from, RunState to, String reason, Instant at) implements RunEvent {}
 
@@ -42,8 +48,12 @@ public sealed interface RunEvent {
   /** A failed step's failure was ignored ({@code onFailure(CONTINUE)}). */
   record StepFailureIgnored(String runId, String stepId, String error, Instant at) implements RunEvent {}
 
-  /** A gate answered "not yet"; it is checked again at {@code recheckAt}. */
-  record GateWaiting(String runId, String gateId, String reason, Instant recheckAt, Instant at) implements RunEvent {}
+  /**
+   * A gate answered "not yet"; it is checked again at {@code recheckAt}, and rejects at
+   * {@code deadline} (null: no timeout).
+   */
+  record GateWaiting(String runId, String gateId, String reason, Instant recheckAt, Instant deadline, Instant at)
+      implements RunEvent {}
 
   record GatePassed(String runId, String gateId, Instant at) implements RunEvent {}
 

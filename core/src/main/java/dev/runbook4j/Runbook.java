@@ -43,6 +43,7 @@ public final class Runbook<P> {
   private final List<Watch<P>> watches;
   private final List<Function<P, String>> locks;
   private final Function<P, List<String>> validator;
+  private final java.util.Set<String> compatiblePlans;
   /** The plan tree when it does not depend on parameters; derived, so caching it keeps the value immutable. */
   volatile Plan.Structure planStructure;
   /** The last plan made, with its parameters: one immutable pair, so readers never mix two plans. */
@@ -58,6 +59,7 @@ public final class Runbook<P> {
     this.watches = List.copyOf(b.watches);
     this.locks = List.copyOf(b.locks);
     this.validator = b.validator;
+    this.compatiblePlans = java.util.Set.copyOf(b.compatiblePlans);
   }
 
   /** Starts a runbook whose parameters are a {@code parameterType} (a record, usually). */
@@ -120,6 +122,14 @@ public final class Runbook<P> {
     }
   }
 
+  /**
+   * The plan hashes of earlier versions of this runbook whose runs it may resume: the author
+   * declares that the change keeps the meaning of the steps already done.
+   */
+  public java.util.Set<String> compatiblePlans() {
+    return compatiblePlans;
+  }
+
   @Override
   public String toString() {
     return "Runbook[" + name + ", " + nodes.size() + " nodes]";
@@ -132,6 +142,7 @@ public final class Runbook<P> {
     private String description = "";
     private final List<Function<P, String>> locks = new ArrayList<>();
     private Function<P, List<String>> validator;
+    private final java.util.Set<String> compatiblePlans = new java.util.LinkedHashSet<>();
 
     private Builder(String name, Class<P> parameterType) {
       super(new Definition(), null, "");
@@ -155,6 +166,17 @@ public final class Runbook<P> {
     /** Serialises runs on a target named from the parameters, such as {@code "web/" + p.env()}. */
     public Builder<P> lock(Function<P, String> key) {
       locks.add(Objects.requireNonNull(key, "key"));
+      return this;
+    }
+
+    /**
+     * Declares that runs started with the plans {@code planHashes} (an earlier version of this
+     * runbook) may be resumed with this one.
+     */
+    public Builder<P> compatibleWith(String... planHashes) {
+      for (String h : planHashes) {
+        compatiblePlans.add(Objects.requireNonNull(h, "planHash"));
+      }
       return this;
     }
 

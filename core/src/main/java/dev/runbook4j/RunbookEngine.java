@@ -82,6 +82,23 @@ public interface RunbookEngine extends AutoCloseable {
    */
   <P> RunHandle start(Runbook<P> runbook, P params, RunOptions options);
 
+  /**
+   * Picks up a run from the journal after a restart, with the runbook it was started with (or one
+   * that declares itself {@link Runbook.Builder#compatibleWith compatible}). The run is rebuilt from
+   * its events, without calling user code: completed steps keep their journaled outputs; a step
+   * that started but has no outcome is attempted again with the same idempotency key, after its
+   * {@code reconcile} hook; waits, bakes, retry delays and approval timeouts go on with the time
+   * that is left; a rollback that was under way goes on as a rollback. Resuming a run this engine
+   * is already running returns its handle; resuming an ended run returns its result.
+   *
+   * @throws UnknownRunException when the journal does not hold the run
+   * @throws RunbookDefinitionException when the runbook is another one, or its plan differs and is
+   *     not declared compatible
+   * @throws JournalException when the run's journal does not verify (the run is left as it is:
+   *     no forward progress, no rollback)
+   */
+  <P> RunHandle resume(String runId, Runbook<P> runbook);
+
   /** The handle of a run this engine knows. */
   RunHandle handle(String runId);
 

@@ -36,6 +36,7 @@ public final class Step<P, T> implements Node {
   private final OnFailure onFailure;
   private final List<StepPolicy> policies;
   private final String circuitBreaker;
+  private final Reconcile<P, T> reconcile;
 
   private Step(Builder<P, T> b) {
     this.name = b.name;
@@ -50,6 +51,7 @@ public final class Step<P, T> implements Node {
     this.onFailure = b.onFailure;
     this.policies = List.copyOf(b.policies);
     this.circuitBreaker = b.circuitBreaker;
+    this.reconcile = b.reconcile;
   }
 
   @Override
@@ -106,6 +108,11 @@ public final class Step<P, T> implements Node {
     return Optional.ofNullable(circuitBreaker);
   }
 
+  /** The hook that checks, on resume, whether an attempt with a lost outcome took effect. */
+  public Optional<Reconcile<P, T>> reconcile() {
+    return Optional.ofNullable(reconcile);
+  }
+
   @Override
   public String toString() {
     return "Step[" + name + ", " + reversibility + "]";
@@ -131,6 +138,7 @@ public final class Step<P, T> implements Node {
     private OnFailure onFailure = OnFailure.ROLLBACK;
     private final List<StepPolicy> policies = new ArrayList<>();
     private String circuitBreaker;
+    private Reconcile<P, T> reconcile;
 
     Builder(String name, Class<T> outputType) {
       this.name = name;
@@ -213,6 +221,15 @@ public final class Step<P, T> implements Node {
      */
     public Builder<P, T> circuitBreaker(String name) {
       this.circuitBreaker = Objects.requireNonNull(name, "name");
+      return this;
+    }
+
+    /**
+     * On resume, asks the target whether an attempt whose outcome was lost took effect, before the
+     * step is attempted again with the same idempotency key.
+     */
+    public Builder<P, T> reconcile(Reconcile<P, T> reconcile) {
+      this.reconcile = Objects.requireNonNull(reconcile, "reconcile");
       return this;
     }
 

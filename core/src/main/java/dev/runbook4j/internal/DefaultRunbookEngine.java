@@ -151,6 +151,61 @@ final class DefaultRunbookEngine implements RunbookEngine {
     return new Handle(run);
   }
 
+  @Override
+  public <P> RunHandle resume(String runId, Runbook<P> runbook) {
+    Run run;
+    synchronized (runs) {
+      Run existing = lookup(runId);
+      if (existing != null) {
+        return new Handle(existing);
+      }
+      List<RunEvent> events = journal.read(runId);
+      if (events.isEmpty()) {
+        throw new UnknownRunException(runId);
+      }
+      Optional<String> problem = journal.problem(runId);
+      if (problem.isPresent()) {
+        throw new dev.runbook4j.JournalException("Run " + runId + " does not verify: " + problem.get()
+            + ". It is left as it is (no forward progress, no rollback); restore the journal or resolve the run"
+            + " by hand", null);
+      }
+      History history = History.fold(runId, events);
+      if (history.started == null) {
+        throw new dev.runbook4j.JournalException("Run " + runId + " has no RunStarted event in " + journal, null);
+      }
+      if (!history.started.runbook().equals(runbook.name())) {
+        throw new RunbookDefinitionException("Resuming run '" + runId + "'", List.of("it is a run of runbook '"
+            + history.started.runbook() + "', not of '" + runbook.name() + "'"));
+      }
+      if (history.finished != null) {
+        return new JournalHandle(runId);
+      }
+      P params = Json.params(history.started.params(), runbook.parameterType());
+      Plan plan = Plan.of(runbook, params);
+      String was = history.started.planHash();
+      if (!plan.hash().equals(was) && !runbook.compatiblePlans().contains(was)) {
+        throw new RunbookDefinitionException("Resuming run '" + runId + "'", List.of("it was started with plan "
+            + was.substring(0, 12) + ", but this runbook makes plan " + plan.hash().substring(0, 12) + "; resume it"
+            + " with the runbook it was started with, or declare compatibleWith(\"" + was + "\") in this one"));
+      }
+      run = new Run(this, runId, runbook, params, history.started.requester(), plan, history);
+      runs.put(runId, run);
+    }
+    run.done.whenComplete((r, e) -> {
+      if (e == null) {
+        recent.put(runId, run);
+        runs.remove(runId);
+      }
+    });
+    try {
+      run.start(false);
+    } catch (RuntimeException e) {
+      runs.remove(runId);
+      throw e;
+    }
+    return new Handle(run);
+  }
+
   private static void sameRun(String runId, String runbook, String hash, String newRunbook, String newHash) {
     if (!runbook.equals(newRunbook) || !hash.equals(newHash)) {
       throw new RunbookDefinitionException("Run id '" + runId + "'", List.of("it is taken by a run of runbook '"

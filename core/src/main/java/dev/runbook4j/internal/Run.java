@@ -101,6 +101,8 @@ final class Run {
   final AtomicInteger listenerFailures = new AtomicInteger();
   final CompletableFuture<RunResult> done = new CompletableFuture<>();
 
+  /** The journal of a resumed run, folded; null for a new run. Read only while replaying. */
+  private final History history;
   private volatile Map<String, String> staticPaths;
   private volatile Map<String, List<?>> items;
   private final List<Started> started = new ArrayList<>();
@@ -129,6 +131,14 @@ final class Run {
 
   @SuppressWarnings("unchecked")
   Run(DefaultRunbookEngine engine, String runId, Runbook<?> runbook, Object params, String requester, Plan plan) {
+    this(engine, runId, runbook, params, requester, plan, null);
+  }
+
+  /** A run rebuilt from {@code history} (its journal) after a restart; {@code history} null for a new run. */
+  @SuppressWarnings("unchecked")
+  Run(DefaultRunbookEngine engine, String runId, Runbook<?> runbook, Object params, String requester, Plan plan,
+      History history) {
+    this.history = history;
     this.engine = engine;
     this.runId = runId;
     this.runbook = (Runbook<Object>) runbook;
@@ -340,17 +350,92 @@ final class Run {
    * caller is about to block on it anyway) or on a worker.
    */
   void start(boolean onCallerThread) {
-    record(new RunEvent.RunStarted(runId, runbook.name(), plan.hash(), requester, plan.params(), now()));
-    if (log.isInfoEnabled()) {
-      log.info("Run {} ({}) started by {}", runId, runbook.name(), requester);
+    Runnable body;
+    if (history == null) {
+      record(new RunEvent.RunStarted(runId, runbook.name(), plan.hash(), requester, plan.params(), now()));
+      if (log.isInfoEnabled()) {
+        log.info("Run {} ({}) started by {}", runId, runbook.name(), requester);
+      }
+      body = () -> acquireLocks(plan.locks(), 0)
+          .thenCompose(ok -> ok ? sequence(runbook.nodes(), Frame.root(runbook.watches())) : done(cancelledOutcome()))
+          .whenComplete((o, e) -> finish(e == null ? o : internalError(e)));
+    } else {
+      restore();
+      record(new RunEvent.RunResumed(runId, plan.hash(), now()));
+      log.info("Run {} ({}) resumed from {} journaled events", runId, runbook.name(), history.events);
+      if (history.rollback != null) {
+        // a rollback under way goes on as a rollback, never forward
+        RunbookException cause = new RunbookException(history.rollback.cause());
+        body = () -> finish(history.cancelRequested ? Outcome.cancelled(cause) : Outcome.failed(cause));
+      } else {
+        body = () -> acquireLocks(plan.locks(), 0)
+            .thenCompose(ok -> ok ? sequence(runbook.nodes(), Frame.root(runbook.watches())) : done(cancelledOutcome()))
+            .whenComplete((o, e) -> finish(e == null ? o : internalError(e)));
+      }
     }
-    Runnable body = () -> acquireLocks(plan.locks(), 0)
-        .thenCompose(ok -> ok ? sequence(runbook.nodes(), Frame.root(runbook.watches())) : done(cancelledOutcome()))
-        .whenComplete((o, e) -> finish(e == null ? o : internalError(e)));
     if (onCallerThread) {
       body.run();
     } else {
       onWorker(body);
+    }
+  }
+
+  /**
+   * Rebuilds in memory what the journal says was done: the started steps (in start order, with
+   * their frames), their outputs, and the rollback's progress. No user code runs.
+   */
+  private void restore() {
+    Map<String, Started> located = new LinkedHashMap<>();
+    locate(runbook.nodes(), Frame.root(runbook.watches()), located);
+    synchronized (this) {
+      for (String id : history.startOrder) {
+        Started st = located.get(id);
+        if (st == null) {
+          throw new RunbookDefinitionException("Run " + runId + " of runbook '" + runbook.name() + "'", List.of(
+              "its journal names step '" + id + "', which this runbook does not have; resume it with the runbook"
+                  + " it was started with"));
+        }
+        started.add(st);
+        History.StepRecord r = history.steps.get(id);
+        if (r.succeeded) {
+          outputs.put(id, Json.convert(r.output, st.step().outputType()));
+        }
+      }
+      compensated.addAll(history.compensated);
+      compensationFailed.addAll(history.compensationFailed);
+      notUndone.addAll(history.skipped);
+      for (String id : history.compensationFailed) {
+        compensationErrors.add(new RunbookException("Compensation of step '" + id + "' of run " + runId
+            + " failed before the restart (see the journal)"));
+      }
+      if (history.cancelRequested) {
+        cancelRequested = true;
+        cancelledBy = history.cancelledBy;
+        cancelReason = history.cancelReason;
+      }
+    }
+  }
+
+  /** Every step of the tree with the frame it runs in, forEach items expanded. */
+  @SuppressWarnings("unchecked")
+  private void locate(List<Node> nodes, Frame frame, Map<String, Started> out) {
+    for (Node n : nodes) {
+      String id = frame.child(n.name());
+      if (n instanceof Step<?, ?> s) {
+        out.put(id, new Started(id, (Step<Object, Object>) s, frame));
+      } else if (n instanceof Group<?> g) {
+        locate(g.nodes(), frame.group(id, (List<Watch<Object>>) (List<?>) g.watches()), out);
+      } else if (n instanceof Parallel<?> p) {
+        for (Group<?> b : p.branches()) {
+          locate(b.nodes(), frame.group(id + "/" + b.name(), (List<Watch<Object>>) (List<?>) b.watches()), out);
+        }
+      } else if (n instanceof ForEach<?, ?> f) {
+        indexed();
+        for (Object item : items.get(f.name())) {
+          String rid = id + "[" + item + "]";
+          locate(f.nodes(), frame.item(staticPaths.get(f.name()), rid, item), out);
+        }
+      }
     }
   }
 
@@ -577,6 +662,10 @@ final class Run {
 
   private CompletableFuture<Outcome> step(Step<Object, Object> s, Frame frame) {
     String id = frame.child(s.name());
+    History.StepRecord replay = history == null ? null : history.steps.get(id);
+    if (replay != null) {
+      return replayStep(s, id, frame, replay);
+    }
     Outcome breach = frame.watches.isEmpty() ? null : checkWatches(frame, "before step '" + id + "'");
     if (breach != null) {
       return done(breach);
@@ -640,6 +729,61 @@ final class Run {
   /** Whether attempts of {@code s} need no policy adapter: no timeout, breaker or user policy. */
   private static boolean isPlain(Step<Object, Object> s) {
     return s.timeout().isEmpty() && s.circuitBreaker().isEmpty() && s.policies().isEmpty();
+  }
+
+  /** Goes on from where the journal says the step was, without calling what already happened. */
+  private CompletableFuture<Outcome> replayStep(Step<Object, Object> s, String id, Frame frame, History.StepRecord r) {
+    if (r.succeeded) {
+      return DONE_OK;
+    }
+    if (r.outcomeKnown && r.failedForGood) {
+      RunbookException cause = new RunbookException(r.lastError);
+      return switch (s.onFailure()) {
+        case CONTINUE -> {
+          if (!r.failureIgnored) {
+            record(new RunEvent.StepFailureIgnored(runId, id, r.lastError, now()));
+          }
+          yield DONE_OK;
+        }
+        case ABORT -> done(Outcome.aborted(new StepFailedException(runbook.name(), runId, id, r.lastAttempt, -1, cause)));
+        default -> done(Outcome.failed(
+            new StepFailedException(runbook.name(), runId, id, r.lastAttempt, startedCount(), cause)));
+      };
+    }
+    if (r.outcomeKnown) {
+      // failed, another attempt due: wait only for what is left of the delay
+      int next = r.nextAttempt > 0 ? r.nextAttempt : r.lastAttempt + 1;
+      Duration left = r.nextAttemptAt == null ? Duration.ZERO : Duration.between(now(), r.nextAttemptAt);
+      if (left.isNegative()) {
+        left = Duration.ZERO;
+      }
+      setActive(id, RunState.WAITING);
+      return pause(left).thenCompose(elapsed -> {
+        if (!elapsed) {
+          clearActive(id);
+          return done(cancelledOutcome());
+        }
+        return attempt(s, id, frame, next);
+      });
+    }
+    // started, outcome lost in the restart: ask the target, else attempt again with the same key
+    if (s.reconcile().isPresent()) {
+      Contexts.StepCtx ctx = new Contexts.StepCtx(this, frame, id, r.lastAttempt);
+      try {
+        java.util.Optional<Object> found = s.reconcile().get().reconcile(ctx);
+        if (found != null && found.isPresent()) {
+          synchronized (this) {
+            record(new RunEvent.StepReconciled(runId, id, r.lastAttempt, found.get(), now()));
+            outputs.put(id, found.get());
+          }
+          return DONE_OK;
+        }
+      } catch (Exception e) {
+        log.warn("Run {} ({}): reconcile of '{}' failed ({}); attempting the step again", runId, runbook.name(), id,
+            describe(e));
+      }
+    }
+    return attempt(s, id, frame, r.lastAttempt + 1);
   }
 
   private CompletableFuture<Outcome> afterAttempt(Step<Object, Object> s, String id, Frame frame, int n,
@@ -836,8 +980,38 @@ final class Run {
 
   private CompletableFuture<Outcome> gate(Gate<Object> g, Frame frame) {
     String id = frame.child(g.name());
+    History.GateRecord replay = history == null ? null : history.gates.get(id);
+    if (replay != null) {
+      if (replay.passed) {
+        return DONE_OK;
+      }
+      if (replay.rejectedReason != null) {
+        GateRejectedException e = new GateRejectedException(runbook.name(), runId, id, replay.rejectedReason);
+        return done(switch (g.onFailure()) {
+          case CONTINUE -> Outcome.OK;
+          case ABORT -> Outcome.aborted(e);
+          default -> Outcome.failed(e);
+        });
+      }
+      if (replay.approvalRequested) {
+        return approval(g, id, replay);
+      }
+      if (replay.recheckAt != null) {
+        Instant deadline = replay.deadline;
+        Duration left = Duration.between(now(), replay.recheckAt);
+        setActive(id, RunState.WAITING);
+        return pause(left.isNegative() ? Duration.ZERO : left).thenCompose(elapsed -> {
+          if (!elapsed) {
+            clearActive(id);
+            return done(cancelledOutcome());
+          }
+          setActive(id, RunState.RUNNING);
+          return checkGate(g, id, frame, deadline, 2);
+        });
+      }
+    }
     if (g.approval().isPresent()) {
-      return approval(g, id);
+      return approval(g, id, null);
     }
     Instant deadline = g.timeout().map(t -> now().plus(t)).orElse(null);
     setActive(id, RunState.RUNNING);
@@ -878,7 +1052,7 @@ final class Run {
         if (deadline != null && now.plus(wait).isAfter(deadline)) {
           wait = Duration.between(now, deadline);
         }
-        record(new RunEvent.GateWaiting(runId, id, d.reason(), now.plus(wait), now));
+        record(new RunEvent.GateWaiting(runId, id, d.reason(), now.plus(wait), deadline, now));
         setActive(id, RunState.WAITING);
         return pause(wait).thenCompose(elapsed -> {
           if (!elapsed) {
@@ -902,18 +1076,29 @@ final class Run {
     };
   }
 
-  private CompletableFuture<Outcome> approval(Gate<Object> g, String id) {
+  /** Parks the run at an approval gate; {@code replay} restores one requested before a restart. */
+  private CompletableFuture<Outcome> approval(Gate<Object> g, String id, History.GateRecord replay) {
     ApprovalSpec spec = g.approval().orElseThrow();
     PendingApproval pa = new PendingApproval(g, id, spec);
     synchronized (this) {
       if (cancelRequested) {
         return done(cancelledOutcome());
       }
-      Instant deadline = spec.timeout().map(t -> now().plus(t)).orElse(null);
-      record(new RunEvent.ApprovalRequested(runId, id, spec.toString(), spec.minApprovals(), deadline, now()));
+      Instant deadline;
+      if (replay == null) {
+        deadline = spec.timeout().map(t -> now().plus(t)).orElse(null);
+        record(new RunEvent.ApprovalRequested(runId, id, spec.toString(), spec.minApprovals(), deadline, now()));
+      } else {
+        deadline = replay.approvalDeadline;
+        pa.approvedBy.addAll(replay.approvedBy);
+      }
       approvals.put(id, pa);
       setActive(id, RunState.AWAITING_APPROVAL);
-      spec.timeout().ifPresent(t -> pa.timer = engine.scheduler.schedule(t, () -> onWorker(() -> approvalTimedOut(pa))));
+      if (deadline != null) {
+        Duration left = Duration.between(now(), deadline);
+        pa.timer = engine.scheduler.schedule(left.isNegative() ? Duration.ZERO : left,
+            () -> onWorker(() -> approvalTimedOut(pa)));
+      }
     }
     log.info("Run {} ({}): gate '{}' awaits approval: {}", runId, runbook.name(), id, spec);
     return pa.future;
@@ -1028,11 +1213,22 @@ final class Run {
 
   private CompletableFuture<Outcome> waitNode(Wait<Object> w, Frame frame) {
     String id = frame.child(w.name());
-    Instant deadline = now().plus(w.duration());
-    record(new RunEvent.WaitStarted(runId, id, w.kind(), deadline, now()));
+    History.WaitRecord replay = history == null ? null : history.waits.get(id);
+    if (replay != null && replay.finished) {
+      return DONE_OK;
+    }
+    Instant deadline;
+    if (replay != null) {
+      deadline = replay.deadline;  // absolute: only what is left is waited for
+    } else {
+      deadline = now().plus(w.duration());
+      record(new RunEvent.WaitStarted(runId, id, w.kind(), deadline, now()));
+    }
     setActive(id, RunState.WAITING);
+    Duration left = Duration.between(now(), deadline);
     return switch (w.kind()) {
-      case SLEEP -> pause(w.duration()).thenApply(elapsed -> elapsed ? finishWait(id) : cancelledWait(id));
+      case SLEEP -> pause(left.isNegative() ? Duration.ZERO : left)
+          .thenApply(elapsed -> elapsed ? finishWait(id) : cancelledWait(id));
       case BAKE -> bake(id, frame, deadline);
       default -> poll(w, id, frame, deadline, 1);
     };
@@ -1234,8 +1430,10 @@ final class Run {
       order = new ArrayList<>(started);
     }
     Collections.reverse(order);
-    record(new RunEvent.RollbackStarted(runId, cause.cause() == null ? cause.kind().name() : cause.cause().getMessage(),
-        order.stream().map(Started::id).toList(), now()));
+    if (history == null || history.rollback == null) {
+      record(new RunEvent.RollbackStarted(runId, cause.cause() == null ? cause.kind().name()
+          : cause.cause().getMessage(), order.stream().map(Started::id).toList(), now()));
+    }
     updateState();
     log.warn("Run {} ({}) rolling back {} started steps: {}", runId, runbook.name(), order.size(),
         cause.cause() == null ? cause.kind() : cause.cause().getMessage());
@@ -1248,6 +1446,10 @@ final class Run {
     try {
       for (int i = from; i < order.size(); i++) {
         Started st = order.get(i);
+        if (history != null && (history.compensated.contains(st.id()) || history.compensationFailed.contains(st.id())
+            || history.skipped.contains(st.id()))) {
+          continue;  // done before the restart
+        }
         Reversibility r = st.step().reversibility();
         if (r != Reversibility.COMPENSATED) {
           record(new RunEvent.CompensationSkipped(runId, st.id(), r, now()));
@@ -1256,7 +1458,8 @@ final class Run {
           }
           continue;
         }
-        CompletableFuture<Void> c = compensate(st, 1);
+        int attempt = history == null ? 1 : history.compensationAttempts.getOrDefault(st.id(), 0) + 1;
+        CompletableFuture<Void> c = compensate(st, attempt);
         if (!c.isDone() || c.isCompletedExceptionally()) {
           int next = i + 1;
           c.whenComplete((x, e) -> {

@@ -369,6 +369,12 @@ public final class JdbcJournal implements Journal, AutoCloseable {
   }
 
   @Override
+  public java.util.Optional<String> problem(String runId) {
+    JournalVerification v = verify(runId);
+    return v.ok() ? java.util.Optional.empty() : v.problem();
+  }
+
+  @Override
   public void close() {
     lock.lock();
     try {

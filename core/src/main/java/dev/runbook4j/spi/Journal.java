@@ -28,4 +28,15 @@ public interface Journal {
 
   /** The ids of every run in the journal, oldest first. */
   List<String> runIds();
+
+  /**
+   * Checks the integrity of a run's events, for journals that can (a hash chain). The engine
+   * refuses to resume a run that does not verify.
+   *
+   * @return a sentence naming the first bad event, or empty when the run verifies (or the journal
+   *     cannot tell)
+   */
+  default java.util.Optional<String> problem(String runId) {
+    return java.util.Optional.empty();
+  }
 }
