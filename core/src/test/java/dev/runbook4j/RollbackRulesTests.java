@@ -263,13 +263,17 @@ class RollbackRulesTests {
   }
 
   @Test
-  void row12_whenTheIntentCannotBeJournaledTheActionIsNotCalledAndTheRunStops() {
+  void row12_whenTheIntentCannotBeJournaledTheActionIsNotCalledTheRunPausesAndGoesOnWhenTheJournalRecovers() {
+    java.util.concurrent.atomic.AtomicBoolean diskFull = new java.util.concurrent.atomic.AtomicBoolean(true);
+    dev.runbook4j.journal.InMemoryJournal inner = new dev.runbook4j.journal.InMemoryJournal();
     Journal failing = new Journal() {
-      final dev.runbook4j.journal.InMemoryJournal inner = new dev.runbook4j.journal.InMemoryJournal();
-
       @Override
       public void append(RunEvent event) {
-        if (event instanceof RunEvent.StepStarted s && s.stepId().equals("b")) {
+        if (diskFull.get() && event instanceof RunEvent.StepStarted s && s.stepId().equals("b")) {
+          throw new IllegalStateException("disk full");
+        }
+        if (diskFull.get() && !(event instanceof RunEvent.RunStarted || event instanceof RunEvent.StepStarted
+            || event instanceof RunEvent.StepSucceeded)) {
           throw new IllegalStateException("disk full");
         }
         inner.append(event);
@@ -292,8 +296,18 @@ class RollbackRulesTests {
           .hasMessageContaining("could not record StepStarted of run " + handle.runId())
           .hasMessageContaining("disk full");
       assertThat(h.effects).containsExactly("do:a");
-      assertThat(handle.result()).isCompletedExceptionally();
-      assertThat(handle.status().state()).isEqualTo(RunState.RUNNING);
+      assertThat(handle.result()).isNotDone();
+
+      h.time.advance(Duration.ofMinutes(1));  // still full: the engine keeps trying, calls nothing
+      assertThat(h.effects).containsExactly("do:a");
+
+      diskFull.set(false);
+      h.time.advance(Duration.ofMinutes(5));
+      RunResult r = handle.await();
+      assertThat(r.state()).isEqualTo(RunState.SUCCEEDED);
+      assertThat(h.effects).containsExactly("do:a", "do:b");
+      assertThat(handle.result()).isCompleted();
+      assertThat(inner.read(r.runId())).anyMatch(e -> e instanceof RunEvent.RunResumed);
     }
   }
 }

@@ -321,6 +321,63 @@ final class DefaultRunbookEngine implements RunbookEngine {
     return () -> listeners.remove(listener);
   }
 
+  /** A run object stopped on a storage error: rebuild it from the journal when the journal works again. */
+  void onStorageError(Run run) {
+    scheduleRecovery(run, STORAGE_RETRY_FIRST);
+  }
+
+  private static final java.time.Duration STORAGE_RETRY_FIRST = java.time.Duration.ofSeconds(5);
+  private static final java.time.Duration STORAGE_RETRY_MAX = java.time.Duration.ofMinutes(5);
+
+  private void scheduleRecovery(Run paused, java.time.Duration delay) {
+    scheduler.schedule(delay, () -> {
+      try {
+        workers.execute(() -> recover(paused, delay));
+      } catch (java.util.concurrent.RejectedExecutionException closed) {
+        log.warn("Run {} stays paused on a storage error: the engine is closed", paused.runId);
+      }
+    });
+  }
+
+  private void recover(Run paused, java.time.Duration delay) {
+    if (lookup(paused.runId) != paused) {
+      return;
+    }
+    Run successor;
+    try {
+      List<RunEvent> events = journal.read(paused.runId);
+      Optional<String> problem = journal.problem(paused.runId);
+      if (problem.isPresent()) {
+        log.error("Run {} does not verify after a storage error and stays paused: {}", paused.runId, problem.get());
+        return;
+      }
+      History history = History.fold(paused.runId, events);
+      if (history.started == null) {
+        // the run was never recorded: nothing happened, nothing to continue
+        log.warn("Run {} was never recorded; start it again", paused.runId);
+        return;
+      }
+      successor = new Run(this, paused.runId, paused.runbook, paused.params, paused.requester, paused.plan, history);
+      successor.done.whenComplete((r, e) -> {
+        if (e == null) {
+          recent.put(successor.runId, successor);
+          runs.remove(successor.runId, successor);
+          paused.done.complete(r);
+        }
+      });
+      runs.put(paused.runId, successor);
+      successor.start(false);
+      log.info("Run {} continues after a storage error", paused.runId);
+    } catch (RuntimeException e) {
+      java.time.Duration next = delay.multipliedBy(2);
+      log.warn("Run {} is still paused on a storage error ({}); next try in {}", paused.runId, e.getMessage(),
+          next.compareTo(STORAGE_RETRY_MAX) > 0 ? STORAGE_RETRY_MAX : next);
+      Run current = lookup(paused.runId);
+      scheduleRecovery(current != null ? current : paused, next.compareTo(STORAGE_RETRY_MAX) > 0 ? STORAGE_RETRY_MAX
+          : next);
+    }
+  }
+
   void dispatch(Run run, RunEvent event) {
     for (RunListener l : listeners) {
       try {
@@ -377,55 +434,58 @@ final class DefaultRunbookEngine implements RunbookEngine {
   }
 
   private final class Handle implements RunHandle {
-    private final Run run;
+    private final String runId;
+    /** The run object last seen: kept, so an ended run evicted from the engine's cache stays readable. */
+    private volatile Run last;
 
     Handle(Run run) {
-      this.run = run;
+      this.runId = run.runId;
+      this.last = run;
+    }
+
+    /** The run object now: after a storage error, the engine replaces it with one rebuilt from the journal. */
+    private Run run() {
+      Run run = lookup(runId);
+      if (run != null) {
+        last = run;
+        return run;
+      }
+      return last;
     }
 
     @Override
     public String runId() {
-      return run.runId;
+      return runId;
     }
 
     @Override
     public RunStatus status() {
-      return run.status();
+      return run().status();
     }
 
     @Override
     public RunResult await() {
       while (true) {
+        Run run = run();
         CompletableFuture<Void> signal = run.signal();
-        RunState s = run.state();
-        if (run.done.isDone() || s == RunState.AWAITING_APPROVAL) {
-          break;
+        if (run.done.isDone() || run.state() == RunState.AWAITING_APPROVAL) {
+          return run.done.isDone() ? run.done.join() : run.result();
+        }
+        if (run.storageError() != null) {
+          throw run.storageError();
         }
         scheduler.await(CompletableFuture.anyOf(signal, run.done));
-        if (signal.isDone() && !run.done.isDone() && run.state() != RunState.AWAITING_APPROVAL
-            && !run.state().isTerminal() && run.signal() == signal) {
-          break;
-        }
       }
-      if (run.done.isCompletedExceptionally()) {
-        try {
-          run.done.join();
-        } catch (java.util.concurrent.CompletionException e) {
-          Throwable cause = Run.unwrap(e);
-          throw cause instanceof RuntimeException re ? re : e;
-        }
-      }
-      return run.done.isDone() ? run.done.join() : run.result();
     }
 
     @Override
     public CompletableFuture<RunResult> result() {
-      return run.done.thenApply(r -> r);
+      return run().done.thenApply(r -> r);
     }
 
     @Override
     public String toString() {
-      return "RunHandle[" + run.runId + ", " + run.state() + "]";
+      return "RunHandle[" + runId + "]";
     }
   }
 }

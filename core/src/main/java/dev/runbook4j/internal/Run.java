@@ -125,6 +125,7 @@ final class Run {
   private volatile RunState state = RunState.RUNNING;
   private volatile Instant updatedAt;
   private RunbookException failure;
+  private volatile JournalException storageError;
   private String cancelledBy;
   private String cancelReason;
   private CompletableFuture<Void> signal = new CompletableFuture<>();
@@ -219,6 +220,9 @@ final class Run {
 
   void record(RunEvent event) {
     synchronized (this) {
+      if (storageError != null) {
+        throw new JournalException("Run " + runId + " is paused on a storage error; this write was not tried", null);
+      }
       try {
         engine.journal.append(event);
       } catch (JournalException e) {
@@ -558,17 +562,28 @@ final class Run {
     }
   }
 
+  /**
+   * Stops this run object on a storage error: it writes nothing more (so it calls no more user
+   * code: every call is preceded by a write), and the engine rebuilds the run from the journal once
+   * the journal takes writes again. {@link #done} completes when that successor ends.
+   */
   private void halt(Throwable e) {
     JournalException je = e instanceof JournalException j ? j
         : new JournalException("Run " + runId + " (" + runbook.name() + ") stopped: " + e, e);
-    log.error("Run {} ({}) stopped: {}", runId, runbook.name(), je.getMessage());
     synchronized (this) {
-      if (failure == null) {
-        failure = je;
+      if (storageError != null) {
+        return;
       }
+      storageError = je;
       signal.complete(null);
     }
-    done.completeExceptionally(je);
+    log.error("Run {} ({}) paused on a storage error: {}", runId, runbook.name(), je.getMessage());
+    engine.onStorageError(this);
+  }
+
+  /** The storage error that paused this run object, or null. */
+  JournalException storageError() {
+    return storageError;
   }
 
   private String summary(RunState end) {
