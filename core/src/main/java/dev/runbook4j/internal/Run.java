@@ -128,7 +128,7 @@ final class Run {
   private volatile JournalException storageError;
   private String cancelledBy;
   private String cancelReason;
-  private CompletableFuture<Void> signal = new CompletableFuture<>();
+  private volatile CompletableFuture<Void> signal = new CompletableFuture<>();
 
   @SuppressWarnings("unchecked")
   Run(DefaultRunbookEngine engine, String runId, Runbook<?> runbook, Object params, String requester, Plan plan) {
@@ -302,7 +302,8 @@ final class Run {
     return state;
   }
 
-  synchronized CompletableFuture<Void> signal() {
+  /** Completes when the run parks, pauses or ends; read without the run's lock (a writer may hold it long). */
+  CompletableFuture<Void> signal() {
     return signal;
   }
 

@@ -1,0 +1,153 @@
+package dev.runbook4j.journal;
+
+import dev.runbook4j.JournalException;
+import dev.runbook4j.RunEvent;
+import dev.runbook4j.spi.Journal;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import org.apiguardian.api.API;
+
+/**
+ * A journal decorator that injects storage faults, for testing what a runbook and the engine do
+ * when the journal misbehaves: writes that fail (a full disk, a lost connection), writes whose
+ * sync fails after the data reached the journal (the caller sees an error, yet the event is there),
+ * and slow writes.
+ *
+ * <pre>{@code
+ * FaultInjectingJournal journal = FaultInjectingJournal.wrap(new InMemoryJournal());
+ * journal.failWrites(e -> e instanceof RunEvent.StepStarted s && s.stepId().equals("shift"));
+ * ... the run pauses before 'shift'; the action is not called ...
+ * journal.heal();
+ * }</pre>
+ *
+ * <p>This class is threadsafe.
+ *
+ * @since 0.1
+ */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
+public final class FaultInjectingJournal implements Journal {
+  /** How a write fails. */
+  public enum Fault {
+    /** Nothing is recorded and the caller gets an error. */
+    WRITE_FAILS,
+    /** The event is recorded, but the caller gets an error (as when a sync fails after the write). */
+    SYNC_FAILS
+  }
+
+  /** Sleeps for slow writes; a virtual-time {@code Scheduler::sleep} in tests. */
+  @FunctionalInterface
+  public interface Sleeper {
+    void sleep(Duration d) throws InterruptedException;
+  }
+
+  private final Journal inner;
+  private volatile Predicate<RunEvent> failing = e -> false;
+  private volatile Fault fault = Fault.WRITE_FAILS;
+  private volatile int remaining = -1;
+  private volatile Duration delay = Duration.ZERO;
+  private volatile Sleeper sleeper = d -> Thread.sleep(d.toMillis());
+  private final AtomicInteger injected = new AtomicInteger();
+
+  private FaultInjectingJournal(Journal inner) {
+    this.inner = Objects.requireNonNull(inner, "inner");
+  }
+
+  public static FaultInjectingJournal wrap(Journal inner) {
+    return new FaultInjectingJournal(inner);
+  }
+
+  /** Every write of an event that {@code which} accepts fails, until {@link #heal()}. */
+  public FaultInjectingJournal failWrites(Predicate<RunEvent> which) {
+    return inject(which, Fault.WRITE_FAILS, -1);
+  }
+
+  /** The next {@code count} writes fail with {@code fault}. */
+  public FaultInjectingJournal failNext(int count, Fault fault) {
+    return inject(e -> true, fault, count);
+  }
+
+  /** Writes of events that {@code which} accepts fail with {@code fault}, {@code count} times (-1: until healed). */
+  public synchronized FaultInjectingJournal inject(Predicate<RunEvent> which, Fault fault, int count) {
+    this.failing = Objects.requireNonNull(which, "which");
+    this.fault = Objects.requireNonNull(fault, "fault");
+    this.remaining = count;
+    return this;
+  }
+
+  /** Every write takes {@code delay} more, slept by {@code sleeper}. */
+  public FaultInjectingJournal slowWrites(Duration delay, Sleeper sleeper) {
+    this.delay = Objects.requireNonNull(delay, "delay");
+    this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+    return this;
+  }
+
+  /** Stops injecting faults and delays. */
+  public synchronized FaultInjectingJournal heal() {
+    failing = e -> false;
+    remaining = -1;
+    delay = Duration.ZERO;
+    return this;
+  }
+
+  /** How many faults were injected so far. */
+  public int injected() {
+    return injected.get();
+  }
+
+  @Override
+  public void append(RunEvent event) {
+    if (!delay.isZero()) {
+      try {
+        sleeper.sleep(delay);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new JournalException("Write of " + event.getClass().getSimpleName() + " was interrupted", e);
+      }
+    }
+    Fault f = take(event);
+    if (f == Fault.WRITE_FAILS) {
+      throw new JournalException("Injected fault: the write of " + event.getClass().getSimpleName() + " of run "
+          + event.runId() + " failed", null);
+    }
+    inner.append(event);
+    if (f == Fault.SYNC_FAILS) {
+      throw new JournalException("Injected fault: the sync after " + event.getClass().getSimpleName() + " of run "
+          + event.runId() + " failed (the event was written)", null);
+    }
+  }
+
+  private synchronized Fault take(RunEvent event) {
+    if (remaining == 0 || !failing.test(event)) {
+      return null;
+    }
+    if (remaining > 0) {
+      remaining--;
+    }
+    injected.incrementAndGet();
+    return fault;
+  }
+
+  @Override
+  public List<RunEvent> read(String runId) {
+    return inner.read(runId);
+  }
+
+  @Override
+  public List<String> runIds() {
+    return inner.runIds();
+  }
+
+  @Override
+  public Optional<String> problem(String runId) {
+    return inner.problem(runId);
+  }
+
+  @Override
+  public String toString() {
+    return "FaultInjectingJournal[" + inner + "]";
+  }
+}

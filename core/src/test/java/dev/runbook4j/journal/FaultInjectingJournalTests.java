@@ -1,0 +1,76 @@
+package dev.runbook4j.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.runbook4j.JournalException;
+import dev.runbook4j.RunEvent;
+import dev.runbook4j.RunHandle;
+import dev.runbook4j.RunOptions;
+import dev.runbook4j.RunResult;
+import dev.runbook4j.RunState;
+import dev.runbook4j.Runbook;
+import dev.runbook4j.RunbookEngine;
+import dev.runbook4j.spi.VirtualTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+class FaultInjectingJournalTests {
+  private final VirtualTime time = VirtualTime.create();
+  private final InMemoryJournal inner = new InMemoryJournal();
+  private final FaultInjectingJournal journal = FaultInjectingJournal.wrap(inner);
+  private final List<String> effects = new CopyOnWriteArrayList<>();
+
+  private Runbook<Void> twoSteps() {
+    return Runbook.builder("faulty")
+        .step("a", s -> s.action(ctx -> effects.add("a")).compensate((c, o) -> effects.add("undo a")))
+        .step("b", s -> s.action(ctx -> effects.add("b")).compensate((c, o) -> effects.add("undo b")))
+        .build();
+  }
+
+  @Test
+  void aWriteThatFailsRecordsNothingAndTheRunGoesOnOnceHealed() {
+    journal.failWrites(e -> e instanceof RunEvent.StepStarted s && s.stepId().equals("b"));
+    try (RunbookEngine engine = RunbookEngine.builder().journal(journal).virtualTime(time).build()) {
+      RunHandle h = engine.start(twoSteps(), null, RunOptions.defaults());
+      assertThatThrownBy(h::await).isInstanceOf(JournalException.class).hasMessageContaining("Injected fault");
+      assertThat(effects).containsExactly("a");
+      journal.heal();
+      time.advance(Duration.ofSeconds(5));
+      assertThat(h.await().state()).isEqualTo(RunState.SUCCEEDED);
+      assertThat(effects).containsExactly("a", "b");
+    }
+  }
+
+  @Test
+  void aSyncThatFailsAfterTheWriteNeverLosesTheEventNorRepeatsACompletedStep() {
+    journal.inject(e -> e instanceof RunEvent.StepSucceeded s && s.stepId().equals("a"), FaultInjectingJournal.Fault.SYNC_FAILS, 1);
+    try (RunbookEngine engine = RunbookEngine.builder().journal(journal).virtualTime(time).build()) {
+      RunHandle h = engine.start(twoSteps(), null, RunOptions.defaults());
+      assertThatThrownBy(h::await).isInstanceOf(JournalException.class);
+      time.advance(Duration.ofSeconds(5));
+      RunResult r = h.await();
+      assertThat(r.state()).isEqualTo(RunState.SUCCEEDED);
+      // the success of 'a' did reach the journal, so resume does not call 'a' again
+      assertThat(effects).containsExactly("a", "b");
+      assertThat(journal.injected()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void slowWritesTakeTheirTimeOnTheVirtualClock() {
+    try (RunbookEngine engine = RunbookEngine.builder().journal(journal).virtualTime(time).build()) {
+      Instant t0 = time.now();
+      // RunStarted is written on the caller's thread, which drives virtual time: slow the writes after it
+      RunHandle h = engine.start(twoSteps(), null, RunOptions.defaults());
+      journal.slowWrites(Duration.ofMillis(200), time::sleep);
+      RunResult r = h.await();
+      assertThat(r.state()).isEqualTo(RunState.SUCCEEDED);
+      int slowed = inner.read(r.runId()).size() - 1;
+      assertThat(Duration.between(t0, time.now())).isEqualTo(Duration.ofMillis(200L * slowed));
+    }
+  }
+}
