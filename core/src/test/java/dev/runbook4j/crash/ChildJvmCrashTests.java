@@ -1,0 +1,185 @@
+package dev.runbook4j.crash;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.runbook4j.RunEvent;
+import dev.runbook4j.RunOptions;
+import dev.runbook4j.RunResult;
+import dev.runbook4j.RunState;
+import dev.runbook4j.Runbook;
+import dev.runbook4j.RunbookEngine;
+import dev.runbook4j.journal.JdbcJournal;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Crash tests with a real child JVM killed by SIGKILL ({@code Process.destroyForcibly}) at every
+ * journal boundary — before and after each event is written — on the forward path and the rollback
+ * path, on SQLite and PostgreSQL; some also kill the recovery. The run is then resumed on the same
+ * journal, and an external side-effect log (fsynced by the child) shows that every step's effect
+ * happened at most once per crash plus once, always with the same idempotency key, that completed
+ * steps were not run again, and that the run ended in the right state.
+ */
+@Tag("slow")
+class ChildJvmCrashTests {
+  private static EmbeddedPostgres postgres;
+
+  @TempDir
+  static Path dir;
+
+  @BeforeAll
+  static void start() throws IOException {
+    postgres = EmbeddedPostgres.builder().start();
+  }
+
+  @AfterAll
+  static void stop() throws IOException {
+    postgres.close();
+  }
+
+  private record Child(Process process, String line) {}
+
+  /** Starts the child and reads until it pauses or finishes. */
+  private static Child child(String mode, String url, Path effects, String runId, boolean failFifth, int pauseAt,
+      String where) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp",
+        System.getProperty("java.class.path"), CrashChild.class.getName(), mode, url, effects.toString(), runId,
+        String.valueOf(failFifth), String.valueOf(pauseAt), where)
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = out.readLine()) != null) {
+        if (line.startsWith("PAUSED") || line.startsWith("DONE")) {
+          if (line.startsWith("PAUSED")) {
+            p.destroyForcibly();  // SIGKILL, at the journal boundary
+          }
+          p.waitFor(30, TimeUnit.SECONDS);
+          return new Child(p, line);
+        }
+      }
+    }
+    p.waitFor(30, TimeUnit.SECONDS);
+    return new Child(p, "EXIT " + p.exitValue());
+  }
+
+  private static int cleanRunEvents(String url, boolean failFifth) throws Exception {
+    String runId = "clean-" + UUID.randomUUID();
+    Child c = child("run", url, dir.resolve(runId + ".log"), runId, failFifth, 0, "before");
+    assertThat(c.line()).startsWith("DONE");
+    try (JdbcJournal j = JdbcJournal.open(url)) {
+      return j.read(runId).size();
+    }
+  }
+
+  private static void crashCase(String url, boolean failFifth, int k, String where, Integer secondKill)
+      throws Exception {
+    String runId = "r-" + UUID.randomUUID().toString().substring(0, 8);
+    Path effects = dir.resolve(runId + ".log");
+    Child first = child("run", url, effects, runId, failFifth, k, where);
+    assertThat(first.line()).as("the child reached write " + k + " and was killed there").isEqualTo("PAUSED " + k);
+    int crashes = 1;
+    if (secondKill != null && crashes == 1) {
+      boolean recorded;
+      try (JdbcJournal j = JdbcJournal.open(url)) {
+        recorded = !j.read(runId).isEmpty();
+      }
+      Child second = child(recorded ? "resume" : "run", url, effects, runId, failFifth, secondKill, "after");
+      crashes += second.line().startsWith("PAUSED") ? 1 : 0;
+    }
+    Runbook<Void> runbook = CrashChild.runbook(effects, failFifth);
+    RunResult r;
+    List<RunEvent> events;
+    try (JdbcJournal journal = JdbcJournal.open(url);
+        RunbookEngine engine = RunbookEngine.builder().journal(journal).build()) {
+      r = journal.read(runId).isEmpty()
+          ? engine.run(runbook, null, RunOptions.defaults().withRunId(runId))
+          : engine.resume(runId, runbook).await();
+      events = journal.read(runId);
+      assertThat(journal.verify(runId).ok()).isTrue();
+    }
+    List<String> log = Files.exists(effects) ? Files.readAllLines(effects) : List.of();
+    String context = "kill " + where + " write " + k + (secondKill == null ? "" : ", then after recovery write "
+        + secondKill) + (failFifth ? ", failing run" : ", succeeding run") + "; effects " + log + "; journal "
+        + events.stream().map(e -> e.getClass().getSimpleName()).collect(Collectors.toList());
+    assertThat(r.state()).as(context).isEqualTo(failFifth ? RunState.ROLLED_BACK : RunState.SUCCEEDED);
+    for (int i = 1; i <= 5; i++) {
+      String step = "s" + i;
+      List<String> done = log.stream().filter(l -> l.startsWith("do:" + step + " ")).toList();
+      assertThat(done).as(context).hasSizeBetween(1, 1 + crashes)
+          .allMatch(l -> l.equals("do:" + step + " " + runId + ":" + step));
+      long undone = log.stream().filter(l -> l.startsWith("undo:" + step + " ")).count();
+      if (failFifth) {
+        assertThat(undone).as(context).isBetween(1L, 1L + crashes);
+      } else {
+        assertThat(undone).as(context).isZero();
+      }
+    }
+    // a step whose success was journaled is never called again
+    for (RunEvent e : events) {
+      if (e instanceof RunEvent.StepSucceeded s) {
+        assertThat(events.stream().filter(x -> x instanceof RunEvent.StepStarted st
+            && st.stepId().equals(s.stepId()) && events.indexOf(x) > events.indexOf(e))).as(context).isEmpty();
+      }
+    }
+    // a pause cut by the kill ends at its journaled deadline, or right after the restart if that came later
+    RunEvent.WaitStarted ws = events.stream().filter(RunEvent.WaitStarted.class::isInstance)
+        .map(RunEvent.WaitStarted.class::cast).findFirst().orElse(null);
+    RunEvent.WaitFinished wf = events.stream().filter(RunEvent.WaitFinished.class::isInstance)
+        .map(RunEvent.WaitFinished.class::cast).findFirst().orElse(null);
+    if (ws != null && wf != null) {
+      Instant resumed = events.stream().filter(x -> x instanceof RunEvent.RunResumed && events.indexOf(x)
+          > events.indexOf(ws)).map(RunEvent::at).findFirst().orElse(ws.at());
+      Instant latest = (resumed.isAfter(ws.deadline()) ? resumed : ws.deadline()).plusSeconds(2);
+      assertThat(wf.at()).as(context).isAfterOrEqualTo(ws.deadline()).isBefore(latest);
+    }
+  }
+
+  private static Stream<DynamicTest> matrix(String db, String url, int step, boolean bothSides) throws Exception {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (boolean failFifth : new boolean[] {false, true}) {
+      int n = cleanRunEvents(url, failFifth);
+      for (int k = 1; k <= n; k += step) {
+        for (String where : bothSides ? List.of("before", "after") : List.of("before")) {
+          int kk = k;
+          tests.add(DynamicTest.dynamicTest(db + ": SIGKILL " + where + " write " + k + " of " + n
+              + (failFifth ? " (rollback path)" : " (forward path)"), () -> crashCase(url, failFifth, kk, where, null)));
+        }
+        if (failFifth && k % 5 == 2) {
+          int kk = k;
+          tests.add(DynamicTest.dynamicTest(db + ": SIGKILL before write " + k + ", then again 3 writes into the"
+              + " recovery", () -> crashCase(url, true, kk, "before", 3)));
+        }
+      }
+    }
+    return tests.stream();
+  }
+
+  @TestFactory
+  Stream<DynamicTest> sqliteSurvivesSigkillAtEveryJournalBoundary() throws Exception {
+    return matrix("SQLite", "jdbc:sqlite:" + dir.resolve("crash.db"), 1, true);
+  }
+
+  @TestFactory
+  Stream<DynamicTest> postgresSurvivesSigkillAtJournalBoundaries() throws Exception {
+    return matrix("PostgreSQL", postgres.getJdbcUrl("postgres", "postgres"), 3, false);
+  }
+}
