@@ -141,6 +141,7 @@ public final class JdbcJournal implements Journal, AutoCloseable {
       st.execute("CREATE TABLE IF NOT EXISTS rb4j_schema (version INTEGER NOT NULL)");
       st.execute("CREATE TABLE IF NOT EXISTS rb4j_runs (run_id VARCHAR(200) PRIMARY KEY, created BIGINT NOT NULL,"
           + " last_seq BIGINT NOT NULL, last_hash VARCHAR(64) NOT NULL)");
+      st.execute("CREATE INDEX IF NOT EXISTS rb4j_runs_created ON rb4j_runs (created)");
       st.execute("CREATE TABLE IF NOT EXISTS rb4j_events (run_id VARCHAR(200) NOT NULL, seq BIGINT NOT NULL,"
           + " type VARCHAR(64) NOT NULL, at VARCHAR(40) NOT NULL, body TEXT NOT NULL, hash VARCHAR(64) NOT NULL,"
           + " PRIMARY KEY (run_id, seq))");
@@ -163,57 +164,137 @@ public final class JdbcJournal implements Journal, AutoCloseable {
     }
   }
 
+  /** An event waiting for the next group commit. */
+  private static final class Pending {
+    final RunEvent event;
+    final String json;
+    final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+    volatile JournalException error;
+
+    Pending(RunEvent event, String json) {
+      this.event = event;
+      this.json = json;
+    }
+  }
+
+  private final java.util.concurrent.ConcurrentLinkedQueue<Pending> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private static final int MAX_BATCH = 256;
+
+  /**
+   * Records the event durably. Concurrent appends are group-committed: whichever caller holds the
+   * connection writes every event waiting at that moment in one transaction (one sync), and each
+   * caller returns when its own event is committed, or throws if its batch failed.
+   */
   @Override
   public void append(RunEvent event) {
-    String json = EventJson.write(event);
-    lock.lock();
+    Pending p = new Pending(event, EventJson.write(event));
+    queue.add(p);
     try {
-      begin();
-      inTransaction = dialect == Dialect.SQLITE;
-      try (PreparedStatement insertRun = connection.prepareStatement(
-          "INSERT INTO rb4j_runs (run_id, created, last_seq, last_hash)"
-              + " SELECT ?, COALESCE(MAX(created), 0) + 1, 0, ? FROM rb4j_runs WHERE true ON CONFLICT (run_id) DO NOTHING")) {
-        insertRun.setString(1, event.runId());
-        insertRun.setString(2, GENESIS);
-        insertRun.executeUpdate();
+      while (!p.done.await(0, java.util.concurrent.TimeUnit.NANOSECONDS)) {
+        if (lock.tryLock()) {
+          try {
+            drain();
+          } finally {
+            lock.unlock();
+          }
+        } else {
+          p.done.await(1, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
       }
-      long seq;
-      String prev;
-      try (PreparedStatement head = connection.prepareStatement("SELECT last_seq, last_hash FROM rb4j_runs WHERE run_id = ?"
-          + (dialect == Dialect.POSTGRESQL ? " FOR UPDATE" : ""))) {
-        head.setString(1, event.runId());
-        try (ResultSet rs = head.executeQuery()) {
-          rs.next();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      if (p.done.getCount() > 0) {
+        // still queued: the writer may yet commit it; the caller must not assume either way
+        throw new JournalException("Interrupted while " + event.getClass().getSimpleName() + " of run "
+            + event.runId() + " waited for its commit; it may or may not be recorded", e);
+      }
+    }
+    if (p.error != null) {
+      throw p.error;
+    }
+  }
+
+  /** Writes every queued event, in batches of one transaction each; called with the lock held. */
+  private void drain() {
+    List<Pending> batch = new ArrayList<>();
+    while (true) {
+      batch.clear();
+      for (Pending p; batch.size() < MAX_BATCH && (p = queue.poll()) != null; ) {
+        batch.add(p);
+      }
+      if (batch.isEmpty()) {
+        return;
+      }
+      try {
+        begin();
+        inTransaction = dialect == Dialect.SQLITE;
+        for (Pending p : batch) {
+          write(p);
+        }
+        commit();
+      } catch (SQLException | RuntimeException e) {
+        rollbackQuietly();
+        for (Pending p : batch) {
+          p.error = new JournalException("Journal " + redact(url) + " could not record "
+              + p.event.getClass().getSimpleName() + " of run " + p.event.runId() + ": " + e.getMessage(), e);
+        }
+      }
+      for (Pending p : batch) {
+        p.done.countDown();
+      }
+    }
+  }
+
+  private PreparedStatement headQuery;
+  private PreparedStatement insertRun;
+  private PreparedStatement insertEvent;
+  private PreparedStatement updateHead;
+
+  /** Prepares the write statements once; called with the lock held. */
+  private void prepare() throws SQLException {
+    if (headQuery == null) {
+      headQuery = connection.prepareStatement("SELECT last_seq, last_hash FROM rb4j_runs WHERE run_id = ?"
+          + (dialect == Dialect.POSTGRESQL ? " FOR UPDATE" : ""));
+      insertRun = connection.prepareStatement("INSERT INTO rb4j_runs (run_id, created, last_seq, last_hash)"
+          + " SELECT ?, COALESCE(MAX(created), 0) + 1, 0, ? FROM rb4j_runs WHERE true ON CONFLICT (run_id) DO NOTHING");
+      insertEvent = connection.prepareStatement(
+          "INSERT INTO rb4j_events (run_id, seq, type, at, body, hash) VALUES (?, ?, ?, ?, ?, ?)");
+      updateHead = connection.prepareStatement("UPDATE rb4j_runs SET last_seq = ?, last_hash = ? WHERE run_id = ?");
+    }
+  }
+
+  private void write(Pending p) throws SQLException {
+    prepare();
+    RunEvent event = p.event;
+    long seq = 0;
+    String prev = null;
+    for (int round = 0; round < 2 && prev == null; round++) {
+      headQuery.setString(1, event.runId());
+      try (ResultSet rs = headQuery.executeQuery()) {
+        if (rs.next()) {
           seq = rs.getLong(1) + 1;
           prev = rs.getString(2);
         }
       }
-      String hash = chain(prev, seq, json);
-      try (PreparedStatement insert = connection.prepareStatement(
-          "INSERT INTO rb4j_events (run_id, seq, type, at, body, hash) VALUES (?, ?, ?, ?, ?, ?)")) {
-        insert.setString(1, event.runId());
-        insert.setLong(2, seq);
-        insert.setString(3, event.getClass().getSimpleName());
-        insert.setString(4, event.at().toString());
-        insert.setString(5, json);
-        insert.setString(6, hash);
-        insert.executeUpdate();
+      if (prev == null) {
+        // the run's first event: its head row, ordered after every run before it
+        insertRun.setString(1, event.runId());
+        insertRun.setString(2, GENESIS);
+        insertRun.executeUpdate();
       }
-      try (PreparedStatement update = connection.prepareStatement(
-          "UPDATE rb4j_runs SET last_seq = ?, last_hash = ? WHERE run_id = ?")) {
-        update.setLong(1, seq);
-        update.setString(2, hash);
-        update.setString(3, event.runId());
-        update.executeUpdate();
-      }
-      commit();
-    } catch (SQLException e) {
-      rollbackQuietly();
-      throw new JournalException("Journal " + redact(url) + " could not record " + event.getClass().getSimpleName()
-          + " of run " + event.runId() + ": " + e.getMessage(), e);
-    } finally {
-      lock.unlock();
     }
+    String hash = chain(prev, seq, p.json);
+    insertEvent.setString(1, event.runId());
+    insertEvent.setLong(2, seq);
+    insertEvent.setString(3, event.getClass().getSimpleName());
+    insertEvent.setString(4, event.at().toString());
+    insertEvent.setString(5, p.json);
+    insertEvent.setString(6, hash);
+    insertEvent.executeUpdate();
+    updateHead.setLong(1, seq);
+    updateHead.setString(2, hash);
+    updateHead.setString(3, event.runId());
+    updateHead.executeUpdate();
   }
 
   private void begin() throws SQLException {
@@ -378,6 +459,7 @@ public final class JdbcJournal implements Journal, AutoCloseable {
   public void close() {
     lock.lock();
     try {
+      headQuery = null;
       connection.close();
     } catch (SQLException e) {
       throw new JournalException("Journal " + redact(url) + " did not close cleanly: " + e.getMessage(), e);
