@@ -69,11 +69,21 @@ class ResumeTests {
     }
   }
 
+  /**
+   * The journal as a process that dies before its n-th write sees it: that write and every later one
+   * fail (the engine stops there), the ones before stay in {@code journal}.
+   */
+  static Journal crashing(Journal journal, int crashBefore) {
+    java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
+    return dev.runbook4j.journal.FaultInjectingJournal.wrap(journal)
+        .failWrites(e -> writes.incrementAndGet() >= crashBefore);
+  }
+
   /** Runs until the crash point, then resumes on a new engine; returns the final result. */
   private static RunResult crashAndResume(Journal journal, Runbook<Void> runbook, int crashBefore, VirtualTime time,
       Integer secondCrash) {
     String runId = "run-" + crashBefore + "-" + secondCrash;
-    try (RunbookEngine first = RunbookEngine.builder().journal(new CrashingJournal(journal, crashBefore))
+    try (RunbookEngine first = RunbookEngine.builder().journal(crashing(journal, crashBefore))
         .virtualTime(time).build()) {
       RunHandle h;
       try {
@@ -94,7 +104,7 @@ class ResumeTests {
       }
     }
     if (secondCrash != null) {
-      try (RunbookEngine second = RunbookEngine.builder().journal(new CrashingJournal(journal, secondCrash))
+      try (RunbookEngine second = RunbookEngine.builder().journal(crashing(journal, secondCrash))
           .virtualTime(time).build()) {
         proceed(second, journal, runbook, runId);
       } catch (JournalException expected) {
@@ -351,7 +361,7 @@ class ResumeTests {
     InMemoryJournal journal = new InMemoryJournal();
     Target target = new Target();
     Runbook<Void> rb = fiveSteps(target, false);
-    try (RunbookEngine first = RunbookEngine.builder().journal(new CrashingJournal(journal, 9)).virtualTime(time)
+    try (RunbookEngine first = RunbookEngine.builder().journal(crashing(journal, 9)).virtualTime(time)
         .build()) {
       first.start(rb, null, RunOptions.defaults().withRunId("cx"));
       time.runUntilIdle();  // waiting in the pause

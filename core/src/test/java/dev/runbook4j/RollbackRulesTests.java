@@ -3,7 +3,6 @@ package dev.runbook4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.runbook4j.spi.Journal;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -264,44 +263,23 @@ class RollbackRulesTests {
 
   @Test
   void row12_whenTheIntentCannotBeJournaledTheActionIsNotCalledTheRunPausesAndGoesOnWhenTheJournalRecovers() {
-    java.util.concurrent.atomic.AtomicBoolean diskFull = new java.util.concurrent.atomic.AtomicBoolean(true);
     dev.runbook4j.journal.InMemoryJournal inner = new dev.runbook4j.journal.InMemoryJournal();
-    Journal failing = new Journal() {
-      @Override
-      public void append(RunEvent event) {
-        if (diskFull.get() && event instanceof RunEvent.StepStarted s && s.stepId().equals("b")) {
-          throw new IllegalStateException("disk full");
-        }
-        if (diskFull.get() && !(event instanceof RunEvent.RunStarted || event instanceof RunEvent.StepStarted
-            || event instanceof RunEvent.StepSucceeded)) {
-          throw new IllegalStateException("disk full");
-        }
-        inner.append(event);
-      }
-
-      @Override
-      public List<RunEvent> read(String runId) {
-        return inner.read(runId);
-      }
-
-      @Override
-      public List<String> runIds() {
-        return inner.runIds();
-      }
-    };
+    // the disk fills up just before step 'b' is announced: every write but the start and step 'a' fails
+    java.util.concurrent.atomic.AtomicBoolean full = new java.util.concurrent.atomic.AtomicBoolean();
+    dev.runbook4j.journal.FaultInjectingJournal failing = dev.runbook4j.journal.FaultInjectingJournal.wrap(inner)
+        .failWrites(e -> full.get() || (e instanceof RunEvent.StepStarted s && s.stepId().equals("b") && full.compareAndSet(false, true)));
     try (Harness h = new Harness(b -> b.journal(failing))) {
       Runbook<Void> rb = Runbook.builder("row12").step("a", h.effect("a")).step("b", h.effect("b")).build();
       RunHandle handle = h.engine.start(rb, null, RunOptions.defaults());
       assertThatThrownBy(handle::await).isInstanceOf(JournalException.class)
-          .hasMessageContaining("could not record StepStarted of run " + handle.runId())
-          .hasMessageContaining("disk full");
+          .hasMessageContaining("the write of StepStarted of run " + handle.runId() + " failed");
       assertThat(h.effects).containsExactly("do:a");
       assertThat(handle.result()).isNotDone();
 
       h.time.advance(Duration.ofMinutes(1));  // still full: the engine keeps trying, calls nothing
       assertThat(h.effects).containsExactly("do:a");
 
-      diskFull.set(false);
+      failing.heal();
       h.time.advance(Duration.ofMinutes(5));
       RunResult r = handle.await();
       assertThat(r.state()).isEqualTo(RunState.SUCCEEDED);

@@ -136,16 +136,24 @@ final class DefaultRunbookEngine implements RunbookEngine {
       run = new Run(this, runId, runbook, params, options.requester(), plan);
       runs.put(runId, run);
     }
+    return launch(run, onCallerThread);
+  }
+
+  /**
+   * Starts a run registered in {@link #runs}: when it ends it moves to the cache of recent runs; a
+   * start that fails (its first journal write) leaves nothing behind.
+   */
+  private RunHandle launch(Run run, boolean onCallerThread) {
     run.done.whenComplete((r, e) -> {
       if (e == null) {
-        recent.put(runId, run);
-        runs.remove(runId);
+        recent.put(run.runId, run);
+        runs.remove(run.runId, run);
       }
     });
     try {
       run.start(onCallerThread);
     } catch (RuntimeException e) {
-      runs.remove(runId);
+      runs.remove(run.runId, run);
       throw e;
     }
     return new Handle(run);
@@ -191,19 +199,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
       run = new Run(this, runId, runbook, params, history.started.requester(), plan, history);
       runs.put(runId, run);
     }
-    run.done.whenComplete((r, e) -> {
-      if (e == null) {
-        recent.put(runId, run);
-        runs.remove(runId);
-      }
-    });
-    try {
-      run.start(false);
-    } catch (RuntimeException e) {
-      runs.remove(runId);
-      throw e;
-    }
-    return new Handle(run);
+    return launch(run, false);
   }
 
   private static void sameRun(String runId, String runbook, String hash, String newRunbook, String newHash) {
@@ -360,21 +356,18 @@ final class DefaultRunbookEngine implements RunbookEngine {
       successor = new Run(this, paused.runId, paused.runbook, paused.params, paused.requester, paused.plan, history);
       successor.done.whenComplete((r, e) -> {
         if (e == null) {
-          recent.put(successor.runId, successor);
-          runs.remove(successor.runId, successor);
           paused.done.complete(r);
         }
       });
       runs.put(paused.runId, successor);
-      successor.start(false);
+      launch(successor, false);
       log.info("Run {} continues after a storage error", paused.runId);
     } catch (RuntimeException e) {
       java.time.Duration next = delay.multipliedBy(2);
       log.warn("Run {} is still paused on a storage error ({}); next try in {}", paused.runId, e.getMessage(),
           next.compareTo(STORAGE_RETRY_MAX) > 0 ? STORAGE_RETRY_MAX : next);
-      Run current = lookup(paused.runId);
-      scheduleRecovery(current != null ? current : paused, next.compareTo(STORAGE_RETRY_MAX) > 0 ? STORAGE_RETRY_MAX
-          : next);
+      runs.put(paused.runId, paused);  // still the run's current object until a successor starts
+      scheduleRecovery(paused, next.compareTo(STORAGE_RETRY_MAX) > 0 ? STORAGE_RETRY_MAX : next);
     }
   }
 

@@ -84,9 +84,10 @@ public final class CrashChild {
     private static void freeze(int n) {
       System.out.println("PAUSED " + n);
       System.out.flush();
+      java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
       while (true) {
         try {
-          Thread.sleep(60_000);  // the parent kills this process now; a real wait is the point here
+          never.await();  // the parent kills this process now, with SIGKILL
         } catch (InterruptedException e) {
           // keep blocking: only SIGKILL ends this
         }
