@@ -74,8 +74,9 @@ public interface RunbookEngine extends AutoCloseable {
   }
 
   /**
-   * Starts a run and returns at once. Starting a run id that exists returns that run; with other
-   * parameters or another runbook it is refused.
+   * Starts a run and returns at once. Starting a run id that exists returns that run (resuming it
+   * from the journal when this engine was not running it); with other parameters or another runbook
+   * it is refused.
    *
    * @throws RunbookDefinitionException when the parameters are invalid, or the run id is taken by
    *     a different run
@@ -98,6 +99,15 @@ public interface RunbookEngine extends AutoCloseable {
    *     no forward progress, no rollback)
    */
   <P> RunHandle resume(String runId, Runbook<P> runbook);
+
+  /**
+   * Resumes every unfinished run in the journal (after a restart): {@code runbooks} maps a runbook
+   * name to the runbook to resume its runs with (null: leave those runs alone). A run that cannot be
+   * resumed (it does not verify, its plan changed) is logged and left as it is; the others go on.
+   *
+   * @return the handles of the runs resumed
+   */
+  java.util.List<RunHandle> resumeAll(java.util.function.Function<String, Runbook<?>> runbooks);
 
   /** The handle of a run this engine knows. */
   RunHandle handle(String runId);

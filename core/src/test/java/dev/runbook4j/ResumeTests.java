@@ -378,4 +378,48 @@ class ResumeTests {
   static Map<String, Long> counts(Target t) {
     return t.log.stream().collect(Collectors.groupingBy(l -> l.split(" ")[0], Collectors.counting()));
   }
+
+  @Test
+  void afterARestartEveryUnfinishedRunIsResumedAndFinishesAtItsDeadline() {
+    VirtualTime time = VirtualTime.create();
+    Instant t0 = time.now();
+    InMemoryJournal journal = new InMemoryJournal();
+    Target target = new Target();
+    Runbook<Void> rb = fiveSteps(target, false);
+    Runbook<Void> other = Runbook.builder("other").sleep("nap", Duration.ofHours(2))
+        .step("x", s -> s.action(ctx -> "x").readOnly()).build();
+    try (RunbookEngine first = RunbookEngine.builder().journal(journal).virtualTime(time).build()) {
+      first.run(Runbook.builder("five").step("s1", s -> s.action(ctx -> "quick").readOnly()).build(), null);
+      for (int i = 0; i < 20; i++) {
+        first.start(rb, null, RunOptions.defaults());
+      }
+      first.start(other, null, RunOptions.defaults());
+      time.runUntilIdle();  // all 21 wait in their pauses when the process stops
+    }
+    try (RunbookEngine second = RunbookEngine.builder().journal(journal).virtualTime(time).build()) {
+      List<RunHandle> resumed = second.resumeAll(name -> name.equals("five") ? rb : null);
+      assertThat(resumed).hasSize(20);
+      assertThat(resumed).allSatisfy(h -> assertThat(h.await().state()).isEqualTo(RunState.SUCCEEDED));
+      assertThat(Duration.between(t0, time.now())).isEqualTo(Duration.ofMinutes(30));
+      assertThat(target.count("do:s1")).isEqualTo(20);
+      assertThat(target.count("do:s5")).isEqualTo(20);
+    }
+  }
+
+  @Test
+  void startingARunIdAgainAfterARestartPicksTheRunUp() {
+    VirtualTime time = VirtualTime.create();
+    InMemoryJournal journal = new InMemoryJournal();
+    Target target = new Target();
+    Runbook<Void> rb = fiveSteps(target, false);
+    try (RunbookEngine first = RunbookEngine.builder().journal(journal).virtualTime(time).build()) {
+      first.start(rb, null, RunOptions.defaults().withRunId("deploy-7"));
+      time.runUntilIdle();
+    }
+    try (RunbookEngine second = RunbookEngine.builder().journal(journal).virtualTime(time).build()) {
+      RunResult r = second.start(rb, null, RunOptions.defaults().withRunId("deploy-7")).await();
+      assertThat(r.state()).isEqualTo(RunState.SUCCEEDED);
+      assertThat(target.count("do:s1")).isEqualTo(1);
+    }
+  }
 }

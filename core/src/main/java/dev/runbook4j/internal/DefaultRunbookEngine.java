@@ -131,7 +131,8 @@ final class DefaultRunbookEngine implements RunbookEngine {
         RunEvent.RunStarted first = past.get(0) instanceof RunEvent.RunStarted rs ? rs : null;
         sameRun(runId, first == null ? "?" : first.runbook(), first == null ? "?" : first.planHash(), runbook.name(),
             plan.hash());
-        return new JournalHandle(runId);
+        // the same run, started before (by this process before a restart, or by another): pick it up
+        return resume(runId, runbook);
       }
       run = new Run(this, runId, runbook, params, options.requester(), plan);
       runs.put(runId, run);
@@ -200,6 +201,32 @@ final class DefaultRunbookEngine implements RunbookEngine {
       runs.put(runId, run);
     }
     return launch(run, false);
+  }
+
+  @Override
+  public List<RunHandle> resumeAll(java.util.function.Function<String, Runbook<?>> runbooks) {
+    List<RunHandle> handles = new ArrayList<>();
+    for (String runId : journal.runIds()) {
+      if (lookup(runId) != null) {
+        continue;
+      }
+      History history = History.fold(runId, journal.read(runId));
+      if (history.started == null || history.finished != null) {
+        continue;
+      }
+      Runbook<?> runbook = runbooks.apply(history.started.runbook());
+      if (runbook == null) {
+        log.warn("Run {} of runbook '{}' is not resumed: no runbook of that name was given", runId,
+            history.started.runbook());
+        continue;
+      }
+      try {
+        handles.add(resume(runId, runbook));
+      } catch (RuntimeException e) {
+        log.error("Run {} of runbook '{}' is not resumed: {}", runId, history.started.runbook(), e.getMessage());
+      }
+    }
+    return handles;
   }
 
   private static void sameRun(String runId, String runbook, String hash, String newRunbook, String newHash) {
