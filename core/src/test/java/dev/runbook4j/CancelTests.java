@@ -64,6 +64,7 @@ class CancelTests {
       Runbook<Void> rb = Runbook.builder("c4").lock("db")
           .step("a", h.effect("a")).sleep("hold", Duration.ofHours(1)).build();
       RunHandle first = h.engine.start(rb, null, RunOptions.defaults());
+      h.time.runUntilIdle();  // the first run holds the lock
       RunHandle second = h.engine.start(rb, null, RunOptions.defaults());
       h.time.runUntilIdle();
       h.engine.cancel(second.runId(), "oncall", "");

@@ -106,8 +106,11 @@ class EngineTests {
           .sleep("bake", Duration.ofMinutes(10))
           .step("done", s -> s.action(ctx -> h.effects.add("end:" + ctx.params().version())).readOnly())
           .build();
+      // each start is let settle, so that the start order is the order the lock queue sees
       RunHandle r1 = h.engine.start(rb, new Params("1"), RunOptions.defaults());
+      h.time.runUntilIdle();
       RunHandle r2 = h.engine.start(rb, new Params("2"), RunOptions.defaults());
+      h.time.runUntilIdle();
       RunHandle r3 = h.engine.start(rb, new Params("3"), RunOptions.defaults());
       assertThat(r3.await().state()).isEqualTo(RunState.SUCCEEDED);
       assertThat(r1.await().state()).isEqualTo(RunState.SUCCEEDED);

@@ -148,7 +148,7 @@ class ChildJvmCrashTests {
     if (ws != null && wf != null) {
       Instant resumed = events.stream().filter(x -> x instanceof RunEvent.RunResumed && events.indexOf(x)
           > events.indexOf(ws)).map(RunEvent::at).findFirst().orElse(ws.at());
-      Instant latest = (resumed.isAfter(ws.deadline()) ? resumed : ws.deadline()).plusSeconds(2);
+      Instant latest = (resumed.isAfter(ws.deadline()) ? resumed : ws.deadline()).plusSeconds(5);
       assertThat(wf.at()).as(context).isAfterOrEqualTo(ws.deadline()).isBefore(latest);
     }
   }
