@@ -17,7 +17,7 @@ import org.apiguardian.api.API;
  * @param awaitingApproval the approval gates waiting for people
  * @param started the started steps, in start order
  * @param compensated the steps undone so far
- * @param failure the failure that started a rollback, if any
+ * @param failure the failure that started a rollback, or the storage error the run is paused on
  * @param listenerFailures how many times a listener threw on this run's events
  * @param updatedAt the instant of the last event
  * @since 0.1

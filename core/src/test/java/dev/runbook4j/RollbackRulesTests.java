@@ -275,6 +275,8 @@ class RollbackRulesTests {
           .hasMessageContaining("the write of StepStarted of run " + handle.runId() + " failed");
       assertThat(h.effects).containsExactly("do:a");
       assertThat(handle.result()).isNotDone();
+      assertThat(handle.status().failure()).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+          .contains("the write of StepStarted of run " + handle.runId() + " failed");
 
       h.time.advance(Duration.ofMinutes(1));  // still full: the engine keeps trying, calls nothing
       assertThat(h.effects).containsExactly("do:a");

@@ -610,7 +610,8 @@ final class Run {
   synchronized RunStatus status() {
     return new RunStatus(runId, runbook.name(), state, requester, plan.hash(), List.copyOf(activeIds),
         new ArrayList<>(approvals.keySet()), started.stream().map(Started::id).toList(), compensated,
-        Optional.ofNullable(failure).map(Throwable::getMessage), listenerFailures.get(), updatedAt);
+        Optional.ofNullable(storageError != null ? storageError : failure).map(Throwable::getMessage),
+        listenerFailures.get(), updatedAt);
   }
 
   // ---------------------------------------------------------------- nodes
