@@ -12,6 +12,8 @@ import dev.runbook4j.RunState;
 import dev.runbook4j.Runbook;
 import dev.runbook4j.RunbookEngine;
 import dev.runbook4j.StepKey;
+import dev.runbook4j.journal.JdbcJournal;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -22,7 +24,8 @@ import java.util.List;
  * <p>Deploy the new version beside the stable one, check it is healthy, shift traffic 10% → 50% →
  * 100% with a bake after each shift while a watch reads the error rate, then promote it and retire
  * the old version. Any failure (a breach during a bake, a failed shift, a rejected gate) undoes
- * every started step in reverse: traffic goes back, the new version is removed.
+ * every started step in reverse: traffic goes back, the new version is removed. Runs are journaled in
+ * the embedded default, the SQLite file {@code .runbook4j/journal.db} under the current folder.
  *
  * <pre>
  *   ./mvnw -q -pl examples -am compile exec:java                         # succeeds
@@ -112,7 +115,10 @@ public final class CanaryRelease {
     Plan plan = Plan.of(runbook, release);
     System.out.println(plan.toText());
     Instant t0 = Instant.now();
-    try (RunbookEngine engine = RunbookEngine.builder()
+    Path journalFile = Path.of(".runbook4j", "journal.db");
+    try (JdbcJournal journal = JdbcJournal.sqlite(journalFile);
+        RunbookEngine engine = RunbookEngine.builder()
+        .journal(journal)
         .listener(e -> {
           String line = describe(t0, e);
           if (line != null) {
@@ -128,6 +134,8 @@ public final class CanaryRelease {
         System.out.println("Undone: " + String.join(" <- ", result.compensated()));
       }
       System.out.println("Fleet:  " + fleet);
+      System.out.println("Journal: " + journalFile.toAbsolutePath() + " (" + journal.runIds().size() + " runs,"
+          + " this one verifies: " + journal.verify(result.runId()).ok() + ")");
       System.exit(result.state() == RunState.SUCCEEDED || breakIt && result.state() == RunState.ROLLED_BACK ? 0 : 1);
     }
   }
