@@ -134,8 +134,9 @@ public final class CanaryRelease {
         System.out.println("Undone: " + String.join(" <- ", result.compensated()));
       }
       System.out.println("Fleet:  " + fleet);
-      System.out.println("Journal: " + journalFile.toAbsolutePath() + " (" + journal.runIds().size() + " runs,"
-          + " this one verifies: " + journal.verify(result.runId()).ok() + ")");
+      int runs = journal.runIds().size();
+      System.out.println("Journal: " + journalFile.toAbsolutePath() + " (" + runs + (runs == 1 ? " run" : " runs")
+          + "; this one's hash chain " + (journal.verify(result.runId()).ok() ? "verifies" : "DOES NOT verify") + ")");
       System.exit(result.state() == RunState.SUCCEEDED || breakIt && result.state() == RunState.ROLLED_BACK ? 0 : 1);
     }
   }
