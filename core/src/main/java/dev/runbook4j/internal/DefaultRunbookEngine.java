@@ -21,7 +21,6 @@ import dev.runbook4j.spi.LockManager;
 import dev.runbook4j.spi.PolicyAdapter;
 import dev.runbook4j.spi.Scheduler;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -296,32 +295,11 @@ final class DefaultRunbookEngine implements RunbookEngine {
     if (events.isEmpty()) {
       throw new UnknownRunException(runId);
     }
-    String runbook = "";
-    String requester = "";
-    String hash = "";
-    RunState state = RunState.RUNNING;
-    List<String> started = new ArrayList<>();
-    List<String> compensated = new ArrayList<>();
-    Optional<String> failure = Optional.empty();
-    Instant at = events.get(0).at();
-    for (RunEvent e : events) {
-      at = e.at();
-      if (e instanceof RunEvent.RunStarted s) {
-        runbook = s.runbook();
-        requester = s.requester();
-        hash = s.planHash();
-      } else if (e instanceof RunEvent.RunStateChanged c) {
-        state = c.to();
-      } else if (e instanceof RunEvent.StepStarted s && s.attempt() == 1) {
-        started.add(s.stepId());
-      } else if (e instanceof RunEvent.CompensationSucceeded c) {
-        compensated.add(c.stepId());
-      } else if (e instanceof RunEvent.RollbackStarted r) {
-        failure = Optional.of(r.cause());
-      }
-    }
-    return new RunStatus(runId, runbook, state, requester, hash, List.of(), List.of(), started, compensated, failure, 0,
-        at);
+    History h = History.fold(runId, events);
+    RunEvent.RunStarted s = h.started;
+    return new RunStatus(runId, s == null ? "" : s.runbook(), h.state, s == null ? "" : s.requester(),
+        s == null ? "" : s.planHash(), List.of(), List.of(), h.startOrder, List.copyOf(h.compensated),
+        Optional.ofNullable(h.rollback).map(RunEvent.RollbackStarted::cause), 0, events.get(events.size() - 1).at());
   }
 
   @Override

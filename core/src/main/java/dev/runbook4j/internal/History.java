@@ -51,7 +51,6 @@ final class History {
   final Map<String, StepRecord> steps = new HashMap<>();
   final Map<String, GateRecord> gates = new HashMap<>();
   final Map<String, WaitRecord> waits = new HashMap<>();
-  final List<String> locks = new ArrayList<>();
   boolean cancelRequested;
   String cancelledBy;
   String cancelReason;
@@ -135,12 +134,6 @@ final class History {
       waits.computeIfAbsent(w.waitId(), k -> new WaitRecord()).deadline = w.deadline();
     } else if (e instanceof RunEvent.WaitFinished w) {
       waits.computeIfAbsent(w.waitId(), k -> new WaitRecord()).finished = true;
-    } else if (e instanceof RunEvent.LockChanged l) {
-      if (l.acquired()) {
-        locks.add(l.key());
-      } else {
-        locks.remove(l.key());
-      }
     } else if (e instanceof RunEvent.CancelRequested c) {
       if (rollback == null) {
         cancelRequested = true;
