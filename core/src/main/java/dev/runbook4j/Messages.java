@@ -54,7 +54,7 @@ final class Messages {
   static String compensationFailed(String runbook, String runId, List<String> failed, List<String> undone) {
     return "Rollback of run " + runId + " (" + runbook + ") is incomplete: compensation failed for "
         + quote(failed) + "; undone: " + (undone.isEmpty() ? "nothing" : quote(undone))
-        + ". The run keeps its locks; fix the target by hand, then resolve the run";
+        + ". The run keeps its locks; fix the target by hand, then release them (RunbookEngine.releaseLock)";
   }
 
   static String describe(Throwable t) {

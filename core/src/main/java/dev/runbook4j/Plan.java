@@ -61,16 +61,19 @@ public final class Plan {
   private final String description;
   private final String params;
   private final List<String> locks;
+  private final List<LockPolicy> lockPolicies;
   private final List<Node> watches;
   private final List<Node> nodes;
   private final List<String> pointsOfNoReturn;
   private final String hash;
 
-  private Plan(String runbook, String description, String params, List<String> locks, Structure structure) {
+  private Plan(String runbook, String description, String params, List<String> locks, List<LockPolicy> policies,
+      Structure structure) {
     this.runbook = runbook;
     this.description = description;
     this.params = params;
     this.locks = List.copyOf(locks);
+    this.lockPolicies = List.copyOf(policies);
     this.watches = structure.watches;
     this.nodes = structure.nodes;
     this.pointsOfNoReturn = structure.pointsOfNoReturn;
@@ -79,8 +82,8 @@ public final class Plan {
     field(in, runbook);
     field(in, description);
     field(in, params);
-    for (String lock : this.locks) {
-      field(in, lock);
+    for (int i = 0; i < this.locks.size(); i++) {
+      field(in, lockLabel(i));
     }
     in.append(structure.digest);
     this.hash = sha256(in.toString());
@@ -135,7 +138,8 @@ public final class Plan {
         && java.util.Objects.equals(last.params(), params)) {
       return last.plan();  // the same runbook with equal parameters: the same plan
     }
-    Plan plan = new Plan(runbook.name(), runbook.description(), render(params), locks, structure);
+    Plan plan = new Plan(runbook.name(), runbook.description(), render(params), locks, runbook.lockPolicies(),
+        structure);
     runbook.lastPlan = new Runbook.LastPlan(params, plan);
     return plan;
   }
@@ -275,8 +279,20 @@ public final class Plan {
     return params;
   }
 
+  /** The lock keys the run takes, in order. */
   public List<String> locks() {
     return locks;
+  }
+
+  /** The queue policy of each lock, in the order of {@link #locks()}. */
+  public List<LockPolicy> lockPolicies() {
+    return lockPolicies;
+  }
+
+  /** A lock as plans show it: its key, and its policy unless FIFO. */
+  private String lockLabel(int i) {
+    LockPolicy p = lockPolicies.get(i);
+    return p == LockPolicy.FIFO ? locks.get(i) : locks.get(i) + " (" + p.label() + ")";
   }
 
   /** The runbook-level watches (group watches are children of their group). */
@@ -323,7 +339,11 @@ public final class Plan {
     }
     sb.append('\n').append("  params: ").append(params).append('\n');
     if (!locks.isEmpty()) {
-      sb.append("  locks: ").append(String.join(", ", locks)).append('\n');
+      sb.append("  locks: ");
+      for (int i = 0; i < locks.size(); i++) {
+        sb.append(i == 0 ? "" : ", ").append(lockLabel(i));
+      }
+      sb.append('\n');
     }
     for (Node w : watches) {
       line(sb, w, 1);
@@ -378,7 +398,9 @@ public final class Plan {
     }
     root.set("params", p);
     ArrayNode l = root.putArray("locks");
-    locks.forEach(l::add);
+    for (int i = 0; i < locks.size(); i++) {
+      l.add(lockLabel(i));
+    }
     root.set("watches", array(watches));
     root.set("nodes", array(nodes));
     ArrayNode pn = root.putArray("pointsOfNoReturn");

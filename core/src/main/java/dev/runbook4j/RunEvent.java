@@ -98,6 +98,12 @@ public sealed interface RunEvent {
   /** A lock was taken ({@code acquired}) or released. */
   record LockChanged(String runId, String key, boolean acquired, Instant at) implements RunEvent {}
 
+  /**
+   * {@code by} released the lock {@code key} that this run kept when it ended (rolled back only in
+   * part, or aborted), so that the next run may take it: written after the run's end.
+   */
+  record LockForceReleased(String runId, String key, String by, String reason, Instant at) implements RunEvent {}
+
   /** The run ended in {@code state}. */
   record RunFinished(String runId, RunState state, String summary, Instant at) implements RunEvent {}
 }

@@ -42,6 +42,7 @@ public final class Runbook<P> {
   private final List<Node> nodes;
   private final List<Watch<P>> watches;
   private final List<Function<P, String>> locks;
+  private final List<LockPolicy> lockPolicies;
   private final Function<P, List<String>> validator;
   private final java.util.Set<String> compatiblePlans;
   /** The plan tree when it does not depend on parameters; derived, so caching it keeps the value immutable. */
@@ -58,6 +59,7 @@ public final class Runbook<P> {
     this.nodes = List.copyOf(b.nodes);
     this.watches = List.copyOf(b.watches);
     this.locks = List.copyOf(b.locks);
+    this.lockPolicies = List.copyOf(b.lockPolicies);
     this.validator = b.validator;
     this.compatiblePlans = java.util.Set.copyOf(b.compatiblePlans);
   }
@@ -103,6 +105,11 @@ public final class Runbook<P> {
     return keys;
   }
 
+  /** The queue policy of each lock, in the order of {@link #lockKeys}. */
+  public List<LockPolicy> lockPolicies() {
+    return lockPolicies;
+  }
+
   /**
    * Checks {@code params} before anything runs.
    *
@@ -141,6 +148,7 @@ public final class Runbook<P> {
     private final Class<P> parameterType;
     private String description = "";
     private final List<Function<P, String>> locks = new ArrayList<>();
+    private final List<LockPolicy> lockPolicies = new ArrayList<>();
     private Function<P, List<String>> validator;
     private final java.util.Set<String> compatiblePlans = new java.util.LinkedHashSet<>();
 
@@ -156,16 +164,26 @@ public final class Runbook<P> {
       return this;
     }
 
-    /** Serialises runs on the target {@code key}. */
+    /** Serialises runs on the target {@code key}, first come first served. */
     public Builder<P> lock(String key) {
+      return lock(key, LockPolicy.FIFO);
+    }
+
+    /** Serialises runs on the target {@code key}; {@code policy} says what a run does when it is taken. */
+    public Builder<P> lock(String key, LockPolicy policy) {
       Objects.requireNonNull(key, "key");
-      locks.add(p -> key);
-      return this;
+      return lock(p -> key, policy);
     }
 
     /** Serialises runs on a target named from the parameters, such as {@code "web/" + p.env()}. */
     public Builder<P> lock(Function<P, String> key) {
+      return lock(key, LockPolicy.FIFO);
+    }
+
+    /** Serialises runs on a target named from the parameters, with a queue policy. */
+    public Builder<P> lock(Function<P, String> key, LockPolicy policy) {
       locks.add(Objects.requireNonNull(key, "key"));
+      lockPolicies.add(Objects.requireNonNull(policy, "policy"));
       return this;
     }
 

@@ -156,6 +156,17 @@ public interface RunbookEngine extends AutoCloseable {
   /** Registers a listener for every event of every run; close the subscription to remove it. */
   Subscription onEvent(RunListener listener);
 
+  /**
+   * Releases the lock {@code key}, kept by a run that ended without finishing its rollback
+   * ({@code ROLLBACK_FAILED}) or aborted, once an operator has put the target right; the next
+   * waiting run gets it. The release is journaled in the holding run's history first
+   * ({@link RunEvent.LockForceReleased}, naming {@code by} and {@code reason}).
+   *
+   * @return the id of the run that held the lock
+   * @throws IllegalStateException when no run holds {@code key}, or its holder has not ended
+   */
+  String releaseLock(String key, String by, String reason);
+
   /** Shuts down the pools the engine made; runs in flight stop where they are. */
   @Override
   void close();
@@ -170,6 +181,8 @@ public interface RunbookEngine extends AutoCloseable {
     private PolicyAdapter policyAdapter;
     private LockManager lockManager;
     private final List<RunListener> listeners = new ArrayList<>();
+    private final java.util.Map<String, Runbook<?>> runbooks = new java.util.LinkedHashMap<>();
+    private java.time.Duration heartbeat;
 
     private Builder() {}
 
@@ -217,7 +230,34 @@ public interface RunbookEngine extends AutoCloseable {
       return this;
     }
 
-    /** Locks (default: FIFO queues in memory). */
+    /**
+     * The runbooks this engine can take over from a runner that died: when the journal is shared
+     * (PostgreSQL), the engine claims the unfinished runs of these runbooks whose runner's lease
+     * expired, and resumes them. Without it, the engine runs only what it starts or resumes.
+     */
+    public Builder runbooks(Runbook<?>... runbooks) {
+      for (Runbook<?> r : runbooks) {
+        Runbook<?> was = this.runbooks.putIfAbsent(r.name(), r);
+        if (was != null && was != r) {
+          throw new IllegalArgumentException("Two runbooks are named '" + r.name() + "'; names must be unique");
+        }
+      }
+      return this;
+    }
+
+    /**
+     * How often the engine renews its leases, takes over expired runs and polls for locks granted by
+     * other runners (default: a third of the journal's lease, or 10 s).
+     */
+    public Builder heartbeat(java.time.Duration every) {
+      if (every.isNegative() || every.isZero()) {
+        throw new IllegalArgumentException("heartbeat must be positive, was " + every);
+      }
+      this.heartbeat = every;
+      return this;
+    }
+
+    /** Locks (default: the journal's own, durable locks if it keeps them; else FIFO queues in memory). */
     public Builder lockManager(LockManager lockManager) {
       this.lockManager = Objects.requireNonNull(lockManager, "lockManager");
       return this;
@@ -232,7 +272,7 @@ public interface RunbookEngine extends AutoCloseable {
     /** Makes the engine. */
     public RunbookEngine build() {
       EngineSettings settings = new EngineSettings(journal, clock, scheduler, workers, maxWorkers, policyAdapter,
-          lockManager, listeners);
+          lockManager, listeners, runbooks, heartbeat);
       EngineFactory factory = ServiceLoader.load(EngineFactory.class, RunbookEngine.class.getClassLoader())
           .findFirst()
           .orElseThrow(() -> new IllegalStateException(

@@ -25,6 +25,16 @@ public interface StepContext<P> extends RunContext<P> {
   String idempotencyKey();
 
   /**
+   * The fencing token under which this run holds the lock {@code lockKey}, if it holds it. The
+   * token grows with every grant of the lock, so a target that remembers the highest token it has
+   * seen can refuse a write from a runner that lost the run (the pattern of a fencing token); the
+   * engine itself checks it before each step that changes something.
+   */
+  default java.util.OptionalLong fencingToken(String lockKey) {
+    return java.util.OptionalLong.empty();
+  }
+
+  /**
    * Sleeps on the engine's clock, interruptibly: a real sleep in production, a virtual one in tests.
    * Use it instead of {@code Thread.sleep} inside actions.
    */

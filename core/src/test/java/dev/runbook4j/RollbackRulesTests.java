@@ -148,7 +148,7 @@ class RollbackRulesTests {
       assertThat(cfe.getSuppressed()[0]).hasMessageContaining("Compensation of step 'b'")
           .hasRootCauseMessage("undo of b broke");
       assertThat(cfe).hasMessage("Rollback of run " + r.runId() + " (row7) is incomplete: compensation failed for"
-          + " 'b'; undone: 'd', 'c', 'a'. The run keeps its locks; fix the target by hand, then resolve the run");
+          + " 'b'; undone: 'd', 'c', 'a'. The run keeps its locks; fix the target by hand, then release them (RunbookEngine.releaseLock)");
     }
   }
 

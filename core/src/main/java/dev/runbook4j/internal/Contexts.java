@@ -108,6 +108,11 @@ final class Contexts {
     }
 
     @Override
+    public java.util.OptionalLong fencingToken(String lockKey) {
+      return run.fencingToken(lockKey);
+    }
+
+    @Override
     public void sleep(Duration duration) throws InterruptedException {
       run.engine.scheduler.sleep(duration);
     }

@@ -19,6 +19,7 @@ import dev.runbook4j.spi.EngineSettings;
 import dev.runbook4j.spi.Journal;
 import dev.runbook4j.spi.LockManager;
 import dev.runbook4j.spi.PolicyAdapter;
+import dev.runbook4j.spi.RunLeases;
 import dev.runbook4j.spi.Scheduler;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -47,6 +48,12 @@ final class DefaultRunbookEngine implements RunbookEngine {
   final Executor workers;
   final PolicyAdapter policies;
   final LockManager locks;
+  /** Claims on runs when several runners share the journal; null for a journal of one process. */
+  final RunLeases leases;
+  private final Map<String, Runbook<?>> catalog;
+  private final java.time.Duration heartbeat;
+  private final java.util.concurrent.atomic.AtomicBoolean ticking = new java.util.concurrent.atomic.AtomicBoolean();
+  private volatile boolean closed;
   final TimerExecutorService timers;
   private final ExecutorService ownedPool;
   private final SystemScheduler ownedScheduler;
@@ -90,9 +97,17 @@ final class DefaultRunbookEngine implements RunbookEngine {
     }
     this.workers = scheduler.instrument(pool);
     this.policies = s.policyAdapter() != null ? s.policyAdapter() : Resilience4jPolicyAdapter.create();
-    this.locks = s.lockManager() != null ? s.lockManager() : new InMemoryLockManager();
+    this.locks = s.lockManager() != null ? s.lockManager()
+        : journal.lockManager().orElseGet(InMemoryLockManager::new);
+    this.leases = journal.leases().orElse(null);
+    this.catalog = s.runbooks();
+    this.heartbeat = s.heartbeat() != null ? s.heartbeat()
+        : leases != null ? leases.leaseTtl().dividedBy(3) : java.time.Duration.ofSeconds(10);
     this.timers = new TimerExecutorService(scheduler, workers, clock);
     this.listeners.addAll(s.listeners());
+    if (!catalog.isEmpty() && leases != null) {
+      ensureTicking();
+    }
   }
 
   @Override
@@ -144,6 +159,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
    * start that fails (its first journal write) leaves nothing behind.
    */
   private RunHandle launch(Run run, boolean onCallerThread) {
+    ensureTicking();
     run.done.whenComplete((r, e) -> {
       if (e == null) {
         recent.put(run.runId, run);
@@ -187,6 +203,13 @@ final class DefaultRunbookEngine implements RunbookEngine {
       }
       if (history.finished != null) {
         return new JournalHandle(runId);
+      }
+      if (leases != null) {
+        String owner = leases.claim(runId, clock.instant());
+        if (owner != null) {
+          throw new dev.runbook4j.RunbookException("Run " + runId + " (" + runbook.name() + ") is run by runner '"
+              + owner + "' and its lease has not expired; it resumes here only when that runner stops renewing it");
+        }
       }
       P params = Json.params(history.started.params(), runbook.parameterType());
       Plan plan = Plan.of(runbook, params);
@@ -376,6 +399,97 @@ final class DefaultRunbookEngine implements RunbookEngine {
     }
   }
 
+  /** The run was taken over by another runner: this engine forgets it (its handle reports why). */
+  void onLeaseLost(Run run) {
+    runs.remove(run.runId, run);
+  }
+
+  /** Starts the heartbeat if there is anything to renew, poll or take over. */
+  private void ensureTicking() {
+    if (closed || (leases == null && locks instanceof InMemoryLockManager)) {
+      return;
+    }
+    if (ticking.compareAndSet(false, true)) {
+      scheduler.schedule(heartbeat, this::tick);
+    }
+  }
+
+  /**
+   * The heartbeat: renews this runner's leases, delivers lock grants made by other runners, and
+   * takes over the expired runs of the runbooks it knows. It goes on while the engine has runs or
+   * takes over runs.
+   */
+  private void tick() {
+    if (closed) {
+      return;
+    }
+    try {
+      workers.execute(() -> {
+        try {
+          beat();
+        } catch (RuntimeException e) {
+          log.warn("Heartbeat of runner {} failed: {}; next try in {}", leases == null ? "-" : leases.runner(),
+              e.getMessage(), heartbeat);
+        } finally {
+          ticking.set(false);
+          if (!closed && (!runs.isEmpty() || (leases != null && !catalog.isEmpty()))) {
+            ensureTicking();
+          }
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      ticking.set(false);
+    }
+  }
+
+  private void beat() {
+    java.time.Instant now = clock.instant();
+    if (leases != null) {
+      leases.renew(now);
+    }
+    locks.poll();
+    if (leases == null || catalog.isEmpty()) {
+      return;
+    }
+    for (String runId : leases.takeExpired(catalog.keySet(), 32, now)) {
+      if (lookup(runId) != null && !lookup(runId).done.isDone()) {
+        continue;
+      }
+      try {
+        History h = History.fold(runId, journal.read(runId));
+        Runbook<?> runbook = h.started == null ? null : catalog.get(h.started.runbook());
+        if (runbook == null) {
+          leases.release(runId);
+          continue;
+        }
+        recent.remove(runId);
+        resume(runId, runbook);
+        log.info("Runner {} took over run {} ({}) from a runner whose lease expired", leases.runner(), runId,
+            runbook.name());
+      } catch (RuntimeException e) {
+        log.error("Runner {} could not take over run {}: {}", leases.runner(), runId, e.getMessage());
+      }
+    }
+  }
+
+  @Override
+  public String releaseLock(String key, String by, String reason) {
+    String holder = locks.holder(key);
+    if (holder == null) {
+      throw new IllegalStateException("Lock '" + key + "' is not held by any run");
+    }
+    RunStatus s = status(holder);
+    if (!s.state().isTerminal()) {
+      throw new IllegalStateException("Lock '" + key + "' is held by run " + holder + " (" + s.runbook() + "), which is "
+          + s.state() + "; a lock is released by hand only after its run has ended (cancel the run instead)");
+    }
+    // journaled first: a release nobody can account for never happens
+    journal.append(new RunEvent.LockForceReleased(holder, key, by, reason == null ? "" : reason, clock.instant()));
+    locks.forceRelease(key);
+    log.warn("Lock '{}' of run {} ({}, {}) released by {}: {}", key, holder, s.runbook(), s.state(), by, reason);
+    return holder;
+  }
+
   void dispatch(Run run, RunEvent event) {
     for (RunListener l : listeners) {
       try {
@@ -390,6 +504,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
 
   @Override
   public void close() {
+    closed = true;
     if (ownedPool != null) {
       ownedPool.shutdownNow();
     }

@@ -1,45 +1,88 @@
 package dev.runbook4j.internal;
 
+import dev.runbook4j.LockPolicy;
+import dev.runbook4j.LockUnavailableException;
 import dev.runbook4j.spi.LockManager;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
-/** FIFO locks in memory, for one engine. */
+/** Locks in memory, for one engine: a queue and a fencing token per key. */
 final class InMemoryLockManager implements LockManager {
-  private record Waiter(String runId, Runnable onAcquired) {}
+  private record Waiting(String runId, Waiter waiter) {}
 
-  private final Map<String, String> holders = new HashMap<>();
-  private final Map<String, ArrayDeque<Waiter>> queues = new HashMap<>();
+  private record Held(String runId, long token) {}
+
+  private final Map<String, Held> holders = new HashMap<>();
+  private final Map<String, Long> tokens = new HashMap<>();
+  private final Map<String, ArrayDeque<Waiting>> queues = new HashMap<>();
+
+  private long next(String key) {
+    long t = tokens.getOrDefault(key, 0L) + 1;
+    tokens.put(key, t);
+    return t;
+  }
 
   @Override
-  public synchronized boolean acquire(String key, String runId, Runnable onAcquired) {
-    String holder = holders.get(key);
-    if (holder == null || holder.equals(runId)) {
-      holders.put(key, runId);
-      return true;
+  public long acquire(String key, String runId, String runbook, LockPolicy policy, Waiter waiter) {
+    List<Waiting> superseded = new ArrayList<>();
+    long token;
+    synchronized (this) {
+      Held holder = holders.get(key);
+      if (holder == null || holder.runId().equals(runId)) {
+        token = next(key);
+        holders.put(key, new Held(runId, token));
+        return token;
+      }
+      if (policy == LockPolicy.FAIL_FAST) {
+        throw new LockUnavailableException(runbook, runId, key, holder.runId());
+      }
+      ArrayDeque<Waiting> q = queues.computeIfAbsent(key, k -> new ArrayDeque<>());
+      if (policy == LockPolicy.LATEST_WINS) {
+        superseded.addAll(q);
+        q.clear();
+      }
+      q.add(new Waiting(runId, waiter));
+      token = 0;
     }
-    queues.computeIfAbsent(key, k -> new ArrayDeque<>()).add(new Waiter(runId, onAcquired));
-    return false;
+    for (Waiting w : superseded) {
+      w.waiter().superseded(runId);
+    }
+    return token;
   }
 
   @Override
   public void release(String key, String runId) {
-    Runnable next = null;
+    handOn(key, runId);
+  }
+
+  @Override
+  public String forceRelease(String key) {
+    return handOn(key, null);
+  }
+
+  private String handOn(String key, String runId) {
+    Waiting next = null;
+    long token = 0;
+    String was;
     synchronized (this) {
-      if (runId.equals(holders.get(key))) {
+      Held holder = holders.get(key);
+      was = holder == null ? null : holder.runId();
+      if (holder != null && (runId == null || holder.runId().equals(runId))) {
         holders.remove(key);
-        ArrayDeque<Waiter> q = queues.get(key);
+        ArrayDeque<Waiting> q = queues.get(key);
         if (q != null && !q.isEmpty()) {
-          Waiter w = q.poll();
-          holders.put(key, w.runId());
-          next = w.onAcquired();
+          next = q.poll();
+          token = next(key);
+          holders.put(key, new Held(next.runId(), token));
         }
-      } else {
-        ArrayDeque<Waiter> q = queues.get(key);
+      } else if (runId != null) {
+        ArrayDeque<Waiting> q = queues.get(key);
         if (q != null) {
-          for (Iterator<Waiter> it = q.iterator(); it.hasNext(); ) {
+          for (Iterator<Waiting> it = q.iterator(); it.hasNext(); ) {
             if (it.next().runId().equals(runId)) {
               it.remove();
             }
@@ -48,12 +91,20 @@ final class InMemoryLockManager implements LockManager {
       }
     }
     if (next != null) {
-      next.run();
+      next.waiter().granted(token);
     }
+    return was;
   }
 
   @Override
   public synchronized String holder(String key) {
-    return holders.get(key);
+    Held h = holders.get(key);
+    return h == null ? null : h.runId();
+  }
+
+  @Override
+  public synchronized boolean holds(String key, String runId, long token) {
+    Held h = holders.get(key);
+    return h != null && h.runId().equals(runId) && h.token() == token;
   }
 }

@@ -11,6 +11,9 @@ import dev.runbook4j.GateRejectedException;
 import dev.runbook4j.Group;
 import dev.runbook4j.Health;
 import dev.runbook4j.JournalException;
+import dev.runbook4j.LeaseLostException;
+import dev.runbook4j.LockPolicy;
+import dev.runbook4j.LockUnavailableException;
 import dev.runbook4j.Node;
 import dev.runbook4j.Parallel;
 import dev.runbook4j.Plan;
@@ -32,6 +35,7 @@ import dev.runbook4j.WaitTimeoutException;
 import dev.runbook4j.Watch;
 import dev.runbook4j.WatchBreachedException;
 import dev.runbook4j.spi.Cancellable;
+import dev.runbook4j.spi.LockManager;
 import dev.runbook4j.spi.PolicyContext;
 import dev.runbook4j.spi.StepPolicy;
 import java.time.Duration;
@@ -120,7 +124,10 @@ final class Run {
   private final List<String> compensationFailed = new ArrayList<>();
   private final List<String> notUndone = new ArrayList<>();
   private final List<Throwable> compensationErrors = new ArrayList<>();
-  private final List<String> heldLocks = new ArrayList<>();
+  /** The locks this run holds and their fencing tokens, in the order taken; guarded by this. */
+  private final Map<String, Long> heldLocks = new LinkedHashMap<>();
+  /** Why the locks could not be taken (fail-fast), or null. */
+  private volatile RunbookException lockFailure;
   private volatile boolean rollingBack;
   private volatile RunState state = RunState.RUNNING;
   private volatile Instant updatedAt;
@@ -362,7 +369,7 @@ final class Run {
         log.info("Run {} ({}) started by {}", runId, runbook.name(), requester);
       }
       body = () -> acquireLocks(plan.locks(), 0)
-          .thenCompose(ok -> ok ? sequence(runbook.nodes(), Frame.root(runbook.watches())) : done(cancelledOutcome()))
+          .thenCompose(ok -> ok ? sequence(runbook.nodes(), Frame.root(runbook.watches())) : done(noLocks()))
           .whenComplete((o, e) -> finish(e == null ? o : internalError(e)));
     } else {
       restore();
@@ -371,10 +378,13 @@ final class Run {
       if (history.rollback != null) {
         // a rollback under way goes on as a rollback, never forward
         RunbookException cause = new RunbookException(history.rollback.cause());
-        body = () -> finish(history.cancelRequested ? Outcome.cancelled(cause) : Outcome.failed(cause));
+        body = () -> {
+          retakeLocks();
+          finish(history.cancelRequested ? Outcome.cancelled(cause) : Outcome.failed(cause));
+        };
       } else {
         body = () -> acquireLocks(plan.locks(), 0)
-            .thenCompose(ok -> ok ? sequence(runbook.nodes(), Frame.root(runbook.watches())) : done(cancelledOutcome()))
+            .thenCompose(ok -> ok ? sequence(runbook.nodes(), Frame.root(runbook.watches())) : done(noLocks()))
             .whenComplete((o, e) -> finish(e == null ? o : internalError(e)));
       }
     }
@@ -444,16 +454,43 @@ final class Run {
     }
   }
 
+  /** The outcome of a run that did not get its locks: cancelled, superseded or fail-fast. */
+  private Outcome noLocks() {
+    return lockFailure != null ? Outcome.failed(lockFailure) : cancelledOutcome();
+  }
+
   private CompletableFuture<Boolean> acquireLocks(List<String> keys, int i) {
     try {
       for (; i < keys.size(); i++) {
         String key = keys.get(i);
+        LockPolicy policy = plan.lockPolicies().get(i);
         if (cancelRequested) {
           return CompletableFuture.completedFuture(false);
         }
         CompletableFuture<Boolean> granted = new CompletableFuture<>();
+        long[] grant = new long[1];
         pauses.add(granted);
-        if (!engine.locks.acquire(key, runId, () -> onWorker(() -> granted.complete(true)))) {
+        long token;
+        try {
+          token = engine.locks.acquire(key, runId, runbook.name(), policy, new LockManager.Waiter() {
+            @Override
+            public void granted(long t) {
+              grant[0] = t;
+              onWorker(() -> granted.complete(true));
+            }
+
+            @Override
+            public void superseded(String byRunId) {
+              onWorker(() -> supersededBy(key, byRunId));
+            }
+          });
+        } catch (LockUnavailableException e) {
+          pauses.remove(granted);
+          lockFailure = e;
+          log.info("Run {} ({}): {}", runId, runbook.name(), e.getMessage());
+          return CompletableFuture.completedFuture(false);
+        }
+        if (token == 0) {
           String id = "lock:" + key;
           setActive(id, RunState.WAITING);
           int next = i + 1;
@@ -464,12 +501,12 @@ final class Run {
               engine.locks.release(key, runId);
               return CompletableFuture.completedFuture(false);
             }
-            lockTaken(key);
+            lockTaken(key, grant[0]);
             return acquireLocks(keys, next);
           });
         }
         pauses.remove(granted);
-        lockTaken(key);
+        lockTaken(key, token);
       }
       return CompletableFuture.completedFuture(true);
     } catch (RuntimeException e) {
@@ -477,11 +514,75 @@ final class Run {
     }
   }
 
-  private void lockTaken(String key) {
+  /**
+   * Takes again, under new fencing tokens, the locks of a run resumed in its rollback (it held them
+   * when it stopped); a lock another run holds now is left (and logged): the rollback goes on.
+   */
+  private void retakeLocks() {
+    List<String> keys = plan.locks();
+    for (String key : keys) {
+      long token = engine.locks.acquire(key, runId, runbook.name(), LockPolicy.FIFO, new LockManager.Waiter() {
+        @Override
+        public void granted(long t) {
+          engine.locks.release(key, runId);
+        }
+
+        @Override
+        public void superseded(String byRunId) {
+        }
+      });
+      if (token == 0) {
+        engine.locks.release(key, runId);
+        log.warn("Run {} ({}) resumes its rollback without lock '{}': run {} holds it now", runId, runbook.name(),
+            key, engine.locks.holder(key));
+      } else {
+        lockTaken(key, token);
+      }
+    }
+  }
+
+  /** A newer run took this run's place in the queue for {@code key} (latest-wins): this run ends. */
+  private void supersededBy(String key, String byRunId) {
+    try {
+      cancel("lock " + key, "superseded by run " + byRunId + " (lock '" + key + "' is latest-wins)");
+    } catch (RuntimeException e) {
+      halt(e);
+    }
+  }
+
+  private void lockTaken(String key, long token) {
     synchronized (this) {
-      heldLocks.add(key);
+      heldLocks.put(key, token);
     }
     record(new RunEvent.LockChanged(runId, key, true, now()));
+  }
+
+  /** The fencing token under which this run holds {@code key}. */
+  synchronized java.util.OptionalLong fencingToken(String key) {
+    Long t = heldLocks.get(key);
+    return t == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(t);
+  }
+
+  /**
+   * The fencing check before a step or compensation that changes something: this run must still
+   * hold each of its locks under the token it was granted. A runner that stalled past its lease
+   * finds its tokens stale (the run was taken over and its locks granted again) and stops here.
+   */
+  private void checkFence(String stepId) {
+    Map<String, Long> held;
+    synchronized (this) {
+      if (heldLocks.isEmpty()) {
+        return;
+      }
+      held = new LinkedHashMap<>(heldLocks);
+    }
+    for (Map.Entry<String, Long> e : held.entrySet()) {
+      if (!engine.locks.holds(e.getKey(), runId, e.getValue())) {
+        throw new LeaseLostException("Run " + runId + " (" + runbook.name() + ") no longer holds lock '" + e.getKey()
+            + "' under fencing token " + e.getValue() + " (held by " + engine.locks.holder(e.getKey()) + " now);"
+            + " step '" + stepId + "' is not called and this runner stops the run");
+      }
+    }
   }
 
   private Outcome internalError(Throwable e) {
@@ -554,7 +655,7 @@ final class Run {
   private void releaseLocks() {
     List<String> keys;
     synchronized (this) {
-      keys = new ArrayList<>(heldLocks);
+      keys = new ArrayList<>(heldLocks.keySet());
       heldLocks.clear();
     }
     for (String key : keys) {
@@ -577,6 +678,11 @@ final class Run {
       }
       storageError = je;
       signal.complete(null);
+    }
+    if (je instanceof LeaseLostException) {
+      log.warn("Run {} ({}) stops on this runner: {}", runId, runbook.name(), je.getMessage());
+      engine.onLeaseLost(this);
+      return;
     }
     log.error("Run {} ({}) paused on a storage error: {}", runId, runbook.name(), je.getMessage());
     engine.onStorageError(this);
@@ -696,6 +802,9 @@ final class Run {
     synchronized (this) {
       if (cancelRequested) {
         return done(cancelledOutcome());
+      }
+      if (s.reversibility() != Reversibility.READ_ONLY) {
+        checkFence(id);
       }
       // write-ahead: the intent is durable before the action is called
       record(new RunEvent.StepStarted(runId, id, n, idempotencyKey(id), now()));
@@ -1498,6 +1607,7 @@ final class Run {
   private CompletableFuture<Void> compensate(Started st, int n) {
     Step<Object, Object> s = st.step();
     String id = st.id();
+    checkFence(id);
     record(new RunEvent.CompensationStarted(runId, id, n, now()));
     Contexts.StepCtx ctx = new Contexts.StepCtx(this, st.frame(), id, n);
     Output out = output(id);

@@ -3,6 +3,7 @@ package dev.runbook4j.journal;
 import dev.runbook4j.JournalException;
 import dev.runbook4j.RunEvent;
 import dev.runbook4j.spi.Journal;
+import dev.runbook4j.spi.RunLeases;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,12 +16,15 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apiguardian.api.API;
 
@@ -52,20 +56,33 @@ public final class JdbcJournal implements Journal, AutoCloseable {
   public enum Dialect { SQLITE, POSTGRESQL }
 
   /** The schema version this code writes and reads. */
-  public static final int SCHEMA_VERSION = 1;
+  public static final int SCHEMA_VERSION = 2;
+
+  /** The lease a runner holds on its runs when none is given. */
+  public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
 
   static final String GENESIS = "0".repeat(64);
 
   private final String url;
   private final Dialect dialect;
-  private final Connection connection;
-  private final ReentrantLock lock = new ReentrantLock();
+  final Connection connection;
+  final ReentrantLock lock = new ReentrantLock();
   /** Whether a SQLite write transaction is open; guarded by {@link #lock}. */
   private boolean inTransaction;
+  private final String runner;
+  private final Duration leaseTtl;
+  private final JdbcLocks locks;
+  private final Leases leases = new Leases();
 
-  private JdbcJournal(String url, Properties properties) {
+  private JdbcJournal(String url, Properties properties, String runner, Duration leaseTtl) {
     this.url = url;
     this.dialect = dialectOf(url);
+    this.runner = runner != null ? runner : defaultRunner();
+    this.leaseTtl = leaseTtl != null ? leaseTtl : DEFAULT_LEASE;
+    if (this.leaseTtl.isNegative() || this.leaseTtl.isZero()) {
+      throw new IllegalArgumentException("leaseTtl must be positive: " + leaseTtl);
+    }
+    this.locks = new JdbcLocks(this);
     Properties props = new Properties();
     props.putAll(properties);
     if (dialect == Dialect.SQLITE) {
@@ -98,20 +115,90 @@ public final class JdbcJournal implements Journal, AutoCloseable {
     } catch (IOException e) {
       throw new JournalException("Journal folder for " + file + " cannot be created: " + e.getMessage(), e);
     }
-    return new JdbcJournal("jdbc:sqlite:" + file.toAbsolutePath(), new Properties());
+    return new JdbcJournal("jdbc:sqlite:" + file.toAbsolutePath(), new Properties(), null, null);
   }
 
   /** Opens the journal at {@code jdbcUrl} ({@code jdbc:sqlite:...} or {@code jdbc:postgresql:...}). */
   public static JdbcJournal open(String jdbcUrl) {
-    return new JdbcJournal(Objects.requireNonNull(jdbcUrl, "jdbcUrl"), new Properties());
+    return builder(jdbcUrl).build();
   }
 
   /** Opens the journal at {@code jdbcUrl} with a user and password. */
   public static JdbcJournal open(String jdbcUrl, String user, String password) {
-    Properties p = new Properties();
-    p.setProperty("user", user);
-    p.setProperty("password", password);
-    return new JdbcJournal(Objects.requireNonNull(jdbcUrl, "jdbcUrl"), p);
+    return builder(jdbcUrl).credentials(user, password).build();
+  }
+
+  /**
+   * Starts the options of a journal at {@code jdbcUrl}: credentials, and, when several runners
+   * share the journal, this runner's id and lease.
+   */
+  public static Builder builder(String jdbcUrl) {
+    return new Builder(Objects.requireNonNull(jdbcUrl, "jdbcUrl"));
+  }
+
+  /** Options of a {@link JdbcJournal}. */
+  public static final class Builder {
+    private final String url;
+    private final Properties properties = new Properties();
+    private String runner;
+    private Duration leaseTtl;
+
+    private Builder(String url) {
+      this.url = url;
+    }
+
+    /** The database user and password. */
+    public Builder credentials(String user, String password) {
+      properties.setProperty("user", Objects.requireNonNull(user, "user"));
+      properties.setProperty("password", Objects.requireNonNull(password, "password"));
+      return this;
+    }
+
+    /** A JDBC driver property. */
+    public Builder property(String name, String value) {
+      properties.setProperty(name, value);
+      return this;
+    }
+
+    /**
+     * This runner's id, unique among the live runners that share the journal and the same across
+     * restarts of one runner (so a restarted runner picks its own runs up at once); default: the
+     * host name.
+     */
+    public Builder runner(String runner) {
+      if (Objects.requireNonNull(runner, "runner").isBlank() || runner.length() > 200) {
+        throw new IllegalArgumentException("runner id must be 1 to 200 characters: '" + runner + "'");
+      }
+      this.runner = runner;
+      return this;
+    }
+
+    /**
+     * How long this runner's claim on a run lasts without a heartbeat (default 30 s): after it, another
+     * runner takes the run over. The engine renews it every third of the lease.
+     */
+    public Builder leaseTtl(Duration leaseTtl) {
+      this.leaseTtl = Objects.requireNonNull(leaseTtl, "leaseTtl");
+      return this;
+    }
+
+    /** Opens the journal, creating or upgrading its schema. */
+    public JdbcJournal build() {
+      return new JdbcJournal(url, properties, runner, leaseTtl);
+    }
+  }
+
+  private static String defaultRunner() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (IOException | RuntimeException e) {
+      return "runner";
+    }
+  }
+
+  /** This runner's id, written as the owner of the runs it runs. */
+  public String runner() {
+    return runner;
   }
 
   private static Dialect dialectOf(String url) {
@@ -134,17 +221,15 @@ public final class JdbcJournal implements Journal, AutoCloseable {
     return dialect;
   }
 
+  /**
+   * Creates the schema, or upgrades an older one in place. Version 1: runs (the head of each
+   * chain) and events. Version 2 adds each run's runbook, owner, lease and end to its head row, and
+   * the lock tables.
+   */
   private void migrate() throws SQLException {
     begin();
-    inTransaction = dialect == Dialect.SQLITE;
     try (Statement st = connection.createStatement()) {
       st.execute("CREATE TABLE IF NOT EXISTS rb4j_schema (version INTEGER NOT NULL)");
-      st.execute("CREATE TABLE IF NOT EXISTS rb4j_runs (run_id VARCHAR(200) PRIMARY KEY, created BIGINT NOT NULL,"
-          + " last_seq BIGINT NOT NULL, last_hash VARCHAR(64) NOT NULL)");
-      st.execute("CREATE INDEX IF NOT EXISTS rb4j_runs_created ON rb4j_runs (created)");
-      st.execute("CREATE TABLE IF NOT EXISTS rb4j_events (run_id VARCHAR(200) NOT NULL, seq BIGINT NOT NULL,"
-          + " type VARCHAR(64) NOT NULL, at VARCHAR(40) NOT NULL, body TEXT NOT NULL, hash VARCHAR(64) NOT NULL,"
-          + " PRIMARY KEY (run_id, seq))");
       Integer version = null;
       try (ResultSet rs = st.executeQuery("SELECT MAX(version) FROM rb4j_schema")) {
         if (rs.next()) {
@@ -152,6 +237,29 @@ public final class JdbcJournal implements Journal, AutoCloseable {
           version = rs.wasNull() ? null : v;
         }
       }
+      st.execute("CREATE TABLE IF NOT EXISTS rb4j_runs (run_id VARCHAR(200) PRIMARY KEY, created BIGINT NOT NULL,"
+          + " last_seq BIGINT NOT NULL, last_hash VARCHAR(64) NOT NULL, runbook VARCHAR(200), owner VARCHAR(200),"
+          + " lease_until BIGINT, finished SMALLINT NOT NULL DEFAULT 0)");
+      if (version != null && version == 1) {
+        for (String column : List.of("runbook VARCHAR(200)", "owner VARCHAR(200)", "lease_until BIGINT",
+            "finished SMALLINT NOT NULL DEFAULT 0")) {
+          st.execute("ALTER TABLE rb4j_runs ADD COLUMN " + column);
+        }
+        // runs of a version-1 journal: finished when their last event says so
+        st.execute("UPDATE rb4j_runs SET finished = 1 WHERE EXISTS (SELECT 1 FROM rb4j_events e WHERE"
+            + " e.run_id = rb4j_runs.run_id AND e.seq = rb4j_runs.last_seq AND e.type = 'RunFinished')");
+        st.execute("UPDATE rb4j_schema SET version = " + SCHEMA_VERSION);
+      }
+      st.execute("CREATE INDEX IF NOT EXISTS rb4j_runs_created ON rb4j_runs (created)");
+      st.execute("CREATE INDEX IF NOT EXISTS rb4j_runs_owner ON rb4j_runs (owner)");
+      st.execute("CREATE INDEX IF NOT EXISTS rb4j_runs_lease ON rb4j_runs (finished, lease_until)");
+      st.execute("CREATE TABLE IF NOT EXISTS rb4j_events (run_id VARCHAR(200) NOT NULL, seq BIGINT NOT NULL,"
+          + " type VARCHAR(64) NOT NULL, at VARCHAR(40) NOT NULL, body TEXT NOT NULL, hash VARCHAR(64) NOT NULL,"
+          + " PRIMARY KEY (run_id, seq))");
+      st.execute("CREATE TABLE IF NOT EXISTS rb4j_locks (lock_key VARCHAR(400) PRIMARY KEY, holder VARCHAR(200),"
+          + " token BIGINT NOT NULL, since BIGINT)");
+      st.execute("CREATE TABLE IF NOT EXISTS rb4j_lock_queue (lock_key VARCHAR(400) NOT NULL, run_id VARCHAR(200)"
+          + " NOT NULL, seq BIGINT NOT NULL, superseded_by VARCHAR(200), PRIMARY KEY (lock_key, run_id))");
       if (version == null) {
         st.execute("INSERT INTO rb4j_schema (version) VALUES (" + SCHEMA_VERSION + ")");
       } else if (version > SCHEMA_VERSION) {
@@ -227,7 +335,6 @@ public final class JdbcJournal implements Journal, AutoCloseable {
       }
       try {
         begin();
-        inTransaction = dialect == Dialect.SQLITE;
         for (Pending p : batch) {
           write(p);
         }
@@ -253,35 +360,54 @@ public final class JdbcJournal implements Journal, AutoCloseable {
   /** Prepares the write statements once; called with the lock held. */
   private void prepare() throws SQLException {
     if (headQuery == null) {
-      headQuery = connection.prepareStatement("SELECT last_seq, last_hash FROM rb4j_runs WHERE run_id = ?"
-          + (dialect == Dialect.POSTGRESQL ? " FOR UPDATE" : ""));
-      insertRun = connection.prepareStatement("INSERT INTO rb4j_runs (run_id, created, last_seq, last_hash)"
-          + " SELECT ?, COALESCE(MAX(created), 0) + 1, 0, ? FROM rb4j_runs WHERE true ON CONFLICT (run_id) DO NOTHING");
+      headQuery = connection.prepareStatement("SELECT last_seq, last_hash, owner, finished FROM rb4j_runs"
+          + " WHERE run_id = ?" + (dialect == Dialect.POSTGRESQL ? " FOR UPDATE" : ""));
+      insertRun = connection.prepareStatement("INSERT INTO rb4j_runs (run_id, created, last_seq, last_hash, runbook,"
+          + " owner, lease_until, finished) SELECT ?, COALESCE(MAX(created), 0) + 1, 0, ?, ?, ?, ?, 0 FROM rb4j_runs"
+          + " WHERE true ON CONFLICT (run_id) DO NOTHING");
       insertEvent = connection.prepareStatement(
           "INSERT INTO rb4j_events (run_id, seq, type, at, body, hash) VALUES (?, ?, ?, ?, ?, ?)");
-      updateHead = connection.prepareStatement("UPDATE rb4j_runs SET last_seq = ?, last_hash = ? WHERE run_id = ?");
+      updateHead = connection.prepareStatement("UPDATE rb4j_runs SET last_seq = ?, last_hash = ?, owner = ?,"
+          + " lease_until = ?, finished = ? WHERE run_id = ?");
     }
   }
 
+  /**
+   * Writes one event in the open transaction, or, when another runner owns the run, records
+   * nothing and sets the event's error (the rest of the batch goes on).
+   */
   private void write(Pending p) throws SQLException {
     prepare();
     RunEvent event = p.event;
     long seq = 0;
     String prev = null;
+    String owner = null;
+    boolean finished = false;
     for (int round = 0; round < 2 && prev == null; round++) {
       headQuery.setString(1, event.runId());
       try (ResultSet rs = headQuery.executeQuery()) {
         if (rs.next()) {
           seq = rs.getLong(1) + 1;
           prev = rs.getString(2);
+          owner = rs.getString(3);
+          finished = rs.getInt(4) != 0;
         }
       }
       if (prev == null) {
-        // the run's first event: its head row, ordered after every run before it
+        // the run's first event: its head row, ordered after every run before it, owned by this runner
         insertRun.setString(1, event.runId());
         insertRun.setString(2, GENESIS);
+        insertRun.setString(3, event instanceof RunEvent.RunStarted rs ? rs.runbook() : null);
+        insertRun.setString(4, runner);
+        insertRun.setLong(5, event.at().plus(leaseTtl).toEpochMilli());
         insertRun.executeUpdate();
       }
+    }
+    if (owner != null && !owner.equals(runner) && !finished) {
+      p.error = new dev.runbook4j.LeaseLostException("Run " + event.runId() + " is owned by runner '" + owner
+          + "'; runner '" + runner + "' lost its lease on it (it stalled past its lease and the run was taken over),"
+          + " so its " + event.getClass().getSimpleName() + " was not recorded and it stops the run here");
+      return;
     }
     String hash = chain(prev, seq, p.json);
     insertEvent.setString(1, event.runId());
@@ -291,10 +417,46 @@ public final class JdbcJournal implements Journal, AutoCloseable {
     insertEvent.setString(5, p.json);
     insertEvent.setString(6, hash);
     insertEvent.executeUpdate();
+    boolean ends = finished || event instanceof RunEvent.RunFinished;
     updateHead.setLong(1, seq);
     updateHead.setString(2, hash);
-    updateHead.setString(3, event.runId());
+    updateHead.setString(3, ends ? null : runner);
+    if (ends) {
+      updateHead.setNull(4, java.sql.Types.BIGINT);
+    } else {
+      updateHead.setLong(4, event.at().plus(leaseTtl).toEpochMilli());
+    }
+    updateHead.setInt(5, ends ? 1 : 0);
+    updateHead.setString(6, event.runId());
     updateHead.executeUpdate();
+  }
+
+  /** Work inside one transaction on the journal's connection. */
+  interface SqlWork<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /** Runs {@code work} in a transaction, holding the journal's lock; {@code what} names it in errors. */
+  <T> T transaction(String what, SqlWork<T> work) {
+    lock.lock();
+    try {
+      begin();
+      T result = work.run(connection);
+      commit();
+      return result;
+    } catch (SQLException e) {
+      rollbackQuietly();
+      throw new JournalException("Journal " + redact(url) + " could not " + what + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      rollbackQuietly();
+      throw e;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  boolean postgres() {
+    return dialect == Dialect.POSTGRESQL;
   }
 
   private void begin() throws SQLException {
@@ -302,6 +464,7 @@ public final class JdbcJournal implements Journal, AutoCloseable {
       try (Statement st = connection.createStatement()) {
         st.execute("BEGIN IMMEDIATE");
       }
+      inTransaction = true;
     }
   }
 
@@ -453,6 +616,128 @@ public final class JdbcJournal implements Journal, AutoCloseable {
   public java.util.Optional<String> problem(String runId) {
     JournalVerification v = verify(runId);
     return v.ok() ? java.util.Optional.empty() : v.problem();
+  }
+
+  /** The locks of this journal: durable, shared by every runner on it, with fencing tokens. */
+  @Override
+  public java.util.Optional<dev.runbook4j.spi.LockManager> lockManager() {
+    return java.util.Optional.of(locks);
+  }
+
+  /** The run leases of this journal's runner. */
+  @Override
+  public java.util.Optional<RunLeases> leases() {
+    return java.util.Optional.of(leases);
+  }
+
+  /** Run claims in the runs' head rows: owner and lease expiry, in the engine's time. */
+  private final class Leases implements RunLeases {
+    @Override
+    public String runner() {
+      return runner;
+    }
+
+    @Override
+    public Duration leaseTtl() {
+      return leaseTtl;
+    }
+
+    @Override
+    public String claim(String runId, Instant now) {
+      return transaction("claim run " + runId, c -> {
+        try (PreparedStatement u = c.prepareStatement("UPDATE rb4j_runs SET owner = ?, lease_until = ? WHERE"
+            + " run_id = ? AND finished = 0 AND (owner IS NULL OR owner = ? OR lease_until < ?)")) {
+          u.setString(1, runner);
+          u.setLong(2, now.plus(leaseTtl).toEpochMilli());
+          u.setString(3, runId);
+          u.setString(4, runner);
+          u.setLong(5, now.toEpochMilli());
+          if (u.executeUpdate() == 1) {
+            return null;
+          }
+        }
+        try (PreparedStatement q = c.prepareStatement("SELECT owner FROM rb4j_runs WHERE run_id = ? AND finished = 0")) {
+          q.setString(1, runId);
+          try (ResultSet rs = q.executeQuery()) {
+            return rs.next() ? rs.getString(1) : null;
+          }
+        }
+      });
+    }
+
+    @Override
+    public Set<String> renew(Instant now) {
+      return transaction("renew the leases of runner " + runner, c -> {
+        try (PreparedStatement u = c.prepareStatement(
+            "UPDATE rb4j_runs SET lease_until = ? WHERE owner = ? AND finished = 0")) {
+          u.setLong(1, now.plus(leaseTtl).toEpochMilli());
+          u.setString(2, runner);
+          u.executeUpdate();
+        }
+        Set<String> owned = new java.util.LinkedHashSet<>();
+        try (PreparedStatement q = c.prepareStatement("SELECT run_id FROM rb4j_runs WHERE owner = ? AND finished = 0")) {
+          q.setString(1, runner);
+          try (ResultSet rs = q.executeQuery()) {
+            while (rs.next()) {
+              owned.add(rs.getString(1));
+            }
+          }
+        }
+        return owned;
+      });
+    }
+
+    @Override
+    public List<String> takeExpired(Set<String> runbooks, int max, Instant now) {
+      if (runbooks.isEmpty() || max <= 0) {
+        return List.of();
+      }
+      return transaction("take over expired runs", c -> {
+        List<String> ids = new ArrayList<>();
+        String in = String.join(", ", java.util.Collections.nCopies(runbooks.size(), "?"));
+        try (PreparedStatement q = c.prepareStatement("SELECT run_id FROM rb4j_runs WHERE finished = 0 AND"
+            + " (owner IS NULL OR lease_until < ?) AND runbook IN (" + in + ") ORDER BY created LIMIT ?"
+            + (postgres() ? " FOR UPDATE SKIP LOCKED" : ""))) {
+          int i = 1;
+          q.setLong(i++, now.toEpochMilli());
+          for (String name : runbooks) {
+            q.setString(i++, name);
+          }
+          q.setInt(i, max);
+          try (ResultSet rs = q.executeQuery()) {
+            while (rs.next()) {
+              ids.add(rs.getString(1));
+            }
+          }
+        }
+        try (PreparedStatement u = c.prepareStatement("UPDATE rb4j_runs SET owner = ?, lease_until = ? WHERE run_id = ?")) {
+          for (String id : ids) {
+            u.setString(1, runner);
+            u.setLong(2, now.plus(leaseTtl).toEpochMilli());
+            u.setString(3, id);
+            u.executeUpdate();
+          }
+        }
+        return ids;
+      });
+    }
+
+    @Override
+    public void release(String runId) {
+      transaction("release run " + runId, c -> {
+        try (PreparedStatement u = c.prepareStatement(
+            "UPDATE rb4j_runs SET owner = NULL, lease_until = NULL WHERE run_id = ? AND owner = ?")) {
+          u.setString(1, runId);
+          u.setString(2, runner);
+          return u.executeUpdate();
+        }
+      });
+    }
+
+    @Override
+    public String toString() {
+      return "RunLeases[" + runner + ", " + leaseTtl + "]";
+    }
   }
 
   @Override

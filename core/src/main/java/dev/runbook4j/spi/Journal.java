@@ -39,4 +39,17 @@ public interface Journal {
   default java.util.Optional<String> problem(String runId) {
     return java.util.Optional.empty();
   }
+
+  /**
+   * The locks this journal keeps durably for the runners that share it, if it does; the engine uses
+   * them unless it is given a lock manager.
+   */
+  default java.util.Optional<LockManager> lockManager() {
+    return java.util.Optional.empty();
+  }
+
+  /** The run leases of this journal, if several runners can share it. */
+  default java.util.Optional<RunLeases> leases() {
+    return java.util.Optional.empty();
+  }
 }

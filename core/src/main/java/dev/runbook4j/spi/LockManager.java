@@ -1,10 +1,16 @@
 package dev.runbook4j.spi;
 
+import dev.runbook4j.LockPolicy;
 import org.apiguardian.api.API;
 
 /**
- * Serialises runs on one target. The default keeps a FIFO queue per key in memory; the durable
- * journals bring leases and fencing tokens.
+ * Serialises runs on one target. A lock belongs to a run (not to a process): it is held until the
+ * run releases it, and each grant carries a <em>fencing token</em>, a number that grows with every
+ * grant of the key. When another runner takes a run over, it takes the run's locks again under a
+ * new token, so a stalled runner that comes back holds a stale token and is refused.
+ *
+ * <p>The default keeps the locks of one engine in memory; a durable journal that several runners
+ * share brings its own (see {@link Journal#lockManager()}).
  *
  * <p>Implementations must be threadsafe.
  *
@@ -12,16 +18,44 @@ import org.apiguardian.api.API;
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface LockManager {
+  /** Told what happened to a run that queued for a lock. Called at most once, on any thread. */
+  interface Waiter {
+    /** The run now holds the lock under {@code token}. */
+    void granted(long token);
+
+    /** A newer run asked for the lock under {@link LockPolicy#LATEST_WINS}; this run no longer waits. */
+    void superseded(String byRunId);
+  }
+
   /**
-   * Takes {@code key} for {@code runId} now and returns true, or queues the run and returns false;
-   * {@code onAcquired} runs when a queued run gets the lock. Taking a key the run already holds
-   * returns true.
+   * Takes {@code key} for {@code runId} and returns its fencing token (a positive number), or
+   * queues the run and returns 0; then {@code waiter} hears of the grant or of a newer run
+   * superseding it. Taking a key the run already holds grants it again under a new token.
+   *
+   * @throws dev.runbook4j.LockUnavailableException under {@link LockPolicy#FAIL_FAST} when another
+   *     run holds the key
    */
-  boolean acquire(String key, String runId, Runnable onAcquired);
+  long acquire(String key, String runId, String runbook, LockPolicy policy, Waiter waiter);
 
   /** Releases {@code key} if {@code runId} holds it, or leaves the queue; hands it to the next. */
   void release(String key, String runId);
 
   /** The run holding {@code key}, or {@code null}. */
   String holder(String key);
+
+  /** Whether {@code runId} still holds {@code key} under {@code token}: the fencing check. */
+  boolean holds(String key, String runId, long token);
+
+  /**
+   * Releases {@code key} whoever holds it (an operator resolving a run that ended with its lock
+   * held) and hands it to the next run; returns the run that held it, or {@code null}.
+   */
+  String forceRelease(String key);
+
+  /**
+   * Delivers grants and supersessions decided by other processes to this process's waiters. The
+   * engine calls it on every heartbeat; a manager that sees every change itself does nothing.
+   */
+  default void poll() {
+  }
 }

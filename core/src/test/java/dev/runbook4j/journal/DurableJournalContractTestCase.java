@@ -120,7 +120,7 @@ abstract class DurableJournalContractTestCase extends JournalContractTestCase {
     }
     assertThatThrownBy(() -> JdbcJournal.open(url)).isInstanceOf(JournalException.class)
         .hasMessageContaining("has schema version 7, written by a newer Runbook4j; this Runbook4j reads schema"
-            + " version 1. Upgrade Runbook4j to use this journal");
+            + " version 2. Upgrade Runbook4j to use this journal");
   }
 
   @Test
@@ -151,5 +151,106 @@ abstract class DurableJournalContractTestCase extends JournalContractTestCase {
 
   static Connection plain(String url) throws SQLException {
     return DriverManager.getConnection(url);
+  }
+
+  // ---------------------------------------------------------------- leases and locks, two runners
+
+  private JdbcJournal runner(String url, String id) {
+    return JdbcJournal.builder(url).runner(id).leaseTtl(java.time.Duration.ofSeconds(30)).build();
+  }
+
+  @Test
+  void aRunIsOwnedByItsRunnerUntilItsLeaseExpiresAndOnlyItsOwnerMayWriteIt() throws SQLException {
+    String url = freshUrl();
+    try (JdbcJournal a = runner(url, "a"); JdbcJournal b = runner(url, "b")) {
+      String runId = newRunId();
+      a.append(new RunEvent.RunStarted(runId, "deploy", "ab".repeat(32), "alice", "{}", T0));
+      dev.runbook4j.spi.RunLeases la = a.leases().orElseThrow();
+      dev.runbook4j.spi.RunLeases lb = b.leases().orElseThrow();
+      assertThat(lb.claim(runId, T0.plusSeconds(10))).isEqualTo("a");
+      assertThat(lb.takeExpired(java.util.Set.of("deploy"), 10, T0.plusSeconds(29))).isEmpty();
+      assertThatThrownBy(() -> b.append(new RunEvent.StepStarted(runId, "s", 1, "k", T0.plusSeconds(11))))
+          .isInstanceOf(dev.runbook4j.LeaseLostException.class).hasMessageContaining("owned by runner 'a'");
+      assertThat(la.renew(T0.plusSeconds(20))).containsExactly(runId);
+      assertThat(lb.takeExpired(java.util.Set.of("deploy"), 10, T0.plusSeconds(49))).isEmpty();
+      assertThat(lb.takeExpired(java.util.Set.of("other"), 10, T0.plusSeconds(51))).isEmpty();
+      assertThat(lb.takeExpired(java.util.Set.of("deploy"), 10, T0.plusSeconds(51))).containsExactly(runId);
+      // a woke up: it owns nothing, and its writes are refused
+      assertThat(la.renew(T0.plusSeconds(52))).isEmpty();
+      assertThatThrownBy(() -> a.append(new RunEvent.StepStarted(runId, "s", 1, "k", T0.plusSeconds(52))))
+          .isInstanceOf(dev.runbook4j.LeaseLostException.class).hasMessageContaining("owned by runner 'b'");
+      b.append(new RunEvent.StepStarted(runId, "s", 1, "k", T0.plusSeconds(53)));
+      b.append(new RunEvent.RunFinished(runId, dev.runbook4j.RunState.SUCCEEDED, "done", T0.plusSeconds(54)));
+      assertThat(lb.renew(T0.plusSeconds(60))).isEmpty();
+      assertThat(la.takeExpired(java.util.Set.of("deploy"), 10, T0.plusSeconds(999))).isEmpty();
+      assertThat(a.verify(runId).ok()).isTrue();
+      assertThat(a.read(runId)).hasSize(3);
+    }
+  }
+
+  @Test
+  void locksQueueInOrderAcrossRunnersWithGrowingFencingTokens() throws SQLException {
+    String url = freshUrl();
+    try (JdbcJournal a = runner(url, "a"); JdbcJournal b = runner(url, "b")) {
+      dev.runbook4j.spi.LockManager la = a.lockManager().orElseThrow();
+      dev.runbook4j.spi.LockManager lb = b.lockManager().orElseThrow();
+      List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+      dev.runbook4j.spi.LockManager.Waiter waiter = new dev.runbook4j.spi.LockManager.Waiter() {
+        @Override
+        public void granted(long token) {
+          heard.add("granted " + token);
+        }
+
+        @Override
+        public void superseded(String byRunId) {
+          heard.add("superseded by " + byRunId);
+        }
+      };
+      assertThat(la.acquire("k", "r1", "x", dev.runbook4j.LockPolicy.FIFO, waiter)).isEqualTo(1);
+      assertThat(lb.acquire("k", "r2", "x", dev.runbook4j.LockPolicy.FIFO, waiter)).isZero();
+      assertThatThrownBy(() -> lb.acquire("k", "r3", "x", dev.runbook4j.LockPolicy.FAIL_FAST, waiter))
+          .isInstanceOf(dev.runbook4j.LockUnavailableException.class).hasMessageContaining("held by run r1");
+      la.release("k", "r1");
+      assertThat(heard).isEmpty();  // r2 waits in the other process: it hears on its next poll
+      assertThat(lb.holder("k")).isEqualTo("r2");
+      lb.poll();
+      assertThat(heard).containsExactly("granted 2");
+      assertThat(lb.holds("k", "r2", 2)).isTrue();
+      // r2 is taken over by another runner: granted again, under a newer token; the old one fails the check
+      assertThat(la.acquire("k", "r2", "x", dev.runbook4j.LockPolicy.FIFO, waiter)).isEqualTo(3);
+      assertThat(la.holds("k", "r2", 2)).isFalse();
+      assertThat(lb.forceRelease("k")).isEqualTo("r2");
+      assertThat(la.holder("k")).isNull();
+    }
+  }
+
+  @Test
+  void aVersion1JournalIsUpgradedInPlaceAndItsRunsStayReadableAndVerified() throws SQLException {
+    String url = freshUrl();
+    String runId = newRunId();
+    try (JdbcJournal j = JdbcJournal.open(url)) {
+      sampleRun(runId).forEach(j::append);
+    }
+    // what version 1 wrote: the head row without owner, lease or end
+    try (Connection c = connect(url); Statement st = c.createStatement()) {
+      st.execute("DROP TABLE rb4j_runs");
+      st.execute("CREATE TABLE rb4j_runs (run_id VARCHAR(200) PRIMARY KEY, created BIGINT NOT NULL,"
+          + " last_seq BIGINT NOT NULL, last_hash VARCHAR(64) NOT NULL)");
+      st.execute("INSERT INTO rb4j_runs SELECT run_id, 1, seq, hash FROM rb4j_events WHERE run_id = '" + runId
+          + "' AND seq = (SELECT MAX(seq) FROM rb4j_events WHERE run_id = '" + runId + "')");
+      st.execute("UPDATE rb4j_schema SET version = 1");
+    }
+    try (JdbcJournal j = JdbcJournal.open(url); Connection c = connect(url); Statement st = c.createStatement()) {
+      assertThat(j.verify(runId).ok()).isTrue();
+      assertThat(j.read(runId)).hasSize(sampleRun(runId).size());
+      try (java.sql.ResultSet rs = st.executeQuery("SELECT version FROM rb4j_schema")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isEqualTo(JdbcJournal.SCHEMA_VERSION);
+      }
+      try (java.sql.ResultSet rs = st.executeQuery("SELECT finished FROM rb4j_runs WHERE run_id = '" + runId + "'")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isEqualTo(1);  // its last event is RunFinished
+      }
+    }
   }
 }
