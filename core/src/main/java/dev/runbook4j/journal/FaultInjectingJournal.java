@@ -142,6 +142,16 @@ public final class FaultInjectingJournal implements Journal {
   }
 
   @Override
+  public Optional<dev.runbook4j.spi.LockManager> lockManager() {
+    return inner.lockManager();
+  }
+
+  @Override
+  public Optional<dev.runbook4j.spi.RunLeases> leases() {
+    return inner.leases();
+  }
+
+  @Override
   public Optional<String> problem(String runId) {
     return inner.problem(runId);
   }

@@ -68,8 +68,8 @@ class ChildJvmCrashTests {
     try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = out.readLine()) != null) {
-        if (line.startsWith("PAUSED") || line.startsWith("DONE")) {
-          if (line.startsWith("PAUSED")) {
+        if (line.startsWith("PAUSED") || line.startsWith("DONE") || line.startsWith("WAITING")) {
+          if (!line.startsWith("DONE")) {
             p.destroyForcibly();  // SIGKILL, at the journal boundary
           }
           p.waitFor(30, TimeUnit.SECONDS);
@@ -181,5 +181,50 @@ class ChildJvmCrashTests {
   @TestFactory
   Stream<DynamicTest> postgresSurvivesSigkillAtJournalBoundaries() throws Exception {
     return matrix("PostgreSQL", postgres.getJdbcUrl("postgres", "postgres"), 3, false);
+  }
+
+  /**
+   * Two runners on one PostgreSQL, the first a child JVM killed with SIGKILL while its runs wait:
+   * the second (this JVM) takes them over once the child's one-second lease has expired, and
+   * finishes them; each step ran once, and the pause went on with only the time it had left.
+   */
+  @org.junit.jupiter.api.Test
+  void aRunnerKilledBySigkillHasItsRunsFinishedByAnotherRunner() throws Exception {
+    String db = "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(postgres.getJdbcUrl("postgres", "postgres"));
+        java.sql.Statement st = c.createStatement()) {
+      st.execute("CREATE DATABASE " + db);
+    }
+    String url = postgres.getJdbcUrl("postgres", db);
+    Path effects = dir.resolve(db + ".log");
+    Child killed = child("runner", url, effects, "takeover", false, 4, "");
+    assertThat(killed.line()).isEqualTo("WAITING");
+    Instant death = Instant.now();
+    Runbook<Void> runbook = CrashChild.runbook(effects, false);
+    try (JdbcJournal journal = JdbcJournal.builder(url).runner("survivor").leaseTtl(java.time.Duration.ofSeconds(1))
+        .build();
+        RunbookEngine engine = RunbookEngine.builder().journal(journal).runbooks(runbook)
+            .heartbeat(java.time.Duration.ofMillis(200)).build()) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      for (int i = 0; i < 4; i++) {
+        String runId = "takeover-" + i;
+        while (!engine.status(runId).state().isTerminal() && System.nanoTime() < deadline) {
+          Thread.sleep(50);  // a real child process: real time
+        }
+        List<RunEvent> events = journal.read(runId);
+        assertThat(engine.status(runId).state()).as(runId).isEqualTo(RunState.SUCCEEDED);
+        assertThat(journal.verify(runId).ok()).isTrue();
+        RunEvent.RunResumed resumed = events.stream().filter(RunEvent.RunResumed.class::isInstance)
+            .map(RunEvent.RunResumed.class::cast).findFirst().orElseThrow();
+        Instant lastOfChild = events.get(events.indexOf(resumed) - 1).at();
+        assertThat(resumed.at()).as("taken over only after the child's lease expired")
+            .isAfterOrEqualTo(lastOfChild.plusSeconds(1)).isAfter(death.minusMillis(300));
+        List<String> log = Files.readAllLines(effects);
+        for (int s = 1; s <= 5; s++) {
+          String line = "do:s" + s + " " + runId + ":s" + s;
+          assertThat(log.stream().filter(line::equals)).as(runId + " " + log).hasSize(1);
+        }
+      }
+    }
   }
 }

@@ -81,8 +81,8 @@ public final class CrashChild {
       }
     }
 
-    private static void freeze(int n) {
-      System.out.println("PAUSED " + n);
+    static void freeze(int n) {
+      System.out.println(n == 0 ? "WAITING" : "PAUSED " + n);
       System.out.flush();
       java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
       while (true) {
@@ -110,8 +110,38 @@ public final class CrashChild {
     }
   }
 
+  /**
+   * A runner of a shared journal: starts {@code count} runs (ids {@code PREFIX-i}) as runner
+   * {@code child} with a one-second lease, prints {@code WAITING} once every run is in its pause,
+   * and blocks until it is killed.
+   */
+  static void runner(String url, Path effects, String prefix, int count) {
+    JdbcJournal journal = JdbcJournal.builder(url).runner("child").leaseTtl(Duration.ofSeconds(1)).build();
+    RunbookEngine engine = RunbookEngine.builder().journal(journal).heartbeat(Duration.ofMillis(300)).build();
+    java.util.concurrent.CountDownLatch waiting = new java.util.concurrent.CountDownLatch(count);
+    engine.onEvent(e -> {
+      if (e instanceof RunEvent.WaitStarted) {
+        waiting.countDown();
+      }
+    });
+    Runbook<Void> runbook = runbook(effects, false);
+    for (int i = 0; i < count; i++) {
+      engine.start(runbook, null, RunOptions.defaults().withRunId(prefix + "-" + i));
+    }
+    try {
+      waiting.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    PausingJournal.freeze(0);
+  }
+
   public static void main(String[] args) {
     String mode = args[0];
+    if (mode.equals("runner")) {
+      runner(args[1], Path.of(args[2]), args[3], Integer.parseInt(args[5]));
+      return;
+    }
     Path effects = Path.of(args[2]);
     String runId = args[3];
     boolean failFifth = Boolean.parseBoolean(args[4]);
