@@ -157,6 +157,18 @@ public interface RunbookEngine extends AutoCloseable {
   Subscription onEvent(RunListener listener);
 
   /**
+   * How many runs this engine holds: in memory (running, or waiting too briefly to park) and
+   * parked (waiting with only a timer entry in memory; see {@link Builder#parkWaitsOf}).
+   *
+   * @param inMemory runs whose objects are in memory, not counting ended runs
+   * @param parked runs parked until their time or a decision
+   */
+  record Load(int inMemory, int parked) {}
+
+  /** What this engine holds now. */
+  Load load();
+
+  /**
    * Releases the lock {@code key}, kept by a run that ended without finishing its rollback
    * ({@code ROLLBACK_FAILED}) or aborted, once an operator has put the target right; the next
    * waiting run gets it. The release is journaled in the holding run's history first
@@ -183,6 +195,7 @@ public interface RunbookEngine extends AutoCloseable {
     private final List<RunListener> listeners = new ArrayList<>();
     private final java.util.Map<String, Runbook<?>> runbooks = new java.util.LinkedHashMap<>();
     private java.time.Duration heartbeat;
+    private java.time.Duration parkAfter = java.time.Duration.ofMinutes(1);
 
     private Builder() {}
 
@@ -246,6 +259,27 @@ public interface RunbookEngine extends AutoCloseable {
     }
 
     /**
+     * Parks runs that wait at least {@code threshold} (a sleep, a bake between watch checks, a gate
+     * between checks, a retry delay, an approval): the run's objects are dropped and only a timer
+     * entry stays in memory; at its time, or when a decision arrives, the run is rebuilt from the
+     * journal and goes on. Default: one minute. Parking costs a journal read per wake-up and saves
+     * the run's heap while it waits: thousands of runs can wait in one engine.
+     */
+    public Builder parkWaitsOf(java.time.Duration threshold) {
+      if (threshold.isNegative()) {
+        throw new IllegalArgumentException("threshold must not be negative, was " + threshold);
+      }
+      this.parkAfter = threshold;
+      return this;
+    }
+
+    /** Keeps every waiting run in memory (no parking): its objects and futures stay until it ends. */
+    public Builder noParking() {
+      this.parkAfter = null;
+      return this;
+    }
+
+    /**
      * How often the engine renews its leases, takes over expired runs and polls for locks granted by
      * other runners (default: a third of the journal's lease, or 10 s).
      */
@@ -272,7 +306,7 @@ public interface RunbookEngine extends AutoCloseable {
     /** Makes the engine. */
     public RunbookEngine build() {
       EngineSettings settings = new EngineSettings(journal, clock, scheduler, workers, maxWorkers, policyAdapter,
-          lockManager, listeners, runbooks, heartbeat);
+          lockManager, listeners, runbooks, heartbeat, parkAfter);
       EngineFactory factory = ServiceLoader.load(EngineFactory.class, RunbookEngine.class.getClassLoader())
           .findFirst()
           .orElseThrow(() -> new IllegalStateException(

@@ -18,6 +18,7 @@ import dev.runbook4j.resilience4j.Resilience4jPolicyAdapter;
 import dev.runbook4j.spi.EngineSettings;
 import dev.runbook4j.spi.Journal;
 import dev.runbook4j.spi.LockManager;
+import dev.runbook4j.spi.Cancellable;
 import dev.runbook4j.spi.PolicyAdapter;
 import dev.runbook4j.spi.RunLeases;
 import dev.runbook4j.spi.Scheduler;
@@ -54,6 +55,10 @@ final class DefaultRunbookEngine implements RunbookEngine {
   private final java.time.Duration heartbeat;
   private final java.util.concurrent.atomic.AtomicBoolean ticking = new java.util.concurrent.atomic.AtomicBoolean();
   private volatile boolean closed;
+  /** Waits at least this long park the run (null: never). */
+  final java.time.Duration parkAfter;
+  /** Runs that wait with nothing in memory but this entry (and its timer); rebuilt from the journal. */
+  private final Map<String, ParkedRun> parked = new ConcurrentHashMap<>();
   final TimerExecutorService timers;
   private final ExecutorService ownedPool;
   private final SystemScheduler ownedScheduler;
@@ -101,6 +106,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
         : journal.lockManager().orElseGet(InMemoryLockManager::new);
     this.leases = journal.leases().orElse(null);
     this.catalog = s.runbooks();
+    this.parkAfter = s.parkAfter();
     this.heartbeat = s.heartbeat() != null ? s.heartbeat()
         : leases != null ? leases.leaseTtl().dividedBy(3) : java.time.Duration.ofSeconds(10);
     this.timers = new TimerExecutorService(scheduler, workers, clock);
@@ -138,7 +144,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
       Run existing = lookup(runId);
       if (existing != null) {
         sameRun(runId, existing.runbook.name(), existing.plan.hash(), runbook.name(), plan.hash());
-        return new Handle(existing);
+        return new Handle(existing.runId, existing.done);
       }
       List<RunEvent> past = journal.read(runId);
       if (!past.isEmpty()) {
@@ -159,20 +165,33 @@ final class DefaultRunbookEngine implements RunbookEngine {
    * start that fails (its first journal write) leaves nothing behind.
    */
   private RunHandle launch(Run run, boolean onCallerThread) {
+    return launch(run, onCallerThread, false);
+  }
+
+  /**
+   * Starts {@code run}; a {@code successor} (rebuilt after parking or a storage error) shares the
+   * {@code done} future of the run's first object, whose callback already moves whichever object
+   * ends the run to the cache of recent runs.
+   */
+  private RunHandle launch(Run run, boolean onCallerThread, boolean successor) {
     ensureTicking();
-    run.done.whenComplete((r, e) -> {
-      if (e == null) {
-        recent.put(run.runId, run);
-        runs.remove(run.runId, run);
-      }
-    });
+    if (!successor) {
+      String runId = run.runId;
+      run.done.whenComplete((r, e) -> {
+        Run last = runs.get(runId);
+        if (e == null && last != null && last.done.isDone()) {
+          recent.put(runId, last);
+          runs.remove(runId, last);
+        }
+      });
+    }
     try {
       run.start(onCallerThread);
     } catch (RuntimeException e) {
       runs.remove(run.runId, run);
       throw e;
     }
-    return new Handle(run);
+    return new Handle(run.runId, run.done);
   }
 
   @Override
@@ -181,7 +200,11 @@ final class DefaultRunbookEngine implements RunbookEngine {
     synchronized (runs) {
       Run existing = lookup(runId);
       if (existing != null) {
-        return new Handle(existing);
+        return new Handle(existing.runId, existing.done);
+      }
+      ParkedRun p = parked.get(runId);
+      if (p != null) {
+        return new Handle(runId, p.done);
       }
       List<RunEvent> events = journal.read(runId);
       if (events.isEmpty()) {
@@ -219,7 +242,8 @@ final class DefaultRunbookEngine implements RunbookEngine {
             + was.substring(0, 12) + ", but this runbook makes plan " + plan.hash().substring(0, 12) + "; resume it"
             + " with the runbook it was started with, or declare compatibleWith(\"" + was + "\") in this one"));
       }
-      run = new Run(this, runId, runbook, params, history.started.requester(), plan, history);
+      run = new Run(this, runId, runbook, params, history.started.requester(), plan, history,
+          new CompletableFuture<>(), false);
       runs.put(runId, run);
     }
     return launch(run, false);
@@ -229,7 +253,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
   public List<RunHandle> resumeAll(java.util.function.Function<String, Runbook<?>> runbooks) {
     List<RunHandle> handles = new ArrayList<>();
     for (String runId : journal.runIds()) {
-      if (lookup(runId) != null) {
+      if (lookup(runId) != null || parked.containsKey(runId)) {
         continue;
       }
       History history = History.fold(runId, journal.read(runId));
@@ -268,15 +292,39 @@ final class DefaultRunbookEngine implements RunbookEngine {
   public RunHandle handle(String runId) {
     Run run = lookup(runId);
     if (run != null) {
-      return new Handle(run);
+      return new Handle(run.runId, run.done);
+    }
+    ParkedRun p = parked.get(runId);
+    if (p != null) {
+      return new Handle(runId, p.done);
     }
     fold(runId);
     return new JournalHandle(runId);
   }
 
+  /** The run object to decide on: a parked run is rebuilt first (it stays in memory until it waits again). */
   private Run run(String runId) {
-    Run run = lookup(runId);
-    if (run == null) {
+    while (true) {
+      Run run = lookup(runId);
+      if (run != null && !run.parked()) {
+        return run;
+      }
+      ParkedRun p = parked.get(runId);
+      if (p != null) {
+        Run woken = unpark(runId, p, true);
+        if (woken != null) {
+          if (p.approval) {
+            // the rebuilt run reaches its approval again (on this thread, or on workers inside a parallel)
+            scheduler.await(CompletableFuture.anyOf(woken.signal(), woken.done));
+          }
+          return woken;
+        }
+        continue;
+      }
+      if (run != null || held(runId)) {
+        Thread.onSpinWait();  // it is parking or waking right now
+        continue;
+      }
       RunStatus s = fold(runId);
       if (s.state().isTerminal()) {
         throw new dev.runbook4j.ApprovalException("Run " + runId + " (" + s.runbook() + ") has ended " + s.state()
@@ -284,23 +332,159 @@ final class DefaultRunbookEngine implements RunbookEngine {
       }
       throw new UnknownRunException(runId);
     }
-    return run;
+  }
+
+  /**
+   * Whether this engine holds the run, in memory or parked. A run moving between the two is looked
+   * for a few times, so that a run seen in neither has really left (or was never here).
+   */
+  private boolean held(String runId) {
+    for (int i = 0; i < 64; i++) {
+      if (lookup(runId) != null || parked.containsKey(runId)) {
+        return true;
+      }
+      Thread.onSpinWait();
+    }
+    return false;
+  }
+
+  /** Calls {@code call} on the run, again on its rebuilt object if it parked in between. */
+  private RunStatus decide(String runId, java.util.function.Function<Run, RunStatus> call) {
+    while (true) {
+      Run run = run(runId);
+      try {
+        RunStatus s = call.apply(run);
+        run.mayPark = true;
+        return s;
+      } catch (Run.Parked again) {
+        // it parked between the lookup and the call: go round
+      }
+    }
   }
 
   @Override
   public RunStatus approve(String runId, String gateId, String user, String comment, String planHash) {
-    return run(runId).approve(gateId, user, comment, planHash);
+    return decide(runId, r -> r.approve(gateId, user, comment, planHash));
   }
 
   @Override
   public RunStatus reject(String runId, String gateId, String user, String reason) {
-    return run(runId).reject(gateId, user, reason);
+    return decide(runId, r -> r.reject(gateId, user, reason));
   }
 
   @Override
   public RunStatus cancel(String runId, String by, String reason) {
-    Run run = lookup(runId);
-    return run != null ? run.cancel(by, reason) : fold(runId);
+    if (!held(runId)) {
+      return fold(runId);
+    }
+    return decide(runId, r -> r.cancel(by, reason));
+  }
+
+  // ---------------------------------------------------------------- parking
+
+  /** What is left in memory of a parked run. */
+  static final class ParkedRun {
+    final Runbook<?> runbook;
+    final CompletableFuture<RunResult> done;
+    final boolean approval;
+    volatile Cancellable timer;
+    /** Completed when the run is rebuilt; made only when someone awaits the run. */
+    private CompletableFuture<Void> woken;
+    private boolean waking;
+
+    ParkedRun(Runbook<?> runbook, CompletableFuture<RunResult> done, boolean approval) {
+      this.runbook = runbook;
+      this.done = done;
+      this.approval = approval;
+    }
+
+    synchronized CompletableFuture<Void> woken() {
+      if (woken == null) {
+        woken = new CompletableFuture<>();
+        if (waking) {
+          woken.complete(null);
+        }
+      }
+      return woken;
+    }
+
+    /** Claims the wake-up; false when another caller has it. */
+    synchronized boolean claim() {
+      if (waking) {
+        return false;
+      }
+      waking = true;
+      return true;
+    }
+
+    synchronized void woke() {
+      if (woken != null) {
+        woken.complete(null);
+      }
+    }
+  }
+
+  /** Called by a run object that parked: it is replaced by an entry and a timer at {@code wakeAt} (null: none). */
+  void park(Run run, boolean approval, java.time.Instant wakeAt) {
+    ParkedRun p = new ParkedRun(run.runbook, run.done, approval);
+    if (wakeAt != null) {
+      // armed before the entry is published, so whoever wakes the run early finds the timer to cancel
+      String runId = run.runId;
+      p.timer = scheduler.schedule(java.time.Duration.between(clock.instant(), wakeAt), () -> wake(runId, p));
+    }
+    parked.put(run.runId, p);
+    runs.remove(run.runId, run);
+  }
+
+  private void wake(String runId, ParkedRun p) {
+    try {
+      workers.execute(() -> unpark(runId, p, false));
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      log.warn("Run {} stays parked: the engine is closed", runId);
+    }
+  }
+
+  /**
+   * Rebuilds a parked run from the journal and starts it where it was; returns the new object, or
+   * null when another caller woke it first. {@code forDecision}: on this thread, and the run stays
+   * in memory until the decision is applied.
+   */
+  private Run unpark(String runId, ParkedRun p, boolean forDecision) {
+    if (!p.claim()) {
+      return null;
+    }
+    if (p.timer != null) {
+      p.timer.cancel();
+    }
+    Run run;
+    try {
+      List<RunEvent> events = journal.read(runId);
+      Optional<String> problem = journal.problem(runId);
+      if (problem.isPresent()) {
+        log.error("Parked run {} does not verify and stays parked: {}", runId, problem.get());
+        return null;
+      }
+      History history = History.fold(runId, events);
+      Object params = Json.params(history.started.params(), p.runbook.parameterType());
+      @SuppressWarnings("unchecked")
+      Runbook<Object> runbook = (Runbook<Object>) p.runbook;
+      Plan plan = Plan.of(runbook, params);
+      run = new Run(this, runId, runbook, params, history.started.requester(), plan, history, p.done, true);
+    } catch (RuntimeException e) {
+      // the journal cannot be read now: stay parked and try again later
+      ParkedRun again = new ParkedRun(p.runbook, p.done, p.approval);
+      parked.put(runId, again);
+      again.timer = scheduler.schedule(STORAGE_RETRY_FIRST, () -> wake(runId, again));
+      p.woke();
+      log.warn("Parked run {} could not be rebuilt ({}); next try in {}", runId, e.getMessage(), STORAGE_RETRY_FIRST);
+      return null;
+    }
+    run.mayPark = !forDecision;
+    runs.put(runId, run);
+    parked.remove(runId, p);
+    p.woke();
+    launch(run, forDecision, true);
+    return run;
   }
 
   @Override
@@ -320,8 +504,9 @@ final class DefaultRunbookEngine implements RunbookEngine {
     }
     History h = History.fold(runId, events);
     RunEvent.RunStarted s = h.started;
+    boolean ended = h.finished != null;
     return new RunStatus(runId, s == null ? "" : s.runbook(), h.state, s == null ? "" : s.requester(),
-        s == null ? "" : s.planHash(), List.of(), List.of(), h.startOrder, List.copyOf(h.compensated),
+        s == null ? "" : s.planHash(), ended ? List.of() : h.active(), ended ? List.of() : h.awaiting(), h.startOrder, List.copyOf(h.compensated),
         Optional.ofNullable(h.rollback).map(RunEvent.RollbackStarted::cause), 0, events.get(events.size() - 1).at());
   }
 
@@ -381,14 +566,10 @@ final class DefaultRunbookEngine implements RunbookEngine {
         log.warn("Run {} was never recorded; start it again", paused.runId);
         return;
       }
-      successor = new Run(this, paused.runId, paused.runbook, paused.params, paused.requester, paused.plan, history);
-      successor.done.whenComplete((r, e) -> {
-        if (e == null) {
-          paused.done.complete(r);
-        }
-      });
+      successor = new Run(this, paused.runId, paused.runbook, paused.params, paused.requester, paused.plan, history,
+          paused.done, false);
       runs.put(paused.runId, successor);
-      launch(successor, false);
+      launch(successor, false, true);
       log.info("Run {} continues after a storage error", paused.runId);
     } catch (RuntimeException e) {
       java.time.Duration next = delay.multipliedBy(2);
@@ -401,6 +582,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
 
   /** The run was taken over by another runner: this engine forgets it (its handle reports why). */
   void onLeaseLost(Run run) {
+    recent.put(run.runId, run);
     runs.remove(run.runId, run);
   }
 
@@ -432,7 +614,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
               e.getMessage(), heartbeat);
         } finally {
           ticking.set(false);
-          if (!closed && (!runs.isEmpty() || (leases != null && !catalog.isEmpty()))) {
+          if (!closed && (!runs.isEmpty() || !parked.isEmpty() || (leases != null && !catalog.isEmpty()))) {
             ensureTicking();
           }
         }
@@ -452,7 +634,8 @@ final class DefaultRunbookEngine implements RunbookEngine {
       return;
     }
     for (String runId : leases.takeExpired(catalog.keySet(), 32, now)) {
-      if (lookup(runId) != null && !lookup(runId).done.isDone()) {
+      Run known = lookup(runId);
+      if ((known != null && !known.done.isDone()) || parked.containsKey(runId)) {
         continue;
       }
       try {
@@ -470,6 +653,17 @@ final class DefaultRunbookEngine implements RunbookEngine {
         log.error("Runner {} could not take over run {}: {}", leases.runner(), runId, e.getMessage());
       }
     }
+  }
+
+  @Override
+  public Load load() {
+    int live = 0;
+    for (Run r : runs.values()) {
+      if (!r.done.isDone() && !r.parked()) {
+        live++;
+      }
+    }
+    return new Load(live, parked.size());
   }
 
   @Override
@@ -548,20 +742,30 @@ final class DefaultRunbookEngine implements RunbookEngine {
 
   private final class Handle implements RunHandle {
     private final String runId;
-    /** The run object last seen: kept, so an ended run evicted from the engine's cache stays readable. */
+    /** Completes when the run ends, whichever object of it ends it. */
+    private final CompletableFuture<RunResult> done;
+    /**
+     * The live object last seen, so a run that stopped here (lease lost, storage error) or ended and
+     * left the cache stays readable; cleared while the run is parked, so handles do not hold parked runs.
+     */
     private volatile Run last;
 
-    Handle(Run run) {
-      this.runId = run.runId;
-      this.last = run;
+    Handle(String runId, CompletableFuture<RunResult> done) {
+      this.runId = runId;
+      this.done = done;
+      this.last = lookup(runId);
     }
 
-    /** The run object now: after a storage error, the engine replaces it with one rebuilt from the journal. */
-    private Run run() {
+    /** The run's live object now, or null while it is parked (or known only from the journal). */
+    private Run live() {
       Run run = lookup(runId);
-      if (run != null) {
+      if (run != null && !run.parked()) {
         last = run;
         return run;
+      }
+      if (run != null || parked.containsKey(runId)) {
+        last = null;
+        return null;
       }
       return last;
     }
@@ -573,27 +777,48 @@ final class DefaultRunbookEngine implements RunbookEngine {
 
     @Override
     public RunStatus status() {
-      return run().status();
+      Run run = live();
+      return run != null ? run.status() : fold(runId);
     }
 
     @Override
     public RunResult await() {
       while (true) {
-        Run run = run();
+        if (done.isDone()) {
+          return done.join();
+        }
+        Run run = live();
+        if (run == null) {
+          ParkedRun p = parked.get(runId);
+          if (p == null) {
+            // moving between memory and its parked entry (a run of this engine that has not ended is in one
+            // of the two; one that stopped here stays in the cache of recent runs)
+            Thread.onSpinWait();
+            continue;
+          }
+          if (p.approval) {
+            return new JournalHandle(runId).await();  // awaiting approval, parked
+          }
+          scheduler.await(CompletableFuture.anyOf(done, p.woken()));
+          continue;
+        }
         CompletableFuture<Void> signal = run.signal();
-        if (run.done.isDone() || run.state() == RunState.AWAITING_APPROVAL) {
-          return run.done.isDone() ? run.done.join() : run.result();
+        if (run.state() == RunState.AWAITING_APPROVAL) {
+          return run.result();
         }
         if (run.storageError() != null) {
           throw run.storageError();
         }
-        scheduler.await(CompletableFuture.anyOf(signal, run.done));
+        if (run.parked()) {
+          continue;
+        }
+        scheduler.await(CompletableFuture.anyOf(signal, done));
       }
     }
 
     @Override
     public CompletableFuture<RunResult> result() {
-      return run().done.thenApply(r -> r);
+      return done.thenApply(r -> r);
     }
 
     @Override

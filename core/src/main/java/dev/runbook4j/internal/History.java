@@ -37,6 +37,8 @@ final class History {
     final Set<String> approvedBy = new LinkedHashSet<>();
     Instant recheckAt;
     Instant deadline;
+    /** Checks that answered "not yet". */
+    int checks;
   }
 
   /** What one wait had done. */
@@ -49,8 +51,8 @@ final class History {
   RunEvent.RunStarted started;
   final List<String> startOrder = new ArrayList<>();
   final Map<String, StepRecord> steps = new HashMap<>();
-  final Map<String, GateRecord> gates = new HashMap<>();
-  final Map<String, WaitRecord> waits = new HashMap<>();
+  final Map<String, GateRecord> gates = new java.util.LinkedHashMap<>();
+  final Map<String, WaitRecord> waits = new java.util.LinkedHashMap<>();
   boolean cancelRequested;
   String cancelledBy;
   String cancelReason;
@@ -73,6 +75,33 @@ final class History {
       h.apply(e);
     }
     return h;
+  }
+
+  /** The gates awaiting approval, in the order they asked. */
+  List<String> awaiting() {
+    List<String> ids = new ArrayList<>();
+    gates.forEach((id, g) -> {
+      if (g.approvalRequested && !g.passed && g.rejectedReason == null) {
+        ids.add(id);
+      }
+    });
+    return ids;
+  }
+
+  /** The waits and gates in progress. */
+  List<String> active() {
+    List<String> ids = new ArrayList<>();
+    waits.forEach((id, w) -> {
+      if (!w.finished) {
+        ids.add(id);
+      }
+    });
+    gates.forEach((id, g) -> {
+      if (!g.passed && g.rejectedReason == null) {
+        ids.add(id);
+      }
+    });
+    return ids;
   }
 
   private StepRecord step(String id) {
@@ -124,6 +153,7 @@ final class History {
       GateRecord r = gate(g.gateId());
       r.recheckAt = g.recheckAt();
       r.deadline = g.deadline();
+      r.checks++;
     } else if (e instanceof RunEvent.ApprovalRequested a) {
       GateRecord r = gate(a.gateId());
       r.approvalRequested = true;

@@ -40,6 +40,7 @@ import dev.runbook4j.spi.PolicyContext;
 import dev.runbook4j.spi.StepPolicy;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -103,7 +104,16 @@ final class Run {
   private final Map<String, Object> outputs = new LinkedHashMap<>(64);
   volatile boolean cancelRequested;
   final AtomicInteger listenerFailures = new AtomicInteger();
-  final CompletableFuture<RunResult> done = new CompletableFuture<>();
+  /** Completes when the run ends; shared by every object of this run in this engine (parking, recovery). */
+  final CompletableFuture<RunResult> done;
+  /** Rebuilt to go on after it was parked: not a restart, so no RunResumed is written. */
+  private final boolean unparked;
+  /** Whether this object may park; off while a decision it was woken for is applied. */
+  volatile boolean mayPark = true;
+  /** Set when this object parked: it does nothing more; the engine holds the run as a parked entry. */
+  private volatile boolean parked;
+  /** Parallels and forEach loops in progress: a run inside one has several strands and does not park. */
+  private final AtomicInteger concurrent = new AtomicInteger();
 
   /** The journal of a resumed run, folded; null for a new run. Read only while replaying. */
   private final History history;
@@ -139,14 +149,16 @@ final class Run {
 
   @SuppressWarnings("unchecked")
   Run(DefaultRunbookEngine engine, String runId, Runbook<?> runbook, Object params, String requester, Plan plan) {
-    this(engine, runId, runbook, params, requester, plan, null);
+    this(engine, runId, runbook, params, requester, plan, null, new CompletableFuture<>(), false);
   }
 
   /** A run rebuilt from {@code history} (its journal) after a restart; {@code history} null for a new run. */
   @SuppressWarnings("unchecked")
   Run(DefaultRunbookEngine engine, String runId, Runbook<?> runbook, Object params, String requester, Plan plan,
-      History history) {
+      History history, CompletableFuture<RunResult> done, boolean unparked) {
     this.history = history;
+    this.done = done;
+    this.unparked = unparked;
     this.engine = engine;
     this.runId = runId;
     this.runbook = (Runbook<Object>) runbook;
@@ -291,6 +303,9 @@ final class Run {
             : waiting > 0 ? RunState.WAITING : RunState.RUNNING;
       }
       if (to == state) {
+        if (to == RunState.AWAITING_APPROVAL) {
+          signal.complete(null);  // back at an approval after a rebuild
+        }
         return;
       }
       RunState from = state;
@@ -373,8 +388,12 @@ final class Run {
           .whenComplete((o, e) -> finish(e == null ? o : internalError(e)));
     } else {
       restore();
-      record(new RunEvent.RunResumed(runId, plan.hash(), now()));
-      log.info("Run {} ({}) resumed from {} journaled events", runId, runbook.name(), history.events);
+      if (unparked) {
+        log.debug("Run {} ({}) unparked from {} journaled events", runId, runbook.name(), history.events);
+      } else {
+        record(new RunEvent.RunResumed(runId, plan.hash(), now()));
+        log.info("Run {} ({}) resumed from {} journaled events", runId, runbook.name(), history.events);
+      }
       if (history.rollback != null) {
         // a rollback under way goes on as a rollback, never forward
         RunbookException cause = new RunbookException(history.rollback.cause());
@@ -415,6 +434,9 @@ final class Run {
         if (r.succeeded) {
           outputs.put(id, Json.convert(r.output, st.step().outputType()));
         }
+      }
+      if (history.state == RunState.WAITING) {
+        state = history.state;  // where it was: the replay's first step back into the wait writes nothing
       }
       compensated.addAll(history.compensated);
       compensationFailed.addAll(history.compensationFailed);
@@ -1132,7 +1154,7 @@ final class Run {
             return done(cancelledOutcome());
           }
           setActive(id, RunState.RUNNING);
-          return checkGate(g, id, frame, deadline, 2);
+          return checkGate(g, id, frame, deadline, replay.checks + 1);
         });
       }
     }
@@ -1220,8 +1242,11 @@ final class Run {
       }
       approvals.put(id, pa);
       setActive(id, RunState.AWAITING_APPROVAL);
+      Duration left = deadline == null ? null : Duration.between(now(), deadline);
+      if (tryPark(left == null ? ChronoUnit.FOREVER.getDuration() : left, true)) {
+        return pa.future;  // never completes: approve, reject, cancel or the deadline rebuild the run
+      }
       if (deadline != null) {
-        Duration left = Duration.between(now(), deadline);
         pa.timer = engine.scheduler.schedule(left.isNegative() ? Duration.ZERO : left,
             () -> onWorker(() -> approvalTimedOut(pa)));
       }
@@ -1286,6 +1311,9 @@ final class Run {
     PendingApproval pa;
     boolean passed = false;
     synchronized (this) {
+      if (parked) {
+        throw new Parked();
+      }
       pa = pending(gate);
       if (planHash != null && !planHash.equals(plan.hash())) {
         throw new ApprovalException("The approval of gate '" + pa.id + "' by '" + user + "' was given for plan "
@@ -1319,6 +1347,9 @@ final class Run {
     PendingApproval pa;
     Outcome o;
     synchronized (this) {
+      if (parked) {
+        throw new Parked();
+      }
       pa = pending(gate);
       checkDecider(pa, user);
       approvals.remove(pa.id);
@@ -1355,7 +1386,7 @@ final class Run {
     return switch (w.kind()) {
       case SLEEP -> pause(left.isNegative() ? Duration.ZERO : left)
           .thenApply(elapsed -> elapsed ? finishWait(id) : cancelledWait(id));
-      case BAKE -> bake(id, frame, deadline);
+      case BAKE -> replay != null ? bakeResumed(id, frame, deadline) : bake(id, frame, deadline);
       default -> poll(w, id, frame, deadline, 1);
     };
   }
@@ -1391,6 +1422,16 @@ final class Run {
     });
   }
 
+  /** A bake picked up from the journal (after a restart or parking): the watches are checked first. */
+  private CompletableFuture<Outcome> bakeResumed(String id, Frame frame, Instant deadline) {
+    Outcome breach = checkWatches(frame, "during bake '" + id + "'");
+    if (breach != null) {
+      clearActive(id);
+      return done(breach);
+    }
+    return bake(id, frame, deadline);
+  }
+
   private CompletableFuture<Outcome> poll(Wait<Object> w, String id, Frame frame, Instant deadline, int n) {
     boolean holds;
     MDC.put("runId", runId);
@@ -1422,6 +1463,9 @@ final class Run {
   /** Completes with true after {@code d}, or with false as soon as the run is cancelled. */
   private CompletableFuture<Boolean> pause(Duration d) {
     CompletableFuture<Boolean> p = new CompletableFuture<>();
+    if (tryPark(d, false)) {
+      return p;  // never completes: this object is dropped, and the run is rebuilt from the journal at its time
+    }
     pauses.add(p);
     if (cancelRequested) {
       pauses.remove(p);
@@ -1438,6 +1482,45 @@ final class Run {
     return p;
   }
 
+  /**
+   * Parks the run if all it does now is wait {@code d} (at least the engine's threshold) at one
+   * wait or one approval, with no user code running: this object stops here and the engine keeps
+   * only a timer (or, for an approval without deadline, nothing but an entry) and rebuilds the run
+   * from the journal when the time comes or a decision arrives. Everything the run did is in the
+   * journal already (write-ahead), so a parked run is what a crashed run is, minus the crash.
+   */
+  private boolean tryPark(Duration d, boolean approval) {
+    Duration threshold = engine.parkAfter;
+    if (!mayPark || threshold == null || d.compareTo(threshold) < 0) {
+      return false;
+    }
+    synchronized (this) {
+      if (parked || concurrent.get() > 0 || activeIds.size() != 1 || !inflight.isEmpty() || rollingBack || cancelRequested
+          || storageError != null || state.isTerminal() || approvals.size() != (approval ? 1 : 0)) {
+        return false;
+      }
+      parked = true;
+    }
+    engine.park(this, approval, d.equals(ChronoUnit.FOREVER.getDuration()) ? null : now().plus(d));
+    synchronized (this) {
+      signal.complete(null);
+    }
+    return true;
+  }
+
+  boolean parked() {
+    return parked;
+  }
+
+  /** Thrown to the engine when a call reaches a run object that has just parked: it retries on the parked run. */
+  static final class Parked extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Parked() {
+      super(null, null, false, false);
+    }
+  }
+
   /** A delay that cancel does not cut short: for the rollback's own retries. */
   private CompletableFuture<Void> delay(Duration d) {
     CompletableFuture<Void> p = new CompletableFuture<>();
@@ -1448,6 +1531,11 @@ final class Run {
   // ---- composites
 
   private CompletableFuture<Outcome> parallel(Parallel<Object> p, Frame frame) {
+    concurrent.incrementAndGet();
+    return parallelBranches(p, frame).whenComplete((o, e) -> concurrent.decrementAndGet());
+  }
+
+  private CompletableFuture<Outcome> parallelBranches(Parallel<Object> p, Frame frame) {
     String id = frame.child(p.name());
     AtomicBoolean halt = new AtomicBoolean();
     Frame scope = frame.haltScope(id, halt);
@@ -1470,6 +1558,11 @@ final class Run {
   }
 
   private CompletableFuture<Outcome> forEach(ForEach<Object, Object> fe, Frame frame) {
+    concurrent.incrementAndGet();
+    return forEachItems(fe, frame).whenComplete((o, e) -> concurrent.decrementAndGet());
+  }
+
+  private CompletableFuture<Outcome> forEachItems(ForEach<Object, Object> fe, Frame frame) {
     String id = frame.child(fe.name());
     indexed();
     String staticPath = staticPaths.get(fe.name());
@@ -1657,6 +1750,9 @@ final class Run {
   RunStatus cancel(String by, String reason) {
     List<PendingApproval> waiting;
     synchronized (this) {
+      if (parked) {
+        throw new Parked();
+      }
       if (state.isTerminal()) {
         return status();
       }

@@ -1,0 +1,155 @@
+package dev.runbook4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.runbook4j.journal.JdbcJournal;
+import dev.runbook4j.spi.VirtualTime;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Waiting runs are parked: the engine keeps a timer entry, the run lives in the journal, and it is
+ * rebuilt when its time comes or a decision arrives. (Heap per parked run is measured in the
+ * benchmarks: WaitingRunsBenchmark.)
+ */
+class ParkingTests {
+  @TempDir
+  Path dir;
+
+  static Runbook<Void> baking(List<String> checks) {
+    return Runbook.builder("baking")
+        .watch("alarms", Duration.ofMinutes(5), ctx -> {
+          checks.add(ctx.runId() + "@" + ctx.clock().instant());
+          return Health.healthy();
+        })
+        .step("deploy", s -> s.action(ctx -> "v2").compensate((ctx, out) -> {}))
+        .bake("soak", Duration.ofHours(1))
+        .step("finish", s -> s.action(ctx -> ctx.output("deploy") + " live").readOnly())
+        .build();
+  }
+
+  static Runbook<Void> approving() {
+    return Runbook.builder("approving")
+        .step("stage", s -> s.action(ctx -> "staged").compensate((ctx, out) -> {}))
+        .gate("go", g -> g.approval(a -> a.approvers("bob").timeout(Duration.ofHours(2))))
+        .step("release", s -> s.action(ctx -> "released").compensate((ctx, out) -> {}))
+        .build();
+  }
+
+  @Test
+  void hundredsOfWaitingRunsAreParkedInTheJournalAndReArmedAfterARestart() {
+    int n = 400;
+    VirtualTime time = VirtualTime.create();
+    Instant t0 = time.now();
+    List<String> checks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Runbook<Void> baking = baking(checks);
+    Runbook<Void> approving = approving();
+    Path file = dir.resolve("journal.db");
+    List<String> ids = new ArrayList<>();
+    try (JdbcJournal journal = JdbcJournal.sqlite(file);
+        RunbookEngine engine = RunbookEngine.builder().journal(journal).virtualTime(time).build()) {
+      for (int i = 0; i < n; i++) {
+        ids.add(engine.start(i % 2 == 0 ? baking : approving, null, RunOptions.defaults().withRequester("alice"))
+            .runId());
+      }
+      time.runUntilIdle();
+      assertThat(engine.load()).isEqualTo(new RunbookEngine.Load(0, n));
+      assertThat(ManagementFactory.getThreadMXBean().getThreadCount()).isLessThan(64);
+      time.advance(Duration.ofMinutes(20));  // bakes wake for their watch checks and park again
+      assertThat(engine.load()).isEqualTo(new RunbookEngine.Load(0, n));
+      assertThat(checks).hasSize(n / 2 * 5);  // before the deploy step, then at minutes 5, 10, 15 and 20
+    }
+    // a restart: a new engine on the same file
+    try (JdbcJournal journal = JdbcJournal.sqlite(file);
+        RunbookEngine engine = RunbookEngine.builder().journal(journal).virtualTime(time).build()) {
+      assertThat(engine.resumeAll(Map.of("baking", baking, "approving", approving)::get)).hasSize(n);
+      time.runUntilIdle();
+      assertThat(engine.load()).isEqualTo(new RunbookEngine.Load(0, n));
+      for (int i = 1; i < n; i += 4) {
+        engine.approve(ids.get(i), "go", "bob");  // half the approvals arrive; the others time out
+      }
+      time.advance(Duration.ofHours(3));
+      assertThat(engine.load()).isEqualTo(new RunbookEngine.Load(0, 0));
+      for (int i = 0; i < n; i++) {
+        RunStatus s = engine.status(ids.get(i));
+        RunState expected = i % 2 == 0 || i % 4 == 1 ? RunState.SUCCEEDED : RunState.ROLLED_BACK;
+        assertThat(s.state()).as(ids.get(i)).isEqualTo(expected);
+        assertThat(journal.verify(ids.get(i)).ok()).isTrue();
+      }
+      // each bake ended at its own deadline, an hour after it began, though the process restarted in between
+      for (int i = 0; i < n; i += 2) {
+        List<RunEvent> events = engine.history(ids.get(i));
+        RunEvent.WaitStarted started = first(events, RunEvent.WaitStarted.class);
+        assertThat(first(events, RunEvent.WaitFinished.class).at()).isEqualTo(started.deadline())
+            .isEqualTo(t0.plus(Duration.ofHours(1)));
+      }
+    }
+  }
+
+  private static <E extends RunEvent> E first(List<RunEvent> events, Class<E> type) {
+    return events.stream().filter(type::isInstance).map(type::cast).findFirst().orElseThrow();
+  }
+
+  @Test
+  void aParkedBakeStillSeesItsWatchBreachAtTheNextCheck() {
+    VirtualTime time = VirtualTime.create();
+    Instant breachAt = time.now().plus(Duration.ofMinutes(12));
+    Runbook<Void> rb = Runbook.builder("watched")
+        .watch("alarms", Duration.ofMinutes(5),
+            ctx -> ctx.clock().instant().isBefore(breachAt) ? Health.healthy() : Health.breached("5xx > 1%"))
+        .step("deploy", s -> s.action(ctx -> "v2").compensate((ctx, out) -> {}))
+        .bake("soak", Duration.ofHours(1))
+        .build();
+    try (RunbookEngine engine = RunbookEngine.builder().virtualTime(time).build()) {
+      RunHandle h = engine.start(rb, null, RunOptions.defaults());
+      time.runUntilIdle();
+      assertThat(engine.load().parked()).isEqualTo(1);
+      RunResult r = h.await();
+      assertThat(r.state()).isEqualTo(RunState.ROLLED_BACK);
+      RunEvent.WatchBreached breach = first(engine.history(h.runId()), RunEvent.WatchBreached.class);
+      assertThat(breach.at()).isEqualTo(time.now()).isEqualTo(breachAt.plus(Duration.ofMinutes(3)));
+      assertThat(engine.history(h.runId())).noneMatch(RunEvent.RunResumed.class::isInstance);
+    }
+  }
+
+  @Test
+  void aParkedApprovalIsWokenByTheDecisionAndAShortWaitIsNotParked() {
+    VirtualTime time = VirtualTime.create();
+    Runbook<Void> rb = Runbook.builder("short-then-approve")
+        .step("a", s -> s.action(ctx -> "a").compensate((ctx, out) -> {}))
+        .sleep("settle", Duration.ofSeconds(30))
+        .gate("go", g -> g.approval(a -> a.approvers("bob")))
+        .build();
+    try (RunbookEngine engine = RunbookEngine.builder().virtualTime(time).build()) {
+      RunHandle h = engine.start(rb, null, RunOptions.defaults().withRequester("alice"));
+      time.runUntilIdle();
+      assertThat(engine.load()).isEqualTo(new RunbookEngine.Load(1, 0));  // 30 s: below the threshold
+      assertThat(h.await().isParked()).isTrue();
+      assertThat(engine.load()).isEqualTo(new RunbookEngine.Load(0, 1));
+      assertThat(h.status().awaitingApproval()).containsExactly("go");
+      assertThat(h.status().state()).isEqualTo(RunState.AWAITING_APPROVAL);
+      engine.approve(h.runId(), "go", "bob");
+      assertThat(h.await().state()).isEqualTo(RunState.SUCCEEDED);
+      assertThat(engine.load()).isEqualTo(new RunbookEngine.Load(0, 0));
+    }
+  }
+
+  @Test
+  void withoutParkingWaitingRunsStayInMemory() {
+    VirtualTime time = VirtualTime.create();
+    try (RunbookEngine engine = RunbookEngine.builder().virtualTime(time).noParking().build()) {
+      RunHandle h = engine.start(approving(), null, RunOptions.defaults().withRequester("alice"));
+      time.runUntilIdle();
+      assertThat(engine.load()).isEqualTo(new RunbookEngine.Load(1, 0));
+      engine.cancel(h.runId(), "alice", "no");
+      assertThat(h.await().state()).isEqualTo(RunState.ROLLED_BACK);
+    }
+  }
+}
