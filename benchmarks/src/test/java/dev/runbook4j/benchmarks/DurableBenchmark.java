@@ -72,26 +72,63 @@ public final class DurableBenchmark {
     return b.build();
   }
 
-  static void report(String db, String url, double ceiling) {
-    try (JdbcJournal journal = JdbcJournal.open(url);
-        RunbookEngine engine = RunbookEngine.builder().journal(journal).maxWorkers(CONCURRENT_RUNS + 4).build()) {
-      engine.run(noop(10), null);  // warm up
-      Runbook<Void> one = noop(STEPS);
-      long t0 = System.nanoTime();
-      RunResult r = engine.run(one, null);
-      double oneRun = STEPS / ((System.nanoTime() - t0) / 1e9);
-      check(r);
+  static double oneRun(RunbookEngine engine, Runbook<Void> one) {
+    long t0 = System.nanoTime();
+    check(engine.run(one, null));
+    return STEPS / ((System.nanoTime() - t0) / 1e9);
+  }
 
-      Runbook<Void> small = noop(STEPS_PER_CONCURRENT_RUN);
-      long t1 = System.nanoTime();
+  /** 100 runs started at once by 100 callers (a start journals its run before it returns). */
+  static double concurrentRuns(RunbookEngine engine, Runbook<Void> small) {
+    java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(CONCURRENT_RUNS);
+    try {
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
       List<CompletableFuture<RunResult>> all = new ArrayList<>();
       for (int i = 0; i < CONCURRENT_RUNS; i++) {
-        all.add(engine.start(small, null, dev.runbook4j.RunOptions.defaults()).result());
+        all.add(CompletableFuture.supplyAsync(() -> {
+          try {
+            go.await();
+          } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+          return engine.start(small, null, dev.runbook4j.RunOptions.defaults()).result();
+        }, callers).thenCompose(f -> f));
       }
+      long t1 = System.nanoTime();
+      go.countDown();
       for (CompletableFuture<RunResult> f : all) {
         check(f.join());
       }
-      double concurrent = CONCURRENT_RUNS * STEPS_PER_CONCURRENT_RUN / ((System.nanoTime() - t1) / 1e9);
+      return CONCURRENT_RUNS * STEPS_PER_CONCURRENT_RUN / ((System.nanoTime() - t1) / 1e9);
+    } finally {
+      callers.shutdownNow();
+    }
+  }
+
+  static double median(double[] xs) {
+    double[] c = xs.clone();
+    java.util.Arrays.sort(c);
+    return c[c.length / 2];
+  }
+
+  /** Warms the JIT with a few rounds of both shapes, then reports the median of five measured rounds. */
+  static void report(String db, String url, double ceiling) {
+    try (JdbcJournal journal = JdbcJournal.open(url);
+        RunbookEngine engine = RunbookEngine.builder().journal(journal).maxWorkers(CONCURRENT_RUNS + 4).build()) {
+      Runbook<Void> one = noop(STEPS);
+      Runbook<Void> small = noop(STEPS_PER_CONCURRENT_RUN);
+      for (int i = 0; i < 3; i++) {
+        oneRun(engine, one);
+        concurrentRuns(engine, small);
+      }
+      double[] ones = new double[5];
+      double[] many = new double[5];
+      for (int i = 0; i < 5; i++) {
+        ones[i] = oneRun(engine, one);
+        many[i] = concurrentRuns(engine, small);
+      }
+      double oneRun = median(ones);
+      double concurrent = median(many);
       System.out.printf("%-10s one run: %7.0f steps/s = %.2fx the fsync ceiling (target >= 0.5)%n", db, oneRun,
           oneRun / ceiling);
       System.out.printf("%-10s %d concurrent runs: %7.0f steps/s = %.1fx one run (target >= 5)%n", db,

@@ -146,7 +146,9 @@ final class DefaultRunbookEngine implements RunbookEngine {
         sameRun(runId, existing.runbook.name(), existing.plan.hash(), runbook.name(), plan.hash());
         return new Handle(existing.runId, existing.done);
       }
-      List<RunEvent> past = journal.read(runId);
+      // a run id the caller chose may name a run started before (here before a restart, or elsewhere);
+      // a fresh random one cannot, and is not looked up
+      List<RunEvent> past = options.runId().isPresent() ? journal.read(runId) : List.of();
       if (!past.isEmpty()) {
         RunEvent.RunStarted first = past.get(0) instanceof RunEvent.RunStarted rs ? rs : null;
         sameRun(runId, first == null ? "?" : first.runbook(), first == null ? "?" : first.planHash(), runbook.name(),

@@ -89,6 +89,9 @@ public final class JdbcJournal implements Journal, AutoCloseable {
       props.setProperty("journal_mode", "WAL");
       props.setProperty("synchronous", "FULL");
       props.setProperty("busy_timeout", "10000");
+    } else if (!props.containsKey("reWriteBatchedInserts")) {
+      // a batch of events goes to the server as multi-row inserts: one statement per group commit
+      props.setProperty("reWriteBatchedInserts", "true");
     }
     try {
       this.connection = DriverManager.getConnection(url, props);
@@ -305,6 +308,15 @@ public final class JdbcJournal implements Journal, AutoCloseable {
           } finally {
             lock.unlock();
           }
+          // events queued after the last poll by writers who found the lock taken: written now, not after
+          // their writers' next try
+          while (!queue.isEmpty() && lock.tryLock()) {
+            try {
+              drain();
+            } finally {
+              lock.unlock();
+            }
+          }
         } else {
           p.done.await(1, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
@@ -333,23 +345,167 @@ public final class JdbcJournal implements Journal, AutoCloseable {
       if (batch.isEmpty()) {
         return;
       }
+      boolean fast;
       try {
         begin();
-        for (Pending p : batch) {
-          write(p);
+        fast = writeFast(batch);
+        insertEvent.clearBatch();
+        if (casHead != null) {
+          casHead.clearBatch();
         }
-        commit();
+        if (fast) {
+          commit();
+        } else {
+          rollbackQuietly();
+        }
       } catch (SQLException | RuntimeException e) {
         rollbackQuietly();
+        clearBatches();
+        fast = false;
+      }
+      if (!fast) {
         for (Pending p : batch) {
-          p.error = new JournalException("Journal " + redact(url) + " could not record "
-              + p.event.getClass().getSimpleName() + " of run " + p.event.runId() + ": " + e.getMessage(), e);
+          heads.remove(p.event.runId());
         }
+        writeCarefully(batch);
       }
       for (Pending p : batch) {
         p.done.countDown();
       }
     }
+  }
+
+  private void clearBatches() {
+    try {
+      if (insertEvent != null) {
+        insertEvent.clearBatch();
+      }
+      if (casHead != null) {
+        casHead.clearBatch();
+      }
+    } catch (SQLException ignored) {
+      // the connection is broken; the careful path reports it
+    }
+  }
+
+  /** The events one by one, each with its own outcome (another runner's run is refused, the rest written). */
+  private void writeCarefully(List<Pending> batch) {
+    try {
+      begin();
+      for (Pending p : batch) {
+        write(p);
+      }
+      commit();
+    } catch (SQLException | RuntimeException e) {
+      rollbackQuietly();
+      for (Pending p : batch) {
+        heads.remove(p.event.runId());
+        p.error = new JournalException("Journal " + redact(url) + " could not record "
+            + p.event.getClass().getSimpleName() + " of run " + p.event.runId() + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** The last event of a run this journal wrote: its sequence number and hash. */
+  private record Head(long seq, String hash) {}
+
+  /**
+   * The heads of the runs this journal wrote lately (bounded, so parked runs cost nothing here);
+   * guarded by {@link #lock}. A cached head saves reading the head row before each append: the
+   * write checks it instead, with a compare-and-set on the row.
+   */
+  private final java.util.Map<String, Head> heads = new java.util.LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(java.util.Map.Entry<String, Head> eldest) {
+      return size() > 2048;
+    }
+  };
+
+  private PreparedStatement casHead;
+
+  /**
+   * Writes a batch whose runs' heads are all known (cached, or new runs), in one batched insert
+   * and one batched compare-and-set of the head rows; returns false, leaving the transaction to be
+   * rolled back, when a head is unknown or moved (another runner wrote, or the run was taken over),
+   * and the batch is then written carefully.
+   */
+  private boolean writeFast(List<Pending> batch) throws SQLException {
+    prepare();
+    java.util.Map<String, Head> before = new java.util.HashMap<>();
+    java.util.Map<String, Head> after = new java.util.LinkedHashMap<>();
+    java.util.Map<String, RunEvent> last = new java.util.HashMap<>();
+    for (Pending p : batch) {
+      RunEvent event = p.event;
+      String runId = event.runId();
+      Head h = after.get(runId);
+      if (h == null) {
+        h = heads.get(runId);
+        if (h == null) {
+          if (!(event instanceof RunEvent.RunStarted rs)) {
+            return false;
+          }
+          insertRun.setString(1, runId);
+          insertRun.setString(2, GENESIS);
+          insertRun.setString(3, rs.runbook());
+          insertRun.setString(4, runner);
+          insertRun.setLong(5, event.at().plus(leaseTtl).toEpochMilli());
+          if (insertRun.executeUpdate() != 1) {
+            return false;  // the run exists already
+          }
+          h = new Head(0, GENESIS);
+        }
+        before.put(runId, h);
+      }
+      if (last.get(runId) instanceof RunEvent.RunFinished) {
+        return false;
+      }
+      long seq = h.seq() + 1;
+      String hash = chain(h.hash(), seq, p.json);
+      insertEvent.setString(1, runId);
+      insertEvent.setLong(2, seq);
+      insertEvent.setString(3, event.getClass().getSimpleName());
+      insertEvent.setString(4, event.at().toString());
+      insertEvent.setString(5, p.json);
+      insertEvent.setString(6, hash);
+      insertEvent.addBatch();
+      after.put(runId, new Head(seq, hash));
+      last.put(runId, event);
+    }
+    insertEvent.executeBatch();
+    if (casHead == null) {
+      // the lease is renewed by the heartbeat, not here: an append changes no indexed column of the
+      // head row (PostgreSQL can update it in place), except the run's last, which ends the claim
+      casHead = connection.prepareStatement("UPDATE rb4j_runs SET last_seq = ?, last_hash = ?, owner = CASE WHEN ? = 1"
+          + " THEN NULL ELSE owner END, lease_until = CASE WHEN ? = 1 THEN NULL ELSE lease_until END, finished = ?"
+          + " WHERE run_id = ? AND last_seq = ? AND last_hash = ? AND finished = 0 AND (owner IS NULL OR owner = ?)");
+    }
+    for (java.util.Map.Entry<String, Head> e : after.entrySet()) {
+      Head was = before.get(e.getKey());
+      int ends = last.get(e.getKey()) instanceof RunEvent.RunFinished ? 1 : 0;
+      casHead.setLong(1, e.getValue().seq());
+      casHead.setString(2, e.getValue().hash());
+      casHead.setInt(3, ends);
+      casHead.setInt(4, ends);
+      casHead.setInt(5, ends);
+      casHead.setString(6, e.getKey());
+      casHead.setLong(7, was.seq());
+      casHead.setString(8, was.hash());
+      casHead.setString(9, runner);
+      casHead.addBatch();
+    }
+    for (int n : casHead.executeBatch()) {
+      if (n != 1) {
+        return false;
+      }
+    }
+    after.forEach((runId, h) -> {
+      if (last.get(runId) instanceof RunEvent.RunFinished) {
+        heads.remove(runId);
+      } else {
+        heads.put(runId, h);
+      }
+    });
+    return true;
   }
 
   private PreparedStatement headQuery;
@@ -429,6 +585,11 @@ public final class JdbcJournal implements Journal, AutoCloseable {
     updateHead.setInt(5, ends ? 1 : 0);
     updateHead.setString(6, event.runId());
     updateHead.executeUpdate();
+    if (ends) {
+      heads.remove(event.runId());
+    } else {
+      heads.put(event.runId(), new Head(seq, hash));  // dropped again if this transaction fails
+    }
   }
 
   /** Work inside one transaction on the journal's connection. */
@@ -459,21 +620,24 @@ public final class JdbcJournal implements Journal, AutoCloseable {
     return dialect == Dialect.POSTGRESQL;
   }
 
+  private PreparedStatement beginImmediate;
+  private PreparedStatement commitSqlite;
+
   private void begin() throws SQLException {
     if (dialect == Dialect.SQLITE) {
-      try (Statement st = connection.createStatement()) {
-        st.execute("BEGIN IMMEDIATE");
+      if (beginImmediate == null) {
+        beginImmediate = connection.prepareStatement("BEGIN IMMEDIATE");
+        commitSqlite = connection.prepareStatement("COMMIT");
       }
+      beginImmediate.execute();
       inTransaction = true;
     }
   }
 
   private void commit() throws SQLException {
     if (dialect == Dialect.SQLITE) {
-      if (!connection.getAutoCommit() || inTransaction) {
-        try (Statement st = connection.createStatement()) {
-          st.execute("COMMIT");
-        }
+      if (inTransaction) {
+        commitSqlite.execute();
       }
     } else {
       connection.commit();

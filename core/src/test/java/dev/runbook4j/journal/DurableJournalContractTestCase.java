@@ -253,4 +253,20 @@ abstract class DurableJournalContractTestCase extends JournalContractTestCase {
       }
     }
   }
+
+  @Test
+  void twoWritersOfOneRunKeepItsChainWhateverTheyRemembered() throws SQLException {
+    String url = freshUrl();
+    try (JdbcJournal a = runner(url, "same"); JdbcJournal b = runner(url, "same")) {
+      String runId = newRunId();
+      a.append(new RunEvent.RunStarted(runId, "deploy", "ab".repeat(32), "alice", "{}", T0));
+      for (int i = 0; i < 6; i++) {
+        // each writer's remembered head is stale every other time: the write notices and reads it again
+        (i % 2 == 0 ? b : a).append(new RunEvent.StepStarted(runId, "s" + i, 1, "k" + i, T0.plusSeconds(i)));
+      }
+      assertThat(a.verify(runId).ok()).isTrue();
+      assertThat(b.read(runId)).hasSize(7).extracting(e -> e.getClass().getSimpleName())
+          .startsWith("RunStarted", "StepStarted");
+    }
+  }
 }
