@@ -20,7 +20,8 @@ import java.util.concurrent.CompletableFuture;
  * Durable steps per second, each beside its floor measured in the same run: the fsync latency of
  * the journal's disk (a loop of append + force). A durable step is two commits (its intent and its
  * result), so one run's ceiling is one step per two syncs; concurrent runs share syncs through the
- * journal's group commit.
+ * journal's group commit. A second floor: the same concurrent runs on the in-memory journal (no disk
+ * at all), what the machine's cores allow the engine and its threads.
  *
  * <pre>./mvnw -q install -DskipTests && ./mvnw -q -pl benchmarks exec:java</pre>
  */
@@ -37,6 +38,18 @@ public final class DurableBenchmark {
     double ceiling = 1_000_000 / fsyncMicros / 2;
     System.out.printf("fsync floor: %.0f us per append+force on %s -> ceiling %.0f durable steps/s for one run%n",
         fsyncMicros, dir, ceiling);
+    try (RunbookEngine engine = RunbookEngine.builder().maxWorkers(CONCURRENT_RUNS + 4).build()) {
+      Runbook<Void> small = noop(STEPS_PER_CONCURRENT_RUN);
+      for (int i = 0; i < 3; i++) {
+        concurrentRuns(engine, small);
+      }
+      double[] many = new double[5];
+      for (int i = 0; i < 5; i++) {
+        many[i] = concurrentRuns(engine, small);
+      }
+      System.out.printf("CPU floor: %d concurrent runs on the in-memory journal (no disk, same threads): %.0f steps/s"
+          + "%n", CONCURRENT_RUNS, median(many));
+    }
     report("SQLite", "jdbc:sqlite:" + dir.resolve("journal.db"), ceiling);
     try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
       report("PostgreSQL", pg.getJdbcUrl("postgres", "postgres"), ceiling);

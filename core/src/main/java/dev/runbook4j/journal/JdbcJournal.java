@@ -318,7 +318,9 @@ public final class JdbcJournal implements Journal, AutoCloseable {
             }
           }
         } else {
-          p.done.await(1, java.util.concurrent.TimeUnit.MILLISECONDS);
+          // whoever holds the lock drains the queue, and looks at it again after unlocking, so this event
+          // is written without this thread waking up to try; the timeout is only a safety net
+          p.done.await(20, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
       }
     } catch (InterruptedException e) {
