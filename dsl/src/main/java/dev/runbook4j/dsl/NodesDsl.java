@@ -1,0 +1,163 @@
+package dev.runbook4j.dsl;
+
+import dev.runbook4j.GateDecision;
+import dev.runbook4j.Health;
+import dev.runbook4j.Nodes;
+import groovy.lang.Closure;
+import groovy.lang.DelegatesTo;
+import groovy.lang.Script;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import org.apiguardian.api.API;
+
+/**
+ * The keywords that add nodes, in a runbook, a group, a parallel branch or a forEach body. Each
+ * calls one method of {@link Nodes}.
+ *
+ * @since 0.1
+ */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
+public abstract class NodesDsl {
+  final Script script;
+  private final Nodes<ScriptParams, ?> nodes;
+  private int parallels;
+
+  NodesDsl(Script script, Nodes<ScriptParams, ?> nodes) {
+    this.script = script;
+    this.nodes = nodes;
+  }
+
+  /** {@code step('name') { action { ctx -> ... }; compensate { ctx, out -> ... } }} */
+  public void step(String name, @DelegatesTo(value = StepDsl.class, strategy = Closure.DELEGATE_ONLY) Closure<?> body) {
+    nodes.step(name, b -> {
+      StepDsl s = new StepDsl(script, b);
+      Dsl.configure(body, s);
+    });
+  }
+
+  /** {@code gate('name') { check { ctx -> true } }} or {@code gate('name') { approval { ... } }} */
+  public void gate(String name, @DelegatesTo(value = GateDsl.class, strategy = Closure.DELEGATE_ONLY) Closure<?> body) {
+    nodes.gate(name, b -> Dsl.configure(body, new GateDsl(script, b)));
+  }
+
+  /** {@code wait('name', '6s')}: a plain pause. */
+  public void wait(String name, Object duration) {
+    nodes.sleep(name, Dsl.duration(duration, "wait '" + name + "'"));
+  }
+
+  /** {@code waitUntil('name', every: '1s', timeout: '30s') { ctx -> condition }} */
+  public void waitUntil(Map<String, Object> options, String name, Closure<?> condition) {
+    Duration every = Dsl.duration(options.getOrDefault("every", "10s"), "waitUntil '" + name + "' every");
+    Duration timeout = Dsl.duration(options.get("timeout"), "waitUntil '" + name + "' timeout");
+    nodes.waitUntil(name, every, timeout, ctx -> truthy(Dsl.call(condition, script, new DslContext(ctx))));
+  }
+
+  /** {@code bake('name', '10m')}: waits while the watches in scope are checked. */
+  public void bake(String name, Object duration) {
+    nodes.bake(name, Dsl.duration(duration, "bake '" + name + "'"));
+  }
+
+  /** {@code group('name') { nodes }} */
+  public void group(String name, @DelegatesTo(value = BlockDsl.class, strategy = Closure.DELEGATE_ONLY) Closure<?> body) {
+    nodes.group(name, b -> Dsl.configure(body, new BlockDsl(script, b)));
+  }
+
+  /** {@code parallel { branch('x') { ... }; branch('y') { ... } }}, named {@code parallel-1}, {@code parallel-2}... */
+  public void parallel(@DelegatesTo(value = ParallelDsl.class, strategy = Closure.DELEGATE_ONLY) Closure<?> body) {
+    parallel("parallel-" + (++parallels), body);
+  }
+
+  /** {@code parallel('name') { branch('x') { ... } }} */
+  public void parallel(String name,
+      @DelegatesTo(value = ParallelDsl.class, strategy = Closure.DELEGATE_ONLY) Closure<?> body) {
+    nodes.parallel(name, b -> Dsl.configure(body, new ParallelDsl(script, b)));
+  }
+
+  /**
+   * {@code forEach('hosts', items: ['h1', 'h2'], maxConcurrency: 1, maxErrors: 0) { item -> nodes }};
+   * {@code items} may be a closure of the parameters: {@code items: { params.hosts.split(',') as List }}.
+   * {@code item} stands for the current item when the steps run.
+   */
+  public void forEach(Map<String, Object> options, String name,
+      @DelegatesTo(value = BlockDsl.class, strategy = Closure.DELEGATE_ONLY) Closure<?> body) {
+    Object items = options.get("items");
+    int maxConcurrency = intOption(options, "maxConcurrency", 1, name);
+    int maxErrors = intOption(options, "maxErrors", 0, name);
+    if (items == null) {
+      throw new IllegalArgumentException("forEach '" + name + "' needs items: a list, or a closure of the parameters");
+    }
+    nodes.forEach(name, params -> items(items, params, name), maxConcurrency, maxErrors,
+        b -> Dsl.configure(body, new BlockDsl(script, b), new ItemRef()));
+  }
+
+  private List<Object> items(Object items, ScriptParams params, String name) {
+    Object v = items;
+    if (items instanceof Closure<?> c) {
+      Closure<?> copy = (Closure<?>) c.clone();
+      copy.setDelegate(new ParamsScope(params));
+      copy.setResolveStrategy(Closure.DELEGATE_FIRST);
+      v = copy.getMaximumNumberOfParameters() == 0 ? copy.call() : copy.call(params);
+    }
+    if (v instanceof Collection<?> coll) {
+      return new ArrayList<>(coll);
+    }
+    if (v instanceof Object[] arr) {
+      return List.of(arr);
+    }
+    throw new IllegalArgumentException("forEach '" + name + "': items gave " + Dsl.describe(v) + ", not a list");
+  }
+
+  private static int intOption(Map<String, Object> options, String key, int dflt, String name) {
+    Object v = options.getOrDefault(key, dflt);
+    if (v instanceof Integer i) {
+      return i;
+    }
+    throw new IllegalArgumentException("forEach '" + name + "': " + key + " must be an integer, was " + Dsl.describe(v));
+  }
+
+  /** {@code watch('name') { check { ctx -> true }; every '1m' }}: checked between steps and during bakes. */
+  public void watch(String name, @DelegatesTo(value = WatchDsl.class, strategy = Closure.DELEGATE_ONLY) Closure<?> body) {
+    WatchDsl w = new WatchDsl();
+    Dsl.configure(body, w);
+    if (w.check == null) {
+      throw new IllegalArgumentException("watch '" + name + "' has no check { ctx -> ... }");
+    }
+    Closure<?> check = w.check;
+    nodes.watch(name, w.every, ctx -> health(Dsl.call(check, script, new DslContext(ctx)), name));
+  }
+
+  static boolean truthy(Object v) {
+    return org.codehaus.groovy.runtime.typehandling.DefaultTypeTransformation.castToBoolean(v);
+  }
+
+  static GateDecision decision(Object v) {
+    if (v instanceof GateDecision d) {
+      return d;
+    }
+    return truthy(v) ? GateDecision.pass() : GateDecision.recheck("its check answered " + v);
+  }
+
+  static Health health(Object v, String watch) {
+    if (v instanceof Health h) {
+      return h;
+    }
+    return truthy(v) ? Health.healthy() : Health.breached("watch '" + watch + "' answered " + v);
+  }
+
+  /** Closures of the parameters alone (lock keys, forEach items): {@code params.x} reads. */
+  static final class ParamsScope extends groovy.lang.GroovyObjectSupport {
+    private final ScriptParams params;
+
+    ParamsScope(ScriptParams params) {
+      this.params = params;
+    }
+
+    @Override
+    public Object getProperty(String name) {
+      return name.equals("params") ? params : params.get(name);
+    }
+  }
+}

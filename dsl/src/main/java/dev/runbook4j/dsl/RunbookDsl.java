@@ -1,0 +1,103 @@
+package dev.runbook4j.dsl;
+
+import dev.runbook4j.LockPolicy;
+import dev.runbook4j.Runbook;
+import groovy.lang.Closure;
+import groovy.lang.DelegatesTo;
+import groovy.lang.Script;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apiguardian.api.API;
+
+/**
+ * The keywords inside {@code runbook('name') { }}: the runbook's own (description, parameters,
+ * locks, plan compatibility, parameter validation) and every node keyword.
+ *
+ * @since 0.1
+ */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
+public final class RunbookDsl extends NodesDsl {
+  final Runbook.Builder<ScriptParams> runbook;
+  final ParametersDsl parameters = new ParametersDsl();
+
+  RunbookDsl(Script script, Runbook.Builder<ScriptParams> runbook) {
+    super(script, runbook);
+    this.runbook = runbook;
+  }
+
+  /** A line shown in the plan. */
+  public void description(String text) {
+    runbook.description(text);
+  }
+
+  /** {@code parameters { string 'version', required: true; ... }} */
+  public void parameters(@DelegatesTo(value = ParametersDsl.class, strategy = Closure.DELEGATE_ONLY) Closure<?> body) {
+    Dsl.configure(body, parameters);
+  }
+
+  /** {@code lock 'web-prod'} */
+  public void lock(String key) {
+    runbook.lock(key);
+  }
+
+  /** {@code lock 'web-prod', policy: 'latest-wins'} ('fifo', 'latest-wins', 'fail-fast') */
+  public void lock(Map<String, Object> options, String key) {
+    runbook.lock(key, policy(options));
+  }
+
+  /** {@code lock { "web-${params.env}" }} */
+  public void lock(Closure<?> key) {
+    lock(Map.of(), key);
+  }
+
+  /** {@code lock(policy: 'fail-fast') { "web-${params.env}" }} */
+  public void lock(Map<String, Object> options, Closure<?> key) {
+    runbook.lock(params -> {
+      Closure<?> c = (Closure<?>) key.clone();
+      c.setDelegate(new ParamsScope(params));
+      c.setResolveStrategy(Closure.DELEGATE_FIRST);
+      return String.valueOf(c.getMaximumNumberOfParameters() == 0 ? c.call() : c.call(params));
+    }, policy(options));
+  }
+
+  private static LockPolicy policy(Map<String, Object> options) {
+    for (String k : options.keySet()) {
+      if (!k.equals("policy")) {
+        throw new IllegalArgumentException("lock: unknown option '" + k + "'; use policy");
+      }
+    }
+    Object p = options.getOrDefault("policy", "fifo");
+    for (LockPolicy lp : LockPolicy.values()) {
+      if (lp.label().equals(String.valueOf(p).toLowerCase(Locale.ROOT)) || lp == p) {
+        return lp;
+      }
+    }
+    throw new IllegalArgumentException("lock: policy " + Dsl.describe(p) + " is not one of 'fifo', 'latest-wins',"
+        + " 'fail-fast'");
+  }
+
+  /** Runs started with these plans (an earlier version of this script) may be resumed with this one. */
+  public void compatibleWith(String... planHashes) {
+    runbook.compatibleWith(planHashes);
+  }
+
+  /** {@code validate { params -> params.percent > 50 && params.env == 'prod' ? ['too much for prod'] : [] }} */
+  public void validate(Closure<?> validator) {
+    runbook.validateParams(params -> {
+      Closure<?> c = (Closure<?>) validator.clone();
+      c.setDelegate(new ParamsScope(params));
+      c.setResolveStrategy(Closure.DELEGATE_FIRST);
+      Object r = c.getMaximumNumberOfParameters() == 0 ? c.call() : c.call(params);
+      List<String> problems = new ArrayList<>();
+      if (r instanceof Collection<?> coll) {
+        coll.forEach(x -> problems.add(String.valueOf(x)));
+      } else if (r != null && !(r instanceof Boolean)) {
+        problems.add(String.valueOf(r));
+      }
+      return problems;
+    });
+  }
+}

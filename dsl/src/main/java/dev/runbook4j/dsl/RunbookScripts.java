@@ -1,0 +1,192 @@
+package dev.runbook4j.dsl;
+
+import dev.runbook4j.RunbookDefinitionException;
+import dev.runbook4j.Runbook;
+import groovy.lang.GroovyShell;
+import groovy.lang.MissingMethodException;
+import groovy.lang.MissingPropertyException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apiguardian.api.API;
+import org.codehaus.groovy.control.CompilerConfiguration;
+import org.codehaus.groovy.control.MultipleCompilationErrorsException;
+import org.codehaus.groovy.control.customizers.ImportCustomizer;
+import org.codehaus.groovy.control.messages.ExceptionMessage;
+import org.codehaus.groovy.control.messages.Message;
+import org.codehaus.groovy.control.messages.SyntaxErrorMessage;
+import org.codehaus.groovy.syntax.SyntaxException;
+
+/**
+ * Loads runbook scripts ({@code *.runbook.groovy}) with a real Groovy compiler.
+ *
+ * <pre>{@code
+ * ScriptRunbook s = RunbookScripts.load(Path.of("deploy-web.runbook.groovy"));
+ * RunResult r = engine.run(s.runbook(), s.params(Map.of("version", "1.4.2")));
+ * }</pre>
+ *
+ * <p>Loading reports <em>every</em> problem at once, each as {@code path:line:column: message}:
+ * Groovy syntax errors, unknown keywords (with the valid ones), unknown options, bad durations and
+ * regular expressions, names used twice, steps without an undo, parameter defaults out of range,
+ * and what the Java builders refuse. Scripts are trusted code, like a Jenkinsfile: there is no
+ * sandbox.
+ *
+ * @since 0.1
+ */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
+public final class RunbookScripts {
+  private RunbookScripts() {}
+
+  /** Loads the script in {@code file}. */
+  public static ScriptRunbook load(Path file) {
+    String source;
+    try {
+      source = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ScriptException(file.toString(), List.of(new ScriptProblem(file.toString(), 0, 0,
+          "cannot be read: " + e.getMessage())));
+    }
+    return load(file.toString(), source);
+  }
+
+  /** Loads a script from its text; {@code file} names it in problems. */
+  public static ScriptRunbook load(String file, String source) {
+    List<ScriptProblem> problems = new ArrayList<>();
+    DslChecker checker = new DslChecker(file, problems);
+    CompilerConfiguration cc = new CompilerConfiguration();
+    cc.setScriptBaseClass(RunbookScript.class.getName());
+    cc.setTolerance(50);
+    ImportCustomizer imports = new ImportCustomizer();
+    imports.addImports("java.time.Duration", "dev.runbook4j.Health", "dev.runbook4j.GateDecision",
+        "dev.runbook4j.OnFailure", "dev.runbook4j.LockPolicy");
+    cc.addCompilationCustomizers(imports, checker);
+    GroovyShell shell = new GroovyShell(RunbookScripts.class.getClassLoader(), cc);
+    RunbookScript script;
+    try {
+      script = (RunbookScript) shell.parse(source, scriptName(file));
+    } catch (MultipleCompilationErrorsException e) {
+      for (Message m : e.getErrorCollector().getErrors()) {
+        if (m instanceof SyntaxErrorMessage s) {
+          SyntaxException x = s.getCause();
+          problems.add(new ScriptProblem(file, x.getLine(), x.getStartColumn(), clean(x.getOriginalMessage())));
+        } else if (m instanceof ExceptionMessage x) {
+          problems.add(new ScriptProblem(file, 1, 1, String.valueOf(x.getCause().getMessage())));
+        }
+      }
+      throw new ScriptException(file, problems);
+    }
+    if (!problems.isEmpty()) {
+      throw new ScriptException(file, problems);
+    }
+    try {
+      script.run();
+    } catch (RuntimeException e) {
+      problems.add(atRuntime(file, e, checker));
+      throw new ScriptException(file, problems);
+    }
+    if (script.defined == null) {
+      throw new ScriptException(file, List.of(new ScriptProblem(file, 1, 1,
+          "the script defines no runbook; start it with runbook('name') { ... }")));
+    }
+    Runbook<ScriptParams> runbook;
+    try {
+      runbook = script.defined.runbook.build();
+    } catch (RunbookDefinitionException e) {
+      for (String p : e.problems()) {
+        int[] at = placeOf(p, checker);
+        problems.add(new ScriptProblem(file, at[0], at[1], p));
+      }
+      throw new ScriptException(file, problems);
+    }
+    return new ScriptRunbook(file, runbook, script.defined.parameters.specs);
+  }
+
+  /** The class name Groovy gives the script: the file name, made a valid identifier. */
+  private static String scriptName(String file) {
+    String name = Path.of(file).getFileName().toString();
+    return name.endsWith(".groovy") ? name : name + ".groovy";
+  }
+
+  private static String clean(String message) {
+    return message.replaceFirst("^startup failed:\\s*", "").replaceAll("\\s*@ line \\d+, column \\d+\\.?$", "").trim();
+  }
+
+  /** A problem raised while the script ran: placed at the script's line in the stack trace. */
+  private static ScriptProblem atRuntime(String file, RuntimeException e, DslChecker checker) {
+    String fileName = scriptName(file);
+    int line = 0;
+    for (Throwable t = e; t != null && line == 0; t = t.getCause()) {
+      for (StackTraceElement el : t.getStackTrace()) {
+        if (fileName.equals(el.getFileName()) && el.getLineNumber() > 0) {
+          line = el.getLineNumber();
+          break;
+        }
+      }
+    }
+    List<int[]> calls = checker.callsByLine.get(line);
+    int column = calls == null || calls.isEmpty() ? 1 : calls.get(0)[0];
+    String message;
+    if (e instanceof MissingMethodException m) {
+      message = "'" + m.getMethod() + "' cannot take " + describe(m.getArguments()) + usage(m.getMethod());
+    } else if (e instanceof MissingPropertyException m) {
+      message = "unknown name '" + m.getProperty() + "'";
+    } else {
+      message = String.valueOf(e.getMessage());
+    }
+    return new ScriptProblem(file, Math.max(line, 1), column, message);
+  }
+
+  private static String describe(Object[] args) {
+    if (args == null || args.length == 0) {
+      return "no arguments";
+    }
+    List<String> types = new ArrayList<>();
+    for (Object a : args) {
+      types.add(a == null ? "null" : a instanceof groovy.lang.Closure ? "a block { }"
+          : a instanceof Map ? "options" : a.getClass().getSimpleName());
+    }
+    return "(" + String.join(", ", types) + ")";
+  }
+
+  private static final Map<String, String> USAGE = Map.ofEntries(
+      Map.entry("step", "step('name') { action { ... }; compensate { ... } }"),
+      Map.entry("gate", "gate('name') { check { ctx -> true } }"),
+      Map.entry("wait", "wait('name', '10m')"),
+      Map.entry("bake", "bake('name', '10m')"),
+      Map.entry("waitUntil", "waitUntil('name', every: '1s', timeout: '30s') { ctx -> true }"),
+      Map.entry("group", "group('name') { ... }"),
+      Map.entry("forEach", "forEach('name', items: [...]) { item -> ... }"),
+      Map.entry("watch", "watch('name') { check { ctx -> true } }"),
+      Map.entry("branch", "branch('name') { ... }"),
+      Map.entry("retry", "retry maxAttempts: 3, backoff: '1s'"),
+      Map.entry("minApprovals", "minApprovals 2"),
+      Map.entry("approvers", "approvers 'alice', 'bob'"),
+      Map.entry("lock", "lock 'key' or lock { \"key-${params.env}\" }"));
+
+  private static String usage(String keyword) {
+    String u = USAGE.get(keyword);
+    return u == null ? "" : "; write it like " + u;
+  }
+
+  private static final Pattern QUOTED = Pattern.compile("'([^']+)'");
+
+  /** Where a builder's problem belongs: the first node it names, else the runbook. */
+  private static int[] placeOf(String problem, DslChecker checker) {
+    Matcher m = QUOTED.matcher(problem);
+    while (m.find()) {
+      String name = m.group(1);
+      String last = name.contains("/") ? name.substring(name.lastIndexOf('/') + 1) : name;
+      int[] at = checker.names.get(last);
+      if (at != null) {
+        return at;
+      }
+    }
+    return checker.runbookAt != null ? checker.runbookAt : new int[] {1, 1};
+  }
+}

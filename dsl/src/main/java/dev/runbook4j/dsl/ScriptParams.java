@@ -1,0 +1,143 @@
+package dev.runbook4j.dsl;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.AbstractMap;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import org.apiguardian.api.API;
+
+/**
+ * The parameters of a run of a script runbook: {@code params.version} in the script. Reading a
+ * name the script does not declare is an error naming the declared ones. The values of
+ * {@code secret} parameters are never shown: not in {@code toString}, not in the JSON the plan and
+ * the journal keep (they read {@code "***"}); a run resumed from the journal needs them given again.
+ *
+ * @since 0.1
+ */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
+public final class ScriptParams extends AbstractMap<String, Object> {
+  /** What a secret reads as wherever it is shown or stored. */
+  public static final String MASK = "***";
+
+  private final Map<String, Object> values;
+  private final Set<String> secrets;
+
+  ScriptParams(Map<String, Object> values, Set<String> secrets) {
+    this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+    this.secrets = Set.copyOf(new LinkedHashSet<>(secrets));
+  }
+
+  /** Where secret values wait while their run is parked or paused in this process; never written anywhere. */
+  private static final Map<String, Map<String, Object>> VAULT = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final String TYPES = "~types";
+  private static final String SECRETS = "~secrets";
+
+  /**
+   * The parameters from their JSON (a run rebuilt from the journal): durations typed again, integers
+   * as longs, and secrets taken back from this process's vault (after a restart they must be given
+   * again: they read {@code "***"} until then).
+   */
+  @JsonCreator
+  static ScriptParams fromJson(Map<String, Object> json) {
+    Map<String, Object> values = new LinkedHashMap<>();
+    Set<String> secrets = new LinkedHashSet<>();
+    Map<?, ?> types = json == null ? Map.of() : json.get(TYPES) instanceof Map<?, ?> m ? m : Map.of();
+    Object handle = json == null ? null : json.get(SECRETS);
+    Map<String, Object> kept = handle == null ? Map.of() : VAULT.getOrDefault(String.valueOf(handle), Map.of());
+    if (json != null) {
+      json.forEach((k, v) -> {
+        if (k.equals(TYPES) || k.equals(SECRETS)) {
+          return;
+        }
+        Object type = types.get(k);
+        if ("duration".equals(type) && v != null) {
+          v = dev.runbook4j.Durations.parse(String.valueOf(v));
+        } else if ("secret".equals(type)) {
+          secrets.add(k);
+          v = kept.getOrDefault(k, v);
+        } else if (v instanceof Integer i) {
+          v = i.longValue();
+        }
+        values.put(k, v);
+      });
+    }
+    return new ScriptParams(values, secrets);
+  }
+
+  /** The parameters as they may be shown and stored: secrets masked, durations as text, types noted. */
+  @JsonValue
+  public Map<String, Object> shown() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    Map<String, String> types = new LinkedHashMap<>();
+    values.forEach((k, v) -> {
+      if (secrets.contains(k)) {
+        m.put(k, MASK);
+        types.put(k, "secret");
+      } else if (v instanceof java.time.Duration d) {
+        m.put(k, dev.runbook4j.Durations.format(d));
+        types.put(k, "duration");
+      } else {
+        m.put(k, v);
+      }
+    });
+    if (!types.isEmpty()) {
+      m.put(TYPES, types);
+    }
+    if (!secrets.isEmpty()) {
+      m.put(SECRETS, vaultHandle());
+    }
+    return m;
+  }
+
+  private String handle;
+
+  /** A handle to this run's secrets in this process's vault: random, so it says nothing about them. */
+  private synchronized String vaultHandle() {
+    if (handle == null) {
+      Map<String, Object> kept = new LinkedHashMap<>();
+      secrets.forEach(k -> kept.put(k, values.get(k)));
+      handle = java.util.UUID.randomUUID().toString();
+      VAULT.put(handle, kept);
+    }
+    return handle;
+  }
+
+  @Override
+  public Object get(Object key) {
+    if (!values.containsKey(key)) {
+      throw new IllegalArgumentException("no parameter '" + key + "'; this runbook declares " + values.keySet());
+    }
+    return values.get(key);
+  }
+
+  @Override
+  public boolean containsKey(Object key) {
+    return values.containsKey(key);
+  }
+
+  @Override
+  public Set<Entry<String, Object>> entrySet() {
+    return values.entrySet();
+  }
+
+  @Override
+  public String toString() {
+    Map<String, Object> m = new LinkedHashMap<>(values);
+    secrets.forEach(k -> m.put(k, MASK));
+    return m.toString();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ScriptParams p && p.values.equals(values) && p.secrets.equals(secrets);
+  }
+
+  @Override
+  public int hashCode() {
+    return values.hashCode();
+  }
+}

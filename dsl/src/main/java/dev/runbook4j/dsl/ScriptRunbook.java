@@ -1,0 +1,67 @@
+package dev.runbook4j.dsl;
+
+import dev.runbook4j.RunbookDefinitionException;
+import dev.runbook4j.Runbook;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apiguardian.api.API;
+
+/**
+ * A loaded script: its runbook and the parameters it declares.
+ *
+ * @param file where it was loaded from
+ * @param runbook the runbook, to run with a {@link ScriptParams} from {@link #params}
+ * @param parameters the declared parameters, by name, in declaration order
+ * @since 0.1
+ */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
+public record ScriptRunbook(String file, Runbook<ScriptParams> runbook, Map<String, ParameterSpec> parameters) {
+  public ScriptRunbook {
+    parameters = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+  }
+
+  /**
+   * The parameters of a run from their text ({@code -p name=value} on a command line): each parsed
+   * and checked, defaults filled in.
+   *
+   * @throws RunbookDefinitionException listing every unknown, missing or invalid parameter (never a
+   *     secret's value)
+   */
+  public ScriptParams params(Map<String, String> given) {
+    List<String> problems = new ArrayList<>();
+    Map<String, Object> values = new LinkedHashMap<>();
+    Set<String> secrets = new LinkedHashSet<>();
+    for (String name : given.keySet()) {
+      if (!parameters.containsKey(name)) {
+        problems.add("unknown parameter '" + name + "'; " + (parameters.isEmpty() ? "the runbook declares none"
+            : "declared: " + String.join(", ", parameters.keySet())));
+      }
+    }
+    for (ParameterSpec spec : parameters.values()) {
+      if (spec.kind() == ParameterSpec.Kind.SECRET) {
+        secrets.add(spec.name());
+      }
+      String raw = given.get(spec.name());
+      if (raw == null) {
+        if (spec.required()) {
+          problems.add("parameter '" + spec.name() + "' is required (" + spec.kind().keyword() + ")");
+        }
+        values.put(spec.name(), spec.defaultValue());
+        continue;
+      }
+      try {
+        values.put(spec.name(), spec.parse(raw));
+      } catch (IllegalArgumentException e) {
+        problems.add(e.getMessage());
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new RunbookDefinitionException("Parameters of runbook '" + runbook.name() + "' (" + file + ")", problems);
+    }
+    return new ScriptParams(values, secrets);
+  }
+}

@@ -1,0 +1,119 @@
+package dev.runbook4j.dsl;
+
+import dev.runbook4j.RetrySpec;
+import dev.runbook4j.Step;
+import groovy.lang.Closure;
+import groovy.lang.Script;
+import java.util.Map;
+import java.util.Optional;
+import org.apiguardian.api.API;
+
+/**
+ * The keywords inside {@code step('name') { }}; each calls one method of {@link Step.Builder}.
+ *
+ * @since 0.1
+ */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
+public final class StepDsl {
+  private final Script script;
+  private final Step.Builder<ScriptParams, Object> step;
+
+  StepDsl(Script script, Step.Builder<ScriptParams, Object> step) {
+    this.script = script;
+    this.step = step;
+  }
+
+  /** {@code action { ctx -> value }}: what the step does; its value is the step's output. */
+  public void action(Closure<?> action) {
+    step.action(ctx -> Dsl.call(action, script, new DslContext(ctx)));
+  }
+
+  /** {@code compensate { ctx, output -> }}: how the step is undone. */
+  public void compensate(Closure<?> compensation) {
+    step.compensate((ctx, out) -> Dsl.call(compensation, script, new DslContext(ctx), out));
+  }
+
+  /** {@code compensate(retry: [maxAttempts: 5, backoff: '2s']) { ctx, output -> }} */
+  public void compensate(Map<String, Object> options, Closure<?> compensation) {
+    Object retry = options.get("retry");
+    if (!(retry instanceof Map<?, ?> m)) {
+      throw new IllegalArgumentException("compensate: retry must be a map like [maxAttempts: 5, backoff: '2s'], was "
+          + Dsl.describe(retry));
+    }
+    @SuppressWarnings("unchecked")
+    RetrySpec spec = retrySpec((Map<String, Object>) m);
+    step.compensate((ctx, out) -> Dsl.call(compensation, script, new DslContext(ctx), out), spec);
+  }
+
+  /** The step changes nothing: nothing to undo. */
+  public void readOnly() {
+    step.readOnly();
+  }
+
+  /** The step cannot be undone: a point of no return in the plan. */
+  public void irreversible() {
+    step.irreversible();
+  }
+
+  /** {@code retry maxAttempts: 3, backoff: '1s', multiplier: 2, maxDelay: '30s', jitter: 0.2} */
+  public void retry(Map<String, Object> options) {
+    step.retry(retrySpec(options));
+  }
+
+  static RetrySpec retrySpec(Map<String, Object> options) {
+    RetrySpec.Builder b = RetrySpec.builder();
+    for (Map.Entry<String, Object> e : options.entrySet()) {
+      Object v = e.getValue();
+      switch (e.getKey()) {
+        case "maxAttempts" -> b.maxAttempts(number(v, "maxAttempts").intValue());
+        case "backoff" -> b.backoff(Dsl.duration(v, "retry backoff"));
+        case "multiplier" -> b.multiplier(number(v, "multiplier").doubleValue());
+        case "maxDelay" -> b.maxDelay(Dsl.duration(v, "retry maxDelay"));
+        case "jitter" -> b.jitter(number(v, "jitter").doubleValue());
+        default -> throw new IllegalArgumentException("retry: unknown option '" + e.getKey()
+            + "'; use maxAttempts, backoff, multiplier, maxDelay, jitter");
+      }
+    }
+    return b.build();
+  }
+
+  private static Number number(Object v, String what) {
+    if (v instanceof Number n) {
+      return n;
+    }
+    throw new IllegalArgumentException("retry " + what + ": " + Dsl.describe(v) + " is not a number");
+  }
+
+  /** {@code timeout '5m'}: each attempt's limit. */
+  public void timeout(Object timeout) {
+    step.timeout(Dsl.duration(timeout, "timeout"));
+  }
+
+  /** {@code onFailure 'continue'}: 'rollback' (default), 'continue' or 'abort'. */
+  public void onFailure(Object onFailure) {
+    step.onFailure(Dsl.onFailure(onFailure));
+  }
+
+  /** A line shown in the plan. */
+  public void description(String text) {
+    step.description(text);
+  }
+
+  /** {@code circuitBreaker 'ecs-api'}: steps naming one breaker share it. */
+  public void circuitBreaker(String name) {
+    step.circuitBreaker(name);
+  }
+
+  /**
+   * {@code reconcile { ctx -> output or null }}: after a crash, before the step is tried again, finds
+   * whether its change was made (a non-null output means done).
+   */
+  public void reconcile(Closure<?> reconcile) {
+    step.reconcile(ctx -> Optional.ofNullable(Dsl.call(reconcile, script, new DslContext(ctx))));
+  }
+
+  /** A policy object of the engine's policy adapter (a Resilience4j or Failsafe policy). */
+  public void policy(dev.runbook4j.spi.StepPolicy policy) {
+    step.withPolicy(policy);
+  }
+}

@@ -1,0 +1,81 @@
+package dev.runbook4j.dsl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.runbook4j.Plan;
+import dev.runbook4j.RunOptions;
+import dev.runbook4j.RunResult;
+import dev.runbook4j.RunState;
+import dev.runbook4j.RunbookDefinitionException;
+import dev.runbook4j.RunbookEngine;
+import dev.runbook4j.journal.InMemoryJournal;
+import dev.runbook4j.spi.VirtualTime;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DslTests {
+  static final Path DEPLOY_WEB = Path.of("src/test/resources/scripts/deploy-web.runbook.groovy");
+
+  @Test
+  void everyFormOfTheIssueLoadsAndRuns() {
+    ScriptRunbook s = RunbookScripts.load(DEPLOY_WEB);
+    assertThat(s.runbook().name()).isEqualTo("deploy-web");
+    assertThat(s.parameters().keySet()).containsExactly("version", "percent", "dryRun", "env", "bake", "token");
+    ScriptParams p = s.params(Map.of("version", "1.4.2", "env", "prod", "token", "s3cr3t-sentinel"));
+    assertThat(p.get("percent")).isEqualTo(10L);
+    assertThat(p.get("bake")).isEqualTo(Duration.ofMinutes(10));
+    assertThat(p.get("dryRun")).isEqualTo(false);
+
+    Plan plan = Plan.of(s.runbook(), p);
+    assertThat(plan.toText()).contains("locks: web-prod").doesNotContain("s3cr3t-sentinel").contains("\"token\":\"***\"");
+    assertThat(plan.stepIds()).contains("a", "wave-1/b", "parallel-1/x/x1", "parallel-1/y/y1", "hosts[*]/deploy-host");
+
+    VirtualTime time = VirtualTime.create();
+    InMemoryJournal journal = new InMemoryJournal();
+    try (RunbookEngine engine = RunbookEngine.builder().virtualTime(time).journal(journal).build()) {
+      RunResult parked = engine.run(s.runbook(), p, RunOptions.defaults().withRequester("dave"));
+      assertThat(parked.isParked()).isTrue();
+      engine.approve(parked.runId(), "approval", "alice");
+      engine.approve(parked.runId(), "approval", "bob");
+      RunResult r = engine.handle(parked.runId()).await();
+      assertThat(r.state()).as("%s %s", r.failure(), engine.history(r.runId())).isEqualTo(RunState.SUCCEEDED);
+      assertThat(r.outputs().get("a")).isEqualTo("built 1.4.2 with " + r.runId() + ":a");
+      assertThat(r.outputs().get("wave-1/b")).isEqualTo("built 1.4.2 with " + r.runId() + ":a then b");
+      assertThat(r.outputs().get("hosts[h1]/deploy-host")).isEqualTo("deployed h1 as 10%");
+      assertThat(r.outputs().get("hosts[h2]/deploy-host")).isEqualTo("deployed h2 as 10%");
+      assertThat(journal.read(r.runId()).toString()).doesNotContain("s3cr3t-sentinel");
+    }
+  }
+
+  @Test
+  void parametersAreCheckedAllAtOnceWithoutShowingSecrets() {
+    ScriptRunbook s = RunbookScripts.load(DEPLOY_WEB);
+    assertThatThrownBy(() -> s.params(Map.of("version", "1.4", "percent", "500", "env", "qa", "colour", "red")))
+        .isInstanceOf(RunbookDefinitionException.class)
+        .satisfies(e -> assertThat(((RunbookDefinitionException) e).problems()).containsExactly(
+            "unknown parameter 'colour'; declared: version, percent, dryRun, env, bake, token",
+            "parameter 'version': '1.4' does not match /\\d+\\.\\d+\\.\\d+/",
+            "parameter 'percent': 500 is outside [1, 100]",
+            "parameter 'env': 'qa' is not one of [staging, prod]"));
+    assertThat(s.params(Map.of("version", "1.0.0", "token", "s3cr3t-sentinel")).toString())
+        .doesNotContain("s3cr3t-sentinel").contains("token=***");
+  }
+
+  @Test
+  void aScriptsHelperMethodsAreCallableFromItsActions() {
+    ScriptRunbook s = RunbookScripts.load("helpers.runbook.groovy", """
+        String shout(String s) { s.toUpperCase() + '!' }
+        runbook('helpers') {
+          parameters { string 'name', defaultValue: 'web' }
+          step('greet') { action { ctx -> shout("hello ${params.name}") }; readOnly() }
+        }
+        """);
+    try (RunbookEngine engine = RunbookEngine.builder().virtualTime(VirtualTime.create()).build()) {
+      RunResult r = engine.run(s.runbook(), s.params(Map.of()));
+      assertThat(r.outputs().get("greet")).isEqualTo("HELLO WEB!");
+    }
+  }
+}
