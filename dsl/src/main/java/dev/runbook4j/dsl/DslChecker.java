@@ -78,10 +78,12 @@ final class DslChecker extends CompilationCustomizer {
 
   private final String file;
   private final List<ScriptProblem> problems;
-  /** Where each DSL call is, by line: for problems found when the script runs. */
-  final Map<Integer, List<int[]>> callsByLine = new LinkedHashMap<>();
-  /** Where each named node is declared. */
+  /** Where each DSL call is, by line (column and keyword): for problems found when the script runs. */
+  final Map<Integer, List<Object[]>> callsByLine = new LinkedHashMap<>();
+  /** Where each named node's call is. */
   final Map<String, int[]> names = new LinkedHashMap<>();
+  /** Where each name was first given, for names used twice. */
+  private final Map<String, int[]> nameArgs = new LinkedHashMap<>();
   int[] runbookAt;
 
   DslChecker(String file, List<ScriptProblem> problems) {
@@ -126,7 +128,7 @@ final class DslChecker extends CompilationCustomizer {
         if (name.equals("runbook")) {
           runbookAt = new int[] {call.getLineNumber(), call.getColumnNumber()};
           record(call, name);
-          enter(call, Block.RUNBOOK, "runbook " + firstString(call));
+          enter(call, Block.RUNBOOK, "runbook '" + firstString(call) + "'");
           return;
         }
         super.visitMethodCallExpression(call);
@@ -188,7 +190,8 @@ final class DslChecker extends CompilationCustomizer {
           && args.get(0) instanceof ClosureExpression)) {
         Expression first = args.isEmpty() ? null : args.get(0);
         if (first instanceof ConstantExpression c && c.getValue() instanceof String s) {
-          int[] was = names.putIfAbsent(s, new int[] {first.getLineNumber(), first.getColumnNumber()});
+          names.putIfAbsent(s, new int[] {call.getLineNumber(), call.getColumnNumber()});
+          int[] was = nameArgs.putIfAbsent(s, new int[] {first.getLineNumber(), first.getColumnNumber()});
           if (was != null) {
             problem(first, "name '" + s + "' is used twice (first at line " + was[0] + "); names must be unique within"
                 + " a runbook");
@@ -329,7 +332,7 @@ final class DslChecker extends CompilationCustomizer {
 
     private void record(MethodCallExpression call, String name) {
       callsByLine.computeIfAbsent(call.getLineNumber(), k -> new ArrayList<>())
-          .add(new int[] {call.getColumnNumber()});
+          .add(new Object[] {call.getColumnNumber(), name});
     }
   }
 

@@ -74,7 +74,8 @@ public final class RunbookScripts {
       for (Message m : e.getErrorCollector().getErrors()) {
         if (m instanceof SyntaxErrorMessage s) {
           SyntaxException x = s.getCause();
-          problems.add(new ScriptProblem(file, x.getLine(), x.getStartColumn(), clean(x.getOriginalMessage())));
+          problems.add(new ScriptProblem(file, x.getLine(), x.getStartColumn(),
+              syntax(x.getOriginalMessage(), x.getLine(), source)));
         } else if (m instanceof ExceptionMessage x) {
           problems.add(new ScriptProblem(file, 1, 1, String.valueOf(x.getCause().getMessage())));
         }
@@ -113,8 +114,16 @@ public final class RunbookScripts {
     return name.endsWith(".groovy") ? name : name + ".groovy";
   }
 
-  private static String clean(String message) {
-    return message.replaceFirst("^startup failed:\\s*", "").replaceAll("\\s*@ line \\d+, column \\d+\\.?$", "").trim();
+  /** Groovy's syntax message, on one line; an unclosed block is said plainly. */
+  private static String syntax(String message, int line, String source) {
+    long lines = source.lines().count();
+    String m = message.replaceFirst("^startup failed:\\s*", "").replaceAll("\\s*@ line \\d+, column \\d+\\.?$", "")
+        .trim();
+    if (line > lines && m.startsWith("Unexpected input")) {
+      return "syntax error: the script ends inside a block; a '}' is missing";
+    }
+    int nl = m.indexOf('\n');
+    return "syntax error: " + (nl < 0 ? m : m.substring(0, nl).trim() + " ...");
   }
 
   /** A problem raised while the script ran: placed at the script's line in the stack trace. */
@@ -129,8 +138,15 @@ public final class RunbookScripts {
         }
       }
     }
-    List<int[]> calls = checker.callsByLine.get(line);
-    int column = calls == null || calls.isEmpty() ? 1 : calls.get(0)[0];
+    List<Object[]> calls = checker.callsByLine.getOrDefault(line, List.of());
+    String keyword = e instanceof MissingMethodException m ? m.getMethod() : null;
+    int column = calls.isEmpty() ? 1 : (int) calls.get(0)[0];
+    for (Object[] c : calls) {
+      if (c[1].equals(keyword)) {
+        column = (int) c[0];
+        break;
+      }
+    }
     String message;
     if (e instanceof MissingMethodException m) {
       message = "'" + m.getMethod() + "' cannot take " + describe(m.getArguments()) + usage(m.getMethod());
