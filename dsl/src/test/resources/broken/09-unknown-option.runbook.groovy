@@ -5,4 +5,4 @@ runbook('options') {
     retry maxAttempt: 3, backoff: '1s'
   }
 }
-// expect: 5:23: retry: unknown option 'maxAttempt' (did you mean 'maxAttempts'?); use backoff, jitter, maxAttempts, maxDelay, multiplier
+// expect: 5:23: retry: unknown option 'maxAttempt' (did you mean 'maxAttempts'?); use backoff, jitter, maxAttempts, maxDelay, multiplier, retryIf, retryOn

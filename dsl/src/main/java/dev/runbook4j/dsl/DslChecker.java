@@ -67,7 +67,7 @@ final class DslChecker extends CompilationCustomizer {
 
   /** The options a keyword takes as named arguments. */
   private static final Map<String, Set<String>> OPTIONS = Map.of(
-      "retry", Set.of("maxAttempts", "backoff", "multiplier", "maxDelay", "jitter"),
+      "retry", StepDsl.RETRY_OPTIONS,
       "waitUntil", Set.of("every", "timeout"),
       "forEach", Set.of("items", "maxConcurrency", "maxErrors"),
       "lock", Set.of("policy"),

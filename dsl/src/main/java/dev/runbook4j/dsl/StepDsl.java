@@ -60,6 +60,11 @@ public final class StepDsl {
     step.retry(retrySpec(options));
   }
 
+  /** The options of {@code retry}, one per setting of {@link RetrySpec.Builder}. */
+  static final java.util.Set<String> RETRY_OPTIONS = java.util.Set.of("maxAttempts", "backoff", "multiplier",
+      "maxDelay", "jitter", "retryOn", "retryIf");
+
+  @SuppressWarnings("unchecked")
   static RetrySpec retrySpec(Map<String, Object> options) {
     RetrySpec.Builder b = RetrySpec.builder();
     for (Map.Entry<String, Object> e : options.entrySet()) {
@@ -70,8 +75,22 @@ public final class StepDsl {
         case "multiplier" -> b.multiplier(number(v, "multiplier").doubleValue());
         case "maxDelay" -> b.maxDelay(Dsl.duration(v, "retry maxDelay"));
         case "jitter" -> b.jitter(number(v, "jitter").doubleValue());
+        case "retryOn" -> {
+          for (Object c : v instanceof java.util.Collection<?> coll ? coll : java.util.List.of(v)) {
+            if (!(c instanceof Class<?> k) || !Throwable.class.isAssignableFrom(k)) {
+              throw new IllegalArgumentException("retry retryOn: " + Dsl.describe(c) + " is not an exception class");
+            }
+            b.retryOn((Class<? extends Throwable>) k);
+          }
+        }
+        case "retryIf" -> {
+          if (!(v instanceof Closure<?> c)) {
+            throw new IllegalArgumentException("retry retryIf: needs a closure { error -> true }");
+          }
+          b.retryIf(error -> NodesDsl.truthy(c.call(error)));
+        }
         default -> throw new IllegalArgumentException("retry: unknown option '" + e.getKey()
-            + "'; use maxAttempts, backoff, multiplier, maxDelay, jitter");
+            + "'; use " + String.join(", ", new java.util.TreeSet<>(RETRY_OPTIONS)));
       }
     }
     return b.build();
