@@ -1,4 +1,5 @@
+// (announce comes from the test extension, AnnounceExtension, on the test class path)
 runbook('nodes') {
   stpe('a') { action { 'a' }; readOnly() }
 }
-// expect: 2:3: unknown keyword 'stpe' in runbook 'nodes' (did you mean 'step'?); expected one of: bake, compatibleWith, description, forEach, gate, group, lock, parallel, parameters, step, validate, wait, waitUntil, watch
+// expect: 3:3: unknown keyword 'stpe' in runbook 'nodes' (did you mean 'step'?); expected one of: announce, bake, compatibleWith, description, forEach, gate, group, lock, parallel, parameters, step, validate, wait, waitUntil, watch

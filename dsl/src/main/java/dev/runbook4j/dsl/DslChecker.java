@@ -50,7 +50,13 @@ final class DslChecker extends CompilationCustomizer {
     final Set<String> keywords;
 
     Block(Class<?> type) {
-      this.keywords = type == null ? Set.of() : keywordsOf(type);
+      Set<String> k = new TreeSet<>(type == null ? Set.of() : keywordsOf(type));
+      if (type != null && NodesDsl.class.isAssignableFrom(type)) {
+        for (DslExtension e : NodesDsl.EXTENSIONS) {
+          k.addAll(keywordsOf(e.keywords()));
+        }
+      }
+      this.keywords = java.util.Collections.unmodifiableSet(k);
     }
   }
 
@@ -58,7 +64,8 @@ final class DslChecker extends CompilationCustomizer {
     Set<String> names = new TreeSet<>();
     for (Method m : type.getMethods()) {
       if (Modifier.isPublic(m.getModifiers()) && !Modifier.isStatic(m.getModifiers())
-          && m.getDeclaringClass() != Object.class && !m.getDeclaringClass().getName().startsWith("groovy.")) {
+          && m.getDeclaringClass() != Object.class && !m.getDeclaringClass().getName().startsWith("groovy.")
+          && !m.getName().equals("methodMissing")) {
         names.add(m.getName());
       }
     }

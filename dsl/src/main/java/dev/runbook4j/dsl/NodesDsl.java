@@ -20,7 +20,7 @@ import org.apiguardian.api.API;
  * @since 0.1
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.1")
-public abstract class NodesDsl {
+public abstract class NodesDsl extends groovy.lang.GroovyObjectSupport {
   final Script script;
   private final Nodes<ScriptParams, ?> nodes;
   private int parallels;
@@ -28,6 +28,30 @@ public abstract class NodesDsl {
   NodesDsl(Script script, Nodes<ScriptParams, ?> nodes) {
     this.script = script;
     this.nodes = nodes;
+  }
+
+  /** The keyword extensions on the class path, found once. */
+  static final List<DslExtension> EXTENSIONS = List.copyOf(
+      java.util.ServiceLoader.load(DslExtension.class, NodesDsl.class.getClassLoader()).stream()
+          .map(java.util.ServiceLoader.Provider::get).toList());
+
+  private List<Object> extensionKeywords;
+
+  /** A keyword no class of the DSL has: an extension's, if one has it. */
+  public Object methodMissing(String name, Object args) {
+    Object[] a = args instanceof Object[] arr ? arr : new Object[] {args};
+    if (extensionKeywords == null) {
+      extensionKeywords = new ArrayList<>();
+      for (DslExtension e : EXTENSIONS) {
+        extensionKeywords.add(e.create(this));
+      }
+    }
+    for (Object k : extensionKeywords) {
+      if (!org.codehaus.groovy.runtime.InvokerHelper.getMetaClass(k).respondsTo(k, name, a).isEmpty()) {
+        return org.codehaus.groovy.runtime.InvokerHelper.invokeMethod(k, name, a);
+      }
+    }
+    throw new groovy.lang.MissingMethodException(name, getClass(), a);
   }
 
   /** {@code step('name') { action { ctx -> ... }; compensate { ctx, out -> ... } }} */

@@ -89,7 +89,7 @@ public final class RunbookScripts {
       script.run();
     } catch (RuntimeException e) {
       problems.add(atRuntime(file, e, checker));
-      throw new ScriptException(file, problems);
+      throw new ScriptException(file, problems, e);
     }
     if (script.defined == null) {
       throw new ScriptException(file, List.of(new ScriptProblem(file, 1, 1,

@@ -20,6 +20,12 @@ public class ScriptException extends RunbookDefinitionException {
     this.scriptProblems = problems.stream().sorted().toList();
   }
 
+  /** Problems found while the script ran, with the error that stopped it (kept as the cause). */
+  public ScriptException(String file, List<ScriptProblem> problems, Throwable cause) {
+    this(file, problems);
+    initCause(cause);
+  }
+
   /** The problems, in the order of the script. */
   public List<ScriptProblem> scriptProblems() {
     return scriptProblems;

@@ -78,4 +78,21 @@ class DslTests {
       assertThat(r.outputs().get("greet")).isEqualTo("HELLO WEB!");
     }
   }
+
+  @Test
+  void extensionsAddKeywordsThatTheCheckKnows() {
+    ScriptRunbook s = RunbookScripts.load("ext.runbook.groovy", """
+        runbook('ext') {
+          announce 'hello'
+          group('g') { announce 'again' }
+        }
+        """);
+    try (RunbookEngine engine = RunbookEngine.builder().virtualTime(VirtualTime.create()).build()) {
+      RunResult r = engine.run(s.runbook(), s.params(Map.of()));
+      assertThat(r.outputs()).containsEntry("announce-hello", "hello").containsEntry("g/announce-again", "again");
+    }
+    assertThatThrownBy(() -> RunbookScripts.load("ext2.runbook.groovy", "runbook('x') {\n  anounce 'hi'\n}\n"))
+        .isInstanceOf(ScriptException.class)
+        .hasMessageContaining("ext2.runbook.groovy:2:3: unknown keyword 'anounce' in runbook 'x' (did you mean 'announce'?)");
+  }
 }
