@@ -72,4 +72,15 @@ class KeywordCoverageTests {
     assertThat(DslChecker.Block.RUNBOOK.keywords).contains("step", "gate", "wait", "waitUntil", "bake", "group",
         "parallel", "forEach", "watch", "parameters", "lock", "description", "compatibleWith", "validate");
   }
+
+  @Test
+  void editorDescriptorsShipInTheJarAndNameTheScriptClass() throws java.io.IOException {
+    for (String descriptor : List.of("runbook4j.gdsl", "dsld/runbook4j.dsld")) {
+      try (java.io.InputStream in = RunbookScripts.class.getClassLoader().getResourceAsStream(descriptor)) {
+        assertThat(in).as(descriptor).isNotNull();
+        String text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(text).contains(RunbookScript.class.getName(), DslContext.class.getName(), "runbook.groovy");
+      }
+    }
+  }
 }
