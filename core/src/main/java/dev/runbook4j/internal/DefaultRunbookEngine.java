@@ -327,6 +327,10 @@ final class DefaultRunbookEngine implements RunbookEngine {
         Thread.onSpinWait();  // it is parking or waking right now
         continue;
       }
+      Run elsewhere = decisionOnly(runId);
+      if (elsewhere != null) {
+        return elsewhere;
+      }
       RunStatus s = fold(runId);
       if (s.state().isTerminal()) {
         throw new dev.runbook4j.ApprovalException("Run " + runId + " (" + s.runbook() + ") has ended " + s.state()
@@ -348,6 +352,50 @@ final class DefaultRunbookEngine implements RunbookEngine {
       Thread.onSpinWait();
     }
     return false;
+  }
+
+  /**
+   * A run this engine does not hold, waiting in another process of this runner with nothing but a
+   * gate open: rebuilt from the journal, without its locks, to record one decision there. Null when
+   * the journal does not have the run waiting like that (the caller reports why).
+   */
+  private Run decisionOnly(String runId) {
+    return decisionOnly(runId, true);
+  }
+
+  private Run decisionOnly(String runId, boolean atGate) {
+    List<RunEvent> events = journal.read(runId);
+    if (events.isEmpty()) {
+      return null;
+    }
+    History h = History.fold(runId, events);
+    if (h.started == null || h.finished != null || h.rollback != null) {
+      return null;
+    }
+    List<String> active = h.active();
+    if (active.size() != 1 || (atGate && h.awaiting().size() != 1)) {
+      throw new dev.runbook4j.ApprovalException("Run " + runId + " (" + h.started.runbook() + ") is run by another"
+          + " process and is busy (" + (active.isEmpty() ? "running a step" : "active: " + active) + "); decide on it"
+          + " where it runs, or once it waits only at its gate");
+    }
+    Runbook<?> runbook = catalog.get(h.started.runbook());
+    if (runbook == null) {
+      throw new dev.runbook4j.ApprovalException("Run " + runId + " (" + h.started.runbook() + ") is run by another"
+          + " process; to decide on it here, give this engine its runbook: RunbookEngine.builder().runbooks(...)");
+    }
+    Optional<String> problem = journal.problem(runId);
+    if (problem.isPresent()) {
+      throw new dev.runbook4j.JournalException("Run " + runId + " does not verify: " + problem.get(), null);
+    }
+    Object params = Json.params(h.started.params(), runbook.parameterType());
+    @SuppressWarnings("unchecked")
+    Runbook<Object> rb = (Runbook<Object>) runbook;
+    Run run = new Run(this, runId, rb, params, h.started.requester(), Plan.of(rb, params), h, new CompletableFuture<>(),
+        true);
+    run.decisionOnly = true;
+    run.mayPark = false;
+    run.start(true);
+    return run;
   }
 
   /** Calls {@code call} on the run, again on its rebuilt object if it parked in between. */
@@ -377,7 +425,12 @@ final class DefaultRunbookEngine implements RunbookEngine {
   @Override
   public RunStatus cancel(String runId, String by, String reason) {
     if (!held(runId)) {
-      return fold(runId);
+      RunStatus s = fold(runId);
+      if (s.state().isTerminal()) {
+        return s;
+      }
+      Run elsewhere = decisionOnly(runId, false);
+      return elsewhere == null ? s : elsewhere.cancel(by, reason);
     }
     return decide(runId, r -> r.cancel(by, reason));
   }
@@ -389,15 +442,18 @@ final class DefaultRunbookEngine implements RunbookEngine {
     final Runbook<?> runbook;
     final CompletableFuture<RunResult> done;
     final boolean approval;
+    /** Events in the run's journal when it parked: more means another process decided on it. */
+    final long version;
     volatile Cancellable timer;
     /** Completed when the run is rebuilt; made only when someone awaits the run. */
     private CompletableFuture<Void> woken;
     private boolean waking;
 
-    ParkedRun(Runbook<?> runbook, CompletableFuture<RunResult> done, boolean approval) {
+    ParkedRun(Runbook<?> runbook, CompletableFuture<RunResult> done, boolean approval, long version) {
       this.runbook = runbook;
       this.done = done;
       this.approval = approval;
+      this.version = version;
     }
 
     synchronized CompletableFuture<Void> woken() {
@@ -428,7 +484,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
 
   /** Called by a run object that parked: it is replaced by an entry and a timer at {@code wakeAt} (null: none). */
   void park(Run run, boolean approval, java.time.Instant wakeAt) {
-    ParkedRun p = new ParkedRun(run.runbook, run.done, approval);
+    ParkedRun p = new ParkedRun(run.runbook, run.done, approval, run.journaled);
     if (wakeAt != null) {
       // armed before the entry is published, so whoever wakes the run early finds the timer to cancel
       String runId = run.runId;
@@ -474,7 +530,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
       run = new Run(this, runId, runbook, params, history.started.requester(), plan, history, p.done, true);
     } catch (RuntimeException e) {
       // the journal cannot be read now: stay parked and try again later
-      ParkedRun again = new ParkedRun(p.runbook, p.done, p.approval);
+      ParkedRun again = new ParkedRun(p.runbook, p.done, p.approval, p.version);
       parked.put(runId, again);
       again.timer = scheduler.schedule(STORAGE_RETRY_FIRST, () -> wake(runId, again));
       p.woke();
@@ -629,7 +685,13 @@ final class DefaultRunbookEngine implements RunbookEngine {
   private void beat() {
     java.time.Instant now = clock.instant();
     if (leases != null) {
-      leases.renew(now);
+      Map<String, Long> owned = leases.renew(now);
+      parked.forEach((runId, p) -> {
+        Long events = owned.get(runId);
+        if (events != null && events > p.version) {
+          wake(runId, p);  // another process recorded a decision on it
+        }
+      });
     }
     locks.poll();
     if (leases == null || catalog.isEmpty()) {

@@ -110,6 +110,14 @@ final class Run {
   private final boolean unparked;
   /** Whether this object may park; off while a decision it was woken for is applied. */
   volatile boolean mayPark = true;
+  /**
+   * Rebuilt only to record a decision (an approval, a rejection, a cancel) on a run another process
+   * of the same runner runs: it takes no locks, and stops once the decision is journaled; the
+   * process that runs the run sees the new events on its heartbeat and goes on.
+   */
+  volatile boolean decisionOnly;
+  /** How many events the run's journal holds, as far as this object knows (its own and those it read). */
+  volatile long journaled;
   /** Set when this object parked: it does nothing more; the engine holds the run as a parked entry. */
   private volatile boolean parked;
   /** Parallels and forEach loops in progress: a run inside one has several strands and does not park. */
@@ -159,6 +167,7 @@ final class Run {
     this.history = history;
     this.done = done;
     this.unparked = unparked;
+    this.journaled = history == null ? 0 : history.events;
     this.engine = engine;
     this.runId = runId;
     this.runbook = (Runbook<Object>) runbook;
@@ -244,6 +253,7 @@ final class Run {
       }
       try {
         engine.journal.append(event);
+        journaled++;
       } catch (JournalException e) {
         throw e;
       } catch (RuntimeException e) {
@@ -401,6 +411,9 @@ final class Run {
           retakeLocks();
           finish(history.cancelRequested ? Outcome.cancelled(cause) : Outcome.failed(cause));
         };
+      } else if (decisionOnly) {
+        // only far enough to meet the gate again: no locks (the runner that runs it holds them)
+        body = () -> sequence(runbook.nodes(), Frame.root(runbook.watches()));
       } else {
         body = () -> acquireLocks(plan.locks(), 0)
             .thenCompose(ok -> ok ? sequence(runbook.nodes(), Frame.root(runbook.watches())) : done(noLocks()))
@@ -435,7 +448,7 @@ final class Run {
           outputs.put(id, Json.convert(r.output, st.step().outputType()));
         }
       }
-      if (history.state == RunState.WAITING) {
+      if (history.state == RunState.WAITING || (decisionOnly && !history.state.isTerminal())) {
         state = history.state;  // where it was: the replay's first step back into the wait writes nothing
       }
       compensated.addAll(history.compensated);
@@ -1246,7 +1259,7 @@ final class Run {
       if (tryPark(left == null ? ChronoUnit.FOREVER.getDuration() : left, true)) {
         return pa.future;  // never completes: approve, reject, cancel or the deadline rebuild the run
       }
-      if (deadline != null) {
+      if (deadline != null && !decisionOnly) {
         pa.timer = engine.scheduler.schedule(left.isNegative() ? Duration.ZERO : left,
             () -> onWorker(() -> approvalTimedOut(pa)));
       }
@@ -1333,8 +1346,16 @@ final class Run {
           pa.timer.cancel();
         }
         record(new RunEvent.GatePassed(runId, pa.id, now()));
+        if (decisionOnly) {
+          parked = true;  // recorded: the process that runs the run goes on from here
+          return status();
+        }
         clearActive(pa.id);
         passed = true;
+      }
+      if (decisionOnly) {
+        parked = true;
+        return status();
       }
     }
     if (passed) {
@@ -1357,6 +1378,10 @@ final class Run {
         pa.timer.cancel();
       }
       o = rejectGate(pa.gate, pa.id, "rejected by " + user + (reason == null || reason.isBlank() ? "" : ": " + reason));
+      if (decisionOnly) {
+        parked = true;
+        return status();
+      }
     }
     onWorker(() -> pa.future.complete(o));
     return status();
@@ -1463,6 +1488,9 @@ final class Run {
   /** Completes with true after {@code d}, or with false as soon as the run is cancelled. */
   private CompletableFuture<Boolean> pause(Duration d) {
     CompletableFuture<Boolean> p = new CompletableFuture<>();
+    if (decisionOnly) {
+      return p;  // this object only records a decision: the run's own process keeps its time
+    }
     if (tryPark(d, false)) {
       return p;  // never completes: this object is dropped, and the run is rebuilt from the journal at its time
     }
@@ -1757,6 +1785,10 @@ final class Run {
         return status();
       }
       record(new RunEvent.CancelRequested(runId, by, reason == null ? "" : reason, now()));
+      if (decisionOnly) {
+        parked = true;
+        return status();
+      }
       if (rollingBack || cancelRequested) {
         log.info("Run {} ({}): cancel by {} recorded; the rollback goes on", runId, runbook.name(), by);
         return status();

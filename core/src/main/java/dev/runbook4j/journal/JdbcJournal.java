@@ -832,7 +832,7 @@ public final class JdbcJournal implements Journal, AutoCloseable {
     }
 
     @Override
-    public Set<String> renew(Instant now) {
+    public java.util.Map<String, Long> renew(Instant now) {
       return transaction("renew the leases of runner " + runner, c -> {
         try (PreparedStatement u = c.prepareStatement(
             "UPDATE rb4j_runs SET lease_until = ? WHERE owner = ? AND finished = 0")) {
@@ -840,12 +840,13 @@ public final class JdbcJournal implements Journal, AutoCloseable {
           u.setString(2, runner);
           u.executeUpdate();
         }
-        Set<String> owned = new java.util.LinkedHashSet<>();
-        try (PreparedStatement q = c.prepareStatement("SELECT run_id FROM rb4j_runs WHERE owner = ? AND finished = 0")) {
+        java.util.Map<String, Long> owned = new java.util.LinkedHashMap<>();
+        try (PreparedStatement q = c.prepareStatement(
+            "SELECT run_id, last_seq FROM rb4j_runs WHERE owner = ? AND finished = 0")) {
           q.setString(1, runner);
           try (ResultSet rs = q.executeQuery()) {
             while (rs.next()) {
-              owned.add(rs.getString(1));
+              owned.put(rs.getString(1), rs.getLong(2));
             }
           }
         }

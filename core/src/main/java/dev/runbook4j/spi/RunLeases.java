@@ -3,6 +3,7 @@ package dev.runbook4j.spi;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apiguardian.api.API;
 
@@ -32,8 +33,12 @@ public interface RunLeases {
    */
   String claim(String runId, Instant now);
 
-  /** Renews the leases of every run this runner owns; returns the runs it still owns. */
-  Set<String> renew(Instant now);
+  /**
+   * Renews the leases of every run this runner owns; returns the runs it still owns, each with the
+   * number of events its journal holds (so the engine sees events another process added: a decision
+   * on a parked run).
+   */
+  Map<String, Long> renew(Instant now);
 
   /**
    * Claims up to {@code max} unfinished runs of the named runbooks whose leases expired (their

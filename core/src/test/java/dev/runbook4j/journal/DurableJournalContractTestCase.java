@@ -171,7 +171,7 @@ abstract class DurableJournalContractTestCase extends JournalContractTestCase {
       assertThat(lb.takeExpired(java.util.Set.of("deploy"), 10, T0.plusSeconds(29))).isEmpty();
       assertThatThrownBy(() -> b.append(new RunEvent.StepStarted(runId, "s", 1, "k", T0.plusSeconds(11))))
           .isInstanceOf(dev.runbook4j.LeaseLostException.class).hasMessageContaining("owned by runner 'a'");
-      assertThat(la.renew(T0.plusSeconds(20))).containsExactly(runId);
+      assertThat(la.renew(T0.plusSeconds(20))).containsExactly(java.util.Map.entry(runId, 1L));
       assertThat(lb.takeExpired(java.util.Set.of("deploy"), 10, T0.plusSeconds(49))).isEmpty();
       assertThat(lb.takeExpired(java.util.Set.of("other"), 10, T0.plusSeconds(51))).isEmpty();
       assertThat(lb.takeExpired(java.util.Set.of("deploy"), 10, T0.plusSeconds(51))).containsExactly(runId);
