@@ -101,6 +101,12 @@ public interface RunbookEngine extends AutoCloseable {
   <P> RunHandle resume(String runId, Runbook<P> runbook);
 
   /**
+   * Resumes a run with its parameters given again, for values the journal does not keep (secrets):
+   * they must make the same plan (the journal shows secrets masked, so only the masked form counts).
+   */
+  <P> RunHandle resume(String runId, Runbook<P> runbook, P params);
+
+  /**
    * Resumes every unfinished run in the journal (after a restart): {@code runbooks} maps a runbook
    * name to the runbook to resume its runs with (null: leave those runs alone). A run that cannot be
    * resumed (it does not verify, its plan changed) is logged and left as it is; the others go on.

@@ -198,6 +198,11 @@ final class DefaultRunbookEngine implements RunbookEngine {
 
   @Override
   public <P> RunHandle resume(String runId, Runbook<P> runbook) {
+    return resume(runId, runbook, null);
+  }
+
+  @Override
+  public <P> RunHandle resume(String runId, Runbook<P> runbook, P given) {
     Run run;
     synchronized (runs) {
       Run existing = lookup(runId);
@@ -236,7 +241,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
               + owner + "' and its lease has not expired; it resumes here only when that runner stops renewing it");
         }
       }
-      P params = Json.params(history.started.params(), runbook.parameterType());
+      P params = given != null ? given : Json.params(history.started.params(), runbook.parameterType());
       Plan plan = Plan.of(runbook, params);
       String was = history.started.planHash();
       if (!plan.hash().equals(was) && !runbook.compatiblePlans().contains(was)) {
@@ -444,12 +449,15 @@ final class DefaultRunbookEngine implements RunbookEngine {
     final boolean approval;
     /** Events in the run's journal when it parked: more means another process decided on it. */
     final long version;
+    /** The run's parameters as given (they may hold values the journal does not: secrets). */
+    final Object params;
     volatile Cancellable timer;
     /** Completed when the run is rebuilt; made only when someone awaits the run. */
     private CompletableFuture<Void> woken;
     private boolean waking;
 
-    ParkedRun(Runbook<?> runbook, CompletableFuture<RunResult> done, boolean approval, long version) {
+    ParkedRun(Runbook<?> runbook, CompletableFuture<RunResult> done, boolean approval, long version, Object params) {
+      this.params = params;
       this.runbook = runbook;
       this.done = done;
       this.approval = approval;
@@ -484,7 +492,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
 
   /** Called by a run object that parked: it is replaced by an entry and a timer at {@code wakeAt} (null: none). */
   void park(Run run, boolean approval, java.time.Instant wakeAt) {
-    ParkedRun p = new ParkedRun(run.runbook, run.done, approval, run.journaled);
+    ParkedRun p = new ParkedRun(run.runbook, run.done, approval, run.journaled, run.params);
     if (wakeAt != null) {
       // armed before the entry is published, so whoever wakes the run early finds the timer to cancel
       String runId = run.runId;
@@ -523,14 +531,14 @@ final class DefaultRunbookEngine implements RunbookEngine {
         return null;
       }
       History history = History.fold(runId, events);
-      Object params = Json.params(history.started.params(), p.runbook.parameterType());
+      Object params = p.params;
       @SuppressWarnings("unchecked")
       Runbook<Object> runbook = (Runbook<Object>) p.runbook;
       Plan plan = Plan.of(runbook, params);
       run = new Run(this, runId, runbook, params, history.started.requester(), plan, history, p.done, true);
     } catch (RuntimeException e) {
       // the journal cannot be read now: stay parked and try again later
-      ParkedRun again = new ParkedRun(p.runbook, p.done, p.approval, p.version);
+      ParkedRun again = new ParkedRun(p.runbook, p.done, p.approval, p.version, p.params);
       parked.put(runId, again);
       again.timer = scheduler.schedule(STORAGE_RETRY_FIRST, () -> wake(runId, again));
       p.woke();

@@ -14,7 +14,8 @@ import org.apiguardian.api.API;
  * The parameters of a run of a script runbook: {@code params.version} in the script. Reading a
  * name the script does not declare is an error naming the declared ones. The values of
  * {@code secret} parameters are never shown: not in {@code toString}, not in the JSON the plan and
- * the journal keep (they read {@code "***"}); a run resumed from the journal needs them given again.
+ * the journal keep (they read {@code "***"}). A run parked or paused in its process keeps them; a run
+ * resumed after a restart needs them given again.
  *
  * @since 0.1
  */
@@ -31,26 +32,21 @@ public final class ScriptParams extends AbstractMap<String, Object> {
     this.secrets = Set.copyOf(new LinkedHashSet<>(secrets));
   }
 
-  /** Where secret values wait while their run is parked or paused in this process; never written anywhere. */
-  private static final Map<String, Map<String, Object>> VAULT = new java.util.concurrent.ConcurrentHashMap<>();
   private static final String TYPES = "~types";
-  private static final String SECRETS = "~secrets";
 
   /**
-   * The parameters from their JSON (a run rebuilt from the journal): durations typed again, integers
-   * as longs, and secrets taken back from this process's vault (after a restart they must be given
-   * again: they read {@code "***"} until then).
+   * The parameters from their JSON (a run read back from the journal): durations typed again,
+   * integers as longs; secrets read {@code "***"} (they are never written: give them again to
+   * resume the run after a restart, {@code engine.resume(runId, runbook, params)}).
    */
   @JsonCreator
   static ScriptParams fromJson(Map<String, Object> json) {
     Map<String, Object> values = new LinkedHashMap<>();
     Set<String> secrets = new LinkedHashSet<>();
     Map<?, ?> types = json == null ? Map.of() : json.get(TYPES) instanceof Map<?, ?> m ? m : Map.of();
-    Object handle = json == null ? null : json.get(SECRETS);
-    Map<String, Object> kept = handle == null ? Map.of() : VAULT.getOrDefault(String.valueOf(handle), Map.of());
     if (json != null) {
       json.forEach((k, v) -> {
-        if (k.equals(TYPES) || k.equals(SECRETS)) {
+        if (k.equals(TYPES)) {
           return;
         }
         Object type = types.get(k);
@@ -58,7 +54,6 @@ public final class ScriptParams extends AbstractMap<String, Object> {
           v = dev.runbook4j.Durations.parse(String.valueOf(v));
         } else if ("secret".equals(type)) {
           secrets.add(k);
-          v = kept.getOrDefault(k, v);
         } else if (v instanceof Integer i) {
           v = i.longValue();
         }
@@ -68,7 +63,7 @@ public final class ScriptParams extends AbstractMap<String, Object> {
     return new ScriptParams(values, secrets);
   }
 
-  /** The parameters as they may be shown and stored: secrets masked, durations as text, types noted. */
+  /** The parameters as they may be shown and stored: secrets masked, durations as text, their types noted. */
   @JsonValue
   public Map<String, Object> shown() {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -87,23 +82,7 @@ public final class ScriptParams extends AbstractMap<String, Object> {
     if (!types.isEmpty()) {
       m.put(TYPES, types);
     }
-    if (!secrets.isEmpty()) {
-      m.put(SECRETS, vaultHandle());
-    }
     return m;
-  }
-
-  private String handle;
-
-  /** A handle to this run's secrets in this process's vault: random, so it says nothing about them. */
-  private synchronized String vaultHandle() {
-    if (handle == null) {
-      Map<String, Object> kept = new LinkedHashMap<>();
-      secrets.forEach(k -> kept.put(k, values.get(k)));
-      handle = java.util.UUID.randomUUID().toString();
-      VAULT.put(handle, kept);
-    }
-    return handle;
   }
 
   @Override

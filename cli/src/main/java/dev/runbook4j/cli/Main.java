@@ -1,0 +1,603 @@
+package dev.runbook4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.runbook4j.ApprovalException;
+import dev.runbook4j.Durations;
+import dev.runbook4j.Plan;
+import dev.runbook4j.RunEvent;
+import dev.runbook4j.RunHandle;
+import dev.runbook4j.RunOptions;
+import dev.runbook4j.RunResult;
+import dev.runbook4j.RunState;
+import dev.runbook4j.RunStatus;
+import dev.runbook4j.RunbookDefinitionException;
+import dev.runbook4j.RunbookEngine;
+import dev.runbook4j.RunbookException;
+import dev.runbook4j.UnknownRunException;
+import dev.runbook4j.dsl.RunbookScripts;
+import dev.runbook4j.dsl.ScriptException;
+import dev.runbook4j.dsl.ScriptRunbook;
+import dev.runbook4j.journal.JdbcJournal;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The {@code runbook4j} command. */
+@Command(name = "runbook4j", mixinStandardHelpOptions = true, version = "runbook4j 0.1.0-SNAPSHOT",
+    description = "Runs runbook scripts (*.runbook.groovy) with a durable journal.",
+    subcommands = {Main.Run.class, Main.PlanCommand.class, Main.Validate.class, Main.Resume.class, Main.Approve.class,
+        Main.Reject.class, Main.Cancel.class, Main.Status.class, Main.History.class},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+        "0:succeeded (or the command did what it was asked)",
+        "1:invalid input: usage, a script that does not load, bad parameters, an unknown run or gate, a user "
+            + "who may not approve",
+        "2:the run rolled back",
+        "3:the rollback failed (the run keeps its locks)",
+        "4:parked: awaiting approval, or detached while waiting",
+        "5:aborted"})
+public final class Main implements Callable<Integer> {
+  static final int OK = 0;
+  static final int INVALID = 1;
+  static final int ROLLED_BACK = 2;
+  static final int ROLLBACK_FAILED = 3;
+  static final int PARKED = 4;
+  static final int ABORTED = 5;
+
+  static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+  @Override
+  public Integer call() {
+    CommandLine.usage(this, System.out);
+    return INVALID;
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  static int run(String... args) {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      PrintWriter err = cmd.getErr();
+      if (e instanceof ScriptException s) {
+        s.scriptProblems().forEach(p -> err.println(p));
+      } else if (e instanceof RunbookDefinitionException d) {
+        err.println(d.getMessage());
+      } else if (e instanceof RunbookException || e instanceof IllegalArgumentException
+          || e instanceof IllegalStateException) {
+        err.println("runbook4j: " + e.getMessage());
+      } else {
+        err.println("runbook4j: " + e);
+      }
+      err.flush();
+      return INVALID;
+    });
+    cl.setExitCodeExceptionMapper(e -> INVALID);
+    return cl.execute(args);
+  }
+
+  static int exitCode(RunState state) {
+    return switch (state) {
+      case SUCCEEDED -> OK;
+      case ROLLED_BACK -> ROLLED_BACK;
+      case ROLLBACK_FAILED -> ROLLBACK_FAILED;
+      case ABORTED -> ABORTED;
+      default -> PARKED;
+    };
+  }
+
+  /** Options every command that opens the journal shares. */
+  static class JournalOptions {
+    @Option(names = "--journal", paramLabel = "JDBC_URL",
+        description = "The journal (default: the SQLite file .runbook4j/journal.db under the current directory).")
+    String journal;
+
+    JdbcJournal open() {
+      return journal == null ? JdbcJournal.sqlite(Path.of(".runbook4j", "journal.db")) : JdbcJournal.open(journal);
+    }
+  }
+
+  /** Which script each run was started from, so approve, resume and cancel can load it again. */
+  static final class ScriptIndex {
+    static Path dir() {
+      return Path.of(".runbook4j", "scripts");
+    }
+
+    static void remember(String runId, Path script) throws IOException {
+      Files.createDirectories(dir());
+      Files.writeString(dir().resolve(safe(runId)), script.toAbsolutePath().toString(), StandardCharsets.UTF_8);
+    }
+
+    static ScriptRunbook load(String runId) {
+      Path f = dir().resolve(safe(runId));
+      if (!Files.exists(f)) {
+        throw new UnknownRunException(runId);
+      }
+      try {
+        return RunbookScripts.load(Path.of(Files.readString(f, StandardCharsets.UTF_8).trim()));
+      } catch (IOException e) {
+        throw new IllegalStateException("the script of run " + runId + " cannot be read: " + e.getMessage(), e);
+      }
+    }
+
+    private static String safe(String runId) {
+      return runId.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+  }
+
+  static Map<String, String> params(List<String> pairs) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (String p : pairs) {
+      int eq = p.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("-p takes name=value, was '" + p.replaceAll("=.*", "=...") + "'");
+      }
+      m.put(p.substring(0, eq), p.substring(eq + 1));
+    }
+    return m;
+  }
+
+  static String user(String as) {
+    return as != null ? as : System.getProperty("user.name", "unknown");
+  }
+
+  // ------------------------------------------------------------------------------------ validate
+
+  @Command(name = "validate", description = "Loads scripts and reports every problem as path:line:column: message.")
+  static final class Validate implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE", arity = "1..*", description = "Runbook scripts.")
+    List<Path> files;
+
+    @Override
+    public Integer call() {
+      int code = OK;
+      for (Path f : files) {
+        try {
+          ScriptRunbook s = RunbookScripts.load(f);
+          System.out.println(f + ": ok, runbook '" + s.runbook().name() + "', " + s.parameters().size()
+              + " parameters");
+        } catch (ScriptException e) {
+          e.scriptProblems().forEach(System.err::println);
+          code = INVALID;
+        }
+      }
+      return code;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ plan
+
+  @Command(name = "plan", description = "Prints the plan of a script with its parameters, or the difference of two.")
+  static final class PlanCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE", description = "The runbook script.")
+    Path file;
+
+    @Option(names = "-p", paramLabel = "NAME=VALUE", description = "A parameter.")
+    List<String> params = new ArrayList<>();
+
+    @Option(names = "--format", defaultValue = "text", description = "text, json or mermaid (default: ${DEFAULT-VALUE}).")
+    String format;
+
+    @Option(names = "--diff", paramLabel = "OTHER_FILE", description = "Prints how OTHER_FILE's plan differs.")
+    Path diff;
+
+    @Override
+    public Integer call() {
+      Plan plan = plan(file);
+      if (diff != null) {
+        Plan other = plan(diff);
+        List<String> a = plan.toText().lines().toList();
+        List<String> b = other.toText().lines().toList();
+        System.out.println("--- " + file + " (" + plan.hash().substring(0, 12) + ")");
+        System.out.println("+++ " + diff + " (" + other.hash().substring(0, 12) + ")");
+        for (String line : a) {
+          if (!b.contains(line)) {
+            System.out.println("- " + line);
+          }
+        }
+        for (String line : b) {
+          if (!a.contains(line)) {
+            System.out.println("+ " + line);
+          }
+        }
+        return OK;
+      }
+      switch (format) {
+        case "json" -> System.out.println(plan.toJson());
+        case "mermaid" -> System.out.println(plan.toMermaid());
+        case "text" -> System.out.print(plan.toText());
+        default -> throw new IllegalArgumentException("--format must be text, json or mermaid, was '" + format + "'");
+      }
+      return OK;
+    }
+
+    private Plan plan(Path f) {
+      ScriptRunbook s = RunbookScripts.load(f);
+      return Plan.of(s.runbook(), s.params(params(params)));
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ run
+
+  @Command(name = "run", description = "Runs a script; shows its progress; waits at approvals unless --detach.")
+  static final class Run implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE", description = "The runbook script.")
+    Path file;
+
+    @Option(names = "-p", paramLabel = "NAME=VALUE", description = "A parameter.")
+    List<String> params = new ArrayList<>();
+
+    @Option(names = "--run-id", paramLabel = "ID", description = "The run's id (starting it again returns the same run).")
+    String runId;
+
+    @Option(names = "--as", paramLabel = "USER", description = "Who requests the run (default: the OS user).")
+    String as;
+
+    @Option(names = "--detach", description = "Exit with 4 when the run parks (awaiting approval or waiting).")
+    boolean detach;
+
+    @CommandLine.Mixin
+    JournalOptions journal = new JournalOptions();
+
+    @Override
+    public Integer call() throws Exception {
+      ScriptRunbook s = RunbookScripts.load(file);
+      var p = s.params(params(params));
+      try (JdbcJournal j = journal.open();
+          RunbookEngine engine = RunbookEngine.builder().journal(j).runbooks(s.runbook())
+              .heartbeat(Duration.ofMillis(500)).build()) {
+        Progress progress = new Progress(System.out);
+        engine.onEvent(progress);
+        RunOptions options = RunOptions.defaults().withRequester(user(as));
+        if (runId != null) {
+          options = options.withRunId(runId);
+        }
+        RunHandle h = engine.start(s.runbook(), p, options);
+        ScriptIndex.remember(h.runId(), file);
+        return follow(engine, h, detach, progress);
+      }
+    }
+  }
+
+  /** Waits for the run to end, showing who must approve while it waits; 4 at once with {@code --detach}. */
+  static int follow(RunbookEngine engine, RunHandle h, boolean detach, Progress progress) throws Exception {
+    String shown = "";
+    while (true) {
+      try {
+        RunResult r = h.result().get(200, TimeUnit.MILLISECONDS);
+        System.out.println("run " + r.runId() + " ended " + r.state()
+            + r.failure().map(f -> ": " + f.getMessage()).orElse(""));
+        return exitCode(r.state());
+      } catch (java.util.concurrent.TimeoutException notYet) {
+        RunStatus st = engine.status(h.runId());
+        if (st.state().isTerminal()) {
+          System.out.println("run " + h.runId() + " ended " + st.state() + st.failure().map(f -> ": " + f).orElse(""));
+          return exitCode(st.state());
+        }
+        if (st.state() == RunState.AWAITING_APPROVAL && !st.awaitingApproval().isEmpty()) {
+          String now = String.join(",", st.awaitingApproval());
+          if (!now.equals(shown)) {
+            shown = now;
+            for (String gate : st.awaitingApproval()) {
+              System.out.println("awaiting approval at gate '" + gate + "' (" + progress.approvers(gate)
+                  + "); approve with: runbook4j approve " + h.runId() + " " + gate + " --as USER");
+            }
+          }
+          if (detach) {
+            return PARKED;
+          }
+        } else if (detach && engine.load().parked() > 0) {
+          System.out.println("run " + h.runId() + " is waiting; it goes on when resumed: runbook4j resume " + h.runId());
+          return PARKED;
+        }
+      }
+    }
+  }
+
+  /** Plain progress lines, one per event that matters; never a parameter value. */
+  static final class Progress implements dev.runbook4j.RunListener {
+    private final java.io.PrintStream out;
+    private final Map<String, String> approvers = new java.util.concurrent.ConcurrentHashMap<>();
+
+    Progress(java.io.PrintStream out) {
+      this.out = out;
+    }
+
+    String approvers(String gate) {
+      return approvers.getOrDefault(gate, "see the plan");
+    }
+
+    @Override
+    public void onEvent(RunEvent e) {
+      String line = null;
+      if (e instanceof RunEvent.RunStarted s) {
+        line = "run " + s.runId() + " of '" + s.runbook() + "' started by " + s.requester() + " (plan "
+            + s.planHash().substring(0, 12) + ")";
+      } else if (e instanceof RunEvent.StepStarted s) {
+        line = "step " + s.stepId() + (s.attempt() > 1 ? " attempt " + s.attempt() : "") + " ...";
+      } else if (e instanceof RunEvent.StepSucceeded s) {
+        line = "step " + s.stepId() + " done";
+      } else if (e instanceof RunEvent.StepFailed s) {
+        line = "step " + s.stepId() + " failed: " + s.error() + (s.willRetry() ? " (will retry)" : "");
+      } else if (e instanceof RunEvent.WaitStarted w) {
+        line = w.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + w.waitId() + ": "
+            + Durations.format(Duration.between(w.at(), w.deadline())) + " (until " + w.deadline() + ")";
+      } else if (e instanceof RunEvent.WaitFinished w) {
+        line = "wait " + w.waitId() + " over";
+      } else if (e instanceof RunEvent.GatePassed g) {
+        line = "gate " + g.gateId() + " passed";
+      } else if (e instanceof RunEvent.GateRejected g) {
+        line = "gate " + g.gateId() + " rejected: " + g.reason();
+      } else if (e instanceof RunEvent.ApprovalRequested a) {
+        approvers.put(a.gateId(), a.approvers());
+      } else if (e instanceof RunEvent.ApprovalGranted a) {
+        line = "gate " + a.gateId() + " approved by " + a.user();
+      } else if (e instanceof RunEvent.RollbackStarted r) {
+        line = "rolling back: " + r.cause();
+      } else if (e instanceof RunEvent.CompensationSucceeded c) {
+        line = "undid " + c.stepId();
+      } else if (e instanceof RunEvent.CompensationFailed c) {
+        line = "undo of " + c.stepId() + " failed: " + c.error();
+      } else if (e instanceof RunEvent.WatchBreached w) {
+        line = "watch " + w.watchId() + " breached: " + w.reason();
+      }
+      if (line != null) {
+        out.println(line);
+        out.flush();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ resume
+
+  @Command(name = "resume", description = "Resumes a run (after a crash or --detach), or every unfinished run.")
+  static final class Resume implements Callable<Integer> {
+    @Parameters(paramLabel = "RUN_ID", arity = "0..1", description = "The run.")
+    String runId;
+
+    @Option(names = "--all", description = "Every unfinished run started from this directory.")
+    boolean all;
+
+    @Option(names = "--detach", description = "Exit with 4 when the run parks.")
+    boolean detach;
+
+    @Option(names = "-p", paramLabel = "NAME=VALUE",
+        description = "A parameter given again: secrets are never journaled, so a resumed run needs them.")
+    List<String> params = new ArrayList<>();
+
+    @CommandLine.Mixin
+    JournalOptions journal = new JournalOptions();
+
+    @Override
+    public Integer call() throws Exception {
+      if ((runId == null) == !all) {
+        throw new IllegalArgumentException("give a RUN_ID or --all");
+      }
+      try (JdbcJournal j = journal.open()) {
+        List<String> ids = all ? unfinished(j) : List.of(runId);
+        int worst = OK;
+        for (String id : ids) {
+          ScriptRunbook s = ScriptIndex.load(id);
+          try (RunbookEngine engine = RunbookEngine.builder().journal(j).runbooks(s.runbook())
+              .heartbeat(Duration.ofMillis(500)).build()) {
+            Progress progress = new Progress(System.out);
+            engine.onEvent(progress);
+            int code = follow(engine, engine.resume(id, s.runbook(), given(j, id, s)), detach, progress);
+            worst = Math.max(worst, code);
+          }
+        }
+        return worst;
+      }
+    }
+
+    /** The journal's parameters with those given again on top (secrets: the journal has them masked). */
+    private dev.runbook4j.dsl.ScriptParams given(JdbcJournal j, String id, ScriptRunbook s) throws IOException {
+      Map<String, String> merged = new LinkedHashMap<>();
+      RunEvent first = j.read(id).get(0);
+      if (first instanceof RunEvent.RunStarted rs) {
+        Map<?, ?> json = JSON.readValue(rs.params(), Map.class);
+        json.forEach((k, v) -> {
+          if (!String.valueOf(k).startsWith("~") && v != null) {
+            merged.put(String.valueOf(k), String.valueOf(v));
+          }
+        });
+      }
+      merged.putAll(params(params));
+      for (var spec : s.parameters().values()) {
+        if (spec.kind() == dev.runbook4j.dsl.ParameterSpec.Kind.SECRET && !params(params).containsKey(spec.name())) {
+          System.err.println("runbook4j: secret '" + spec.name() + "' was not given again (-p " + spec.name()
+              + "=...); the run sees it masked");
+        }
+      }
+      return s.params(merged);
+    }
+
+    private static List<String> unfinished(JdbcJournal j) {
+      List<String> ids = new ArrayList<>();
+      for (String id : j.runIds()) {
+        List<RunEvent> events = j.read(id);
+        boolean ended = !events.isEmpty() && events.get(events.size() - 1) instanceof RunEvent.RunFinished;
+        if (!ended && Files.exists(ScriptIndex.dir().resolve(id))) {
+          ids.add(id);
+        }
+      }
+      return ids;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ decisions
+
+  abstract static class Decision implements Callable<Integer> {
+    @CommandLine.Mixin
+    JournalOptions journal = new JournalOptions();
+
+    RunStatus decide(String runId, java.util.function.BiFunction<RunbookEngine, String, RunStatus> call) {
+      ScriptRunbook s = ScriptIndex.load(runId);
+      try (JdbcJournal j = journal.open();
+          RunbookEngine engine = RunbookEngine.builder().journal(j).runbooks(s.runbook()).build()) {
+        return call.apply(engine, runId);
+      }
+    }
+  }
+
+  @Command(name = "approve", description = "Approves a gate of a run waiting for approval.")
+  static final class Approve extends Decision {
+    @Parameters(index = "0", paramLabel = "RUN_ID")
+    String runId;
+
+    @Parameters(index = "1", paramLabel = "GATE")
+    String gate;
+
+    @Option(names = "--as", paramLabel = "USER", description = "Who approves (default: the OS user).")
+    String as;
+
+    @Option(names = "--comment", paramLabel = "TEXT")
+    String comment;
+
+    @Override
+    public Integer call() {
+      RunStatus st = decide(runId, (e, id) -> e.approve(id, gate, user(as), comment, null));
+      System.out.println("approved gate '" + gate + "' of run " + runId + " as " + user(as)
+          + (st.awaitingApproval().contains(gate) ? "; more approvals are needed" : ""));
+      return OK;
+    }
+  }
+
+  @Command(name = "reject", description = "Rejects a gate of a run waiting for approval (the run rolls back).")
+  static final class Reject extends Decision {
+    @Parameters(index = "0", paramLabel = "RUN_ID")
+    String runId;
+
+    @Parameters(index = "1", paramLabel = "GATE")
+    String gate;
+
+    @Option(names = "--as", paramLabel = "USER", description = "Who rejects (default: the OS user).")
+    String as;
+
+    @Option(names = "--reason", paramLabel = "TEXT")
+    String reason;
+
+    @Override
+    public Integer call() {
+      decide(runId, (e, id) -> e.reject(id, gate, user(as), reason));
+      System.out.println("rejected gate '" + gate + "' of run " + runId + " as " + user(as));
+      return OK;
+    }
+  }
+
+  @Command(name = "cancel", description = "Cancels a run: it rolls back.")
+  static final class Cancel extends Decision {
+    @Parameters(index = "0", paramLabel = "RUN_ID")
+    String runId;
+
+    @Option(names = "--as", paramLabel = "USER", description = "Who cancels (default: the OS user).")
+    String as;
+
+    @Option(names = "--reason", paramLabel = "TEXT")
+    String reason;
+
+    @Override
+    public Integer call() {
+      RunStatus st = decide(runId, (e, id) -> e.cancel(id, user(as), reason));
+      System.out.println("cancel of run " + runId + " recorded (" + st.state() + ")");
+      return OK;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ status, history
+
+  @Command(name = "status", description = "The state of one run, or of every run.")
+  static final class Status implements Callable<Integer> {
+    @Parameters(paramLabel = "RUN_ID", arity = "0..1")
+    String runId;
+
+    @Option(names = "--json", description = "Machine-readable: {\"runId\", \"runbook\", \"state\", ...}.")
+    boolean json;
+
+    @CommandLine.Mixin
+    JournalOptions journal = new JournalOptions();
+
+    @Override
+    public Integer call() throws Exception {
+      try (JdbcJournal j = journal.open(); RunbookEngine engine = RunbookEngine.builder().journal(j).build()) {
+        List<String> ids = runId != null ? List.of(runId) : j.runIds();
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (String id : ids) {
+          RunStatus s = engine.status(id);
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("runId", s.runId());
+          m.put("runbook", s.runbook());
+          m.put("state", s.state().name());
+          m.put("requester", s.requester());
+          m.put("planHash", s.planHash());
+          m.put("active", s.active());
+          m.put("awaitingApproval", s.awaitingApproval());
+          m.put("started", s.started());
+          m.put("compensated", s.compensated());
+          m.put("failure", s.failure().orElse(null));
+          m.put("updatedAt", s.updatedAt() == null ? null : s.updatedAt().toString());
+          out.add(m);
+        }
+        if (json) {
+          System.out.println(JSON.writeValueAsString(runId != null ? out.get(0) : out));
+        } else {
+          for (Map<String, Object> m : out) {
+            System.out.println(m.get("runId") + "  " + m.get("runbook") + "  " + m.get("state")
+                + (((List<?>) m.get("awaitingApproval")).isEmpty() ? "" : "  awaiting " + m.get("awaitingApproval"))
+                + (m.get("failure") == null ? "" : "  " + m.get("failure")));
+          }
+        }
+        return OK;
+      }
+    }
+  }
+
+  @Command(name = "history", description = "The journaled events of a run.")
+  static final class History implements Callable<Integer> {
+    @Parameters(paramLabel = "RUN_ID")
+    String runId;
+
+    @Option(names = "--json", description = "One JSON array of the events.")
+    boolean json;
+
+    @CommandLine.Mixin
+    JournalOptions journal = new JournalOptions();
+
+    @Override
+    public Integer call() throws Exception {
+      try (JdbcJournal j = journal.open(); RunbookEngine engine = RunbookEngine.builder().journal(j).build()) {
+        List<RunEvent> events = engine.history(runId);
+        if (json) {
+          List<Map<String, Object>> out = new ArrayList<>();
+          for (RunEvent e : events) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("type", e.getClass().getSimpleName());
+            m.putAll(JSON.convertValue(e, Map.class));
+            out.add(m);
+          }
+          System.out.println(JSON.writeValueAsString(out));
+        } else {
+          events.forEach(e -> System.out.println(e.at() + "  " + e.getClass().getSimpleName() + "  " + e));
+        }
+        return OK;
+      }
+    }
+  }
+}

@@ -1,0 +1,194 @@
+package dev.runbook4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real shaded jar in a child process, in a temporary directory: each command and each exit
+ * code, the approval flow between two processes, and secrets that never reach any file.
+ */
+class CliIT {
+  static final String JAR = System.getProperty("runbook4j.jar", "target/runbook4j.jar");
+  static final String SENTINEL = "s3ntinel-TOKEN-4711";
+
+  @TempDir
+  Path dir;
+
+  record Result(int code, String out, String err) {}
+
+  private Process start(String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:TieredStopAtLevel=1", "-jar", Path.of(JAR).toAbsolutePath().toString()));
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd).directory(dir.toFile())
+        .redirectOutput(dir.resolve("out-" + System.nanoTime() + ".txt").toFile())
+        .redirectError(dir.resolve("err-" + System.nanoTime() + ".txt").toFile()).start();
+  }
+
+  private Result cli(String... args) throws Exception {
+    Path out = Files.createTempFile(dir, "stdout", ".txt");
+    Path err = Files.createTempFile(dir, "stderr", ".txt");
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:TieredStopAtLevel=1", "-jar", Path.of(JAR).toAbsolutePath().toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile())
+        .start();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("finished: %s", List.of(args)).isTrue();
+    return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  private Path script(String name, String text) throws IOException {
+    Path f = dir.resolve(name);
+    Files.writeString(f, text);
+    return f;
+  }
+
+  private static final String APPROVE = """
+      runbook('approve-me') {
+        parameters { string 'version', required: true; secret 'token' }
+        step('stage') { action { ctx -> "staged ${params.version}" }; compensate { ctx, out -> } }
+        gate('approval') { approval { approvers 'alice', 'bob', 'carol'; minApprovals 2 } }
+        step('ship') { action { ctx -> "shipped, token of ${params.token.length()} chars" }; compensate { ctx, out -> } }
+      }
+      """;
+
+  @Test
+  void validateReportsEveryProblemWithItsPlaceAndExitsOne() throws Exception {
+    script("ok.runbook.groovy", "runbook('ok') { step('a') { action { 1 }; readOnly() } }\n");
+    script("bad.runbook.groovy", "runbook('bad') {\n  step('a') { actoin { 1 }; readOnly() }\n}\n");
+    assertThat(cli("validate", "ok.runbook.groovy")).satisfies(r -> {
+      assertThat(r.code()).isZero();
+      assertThat(r.out()).contains("ok.runbook.groovy: ok, runbook 'ok'");
+    });
+    Result bad = cli("validate", "ok.runbook.groovy", "bad.runbook.groovy");
+    assertThat(bad.code()).isEqualTo(1);
+    assertThat(bad.err()).contains("bad.runbook.groovy:2:15: unknown keyword 'actoin' in step 'a' (did you mean"
+        + " 'action'?)");
+    assertThat(bad.err()).contains("bad.runbook.groovy:2:3: step 'a' has no action");
+  }
+
+  @Test
+  void planPrintsTextJsonMermaidAndDifferences() throws Exception {
+    script("v1.runbook.groovy", "runbook('r') { parameters { string 'v' }; step('a') { action { 1 }; readOnly() } }\n");
+    script("v2.runbook.groovy", "runbook('r') { parameters { string 'v' }; step('a') { action { 1 }; readOnly() };"
+        + " step('b') { action { 2 }; irreversible() } }\n");
+    assertThat(cli("plan", "v1.runbook.groovy", "-p", "v=1").out()).contains("Plan for runbook 'r'", "step a");
+    JsonNode json = new ObjectMapper().readTree(cli("plan", "v1.runbook.groovy", "-p", "v=1", "--format", "json")
+        .out());
+    assertThat(json.get("runbook").asText()).isEqualTo("r");
+    assertThat(cli("plan", "v1.runbook.groovy", "--format", "mermaid").out()).startsWith("flowchart");
+    Result diff = cli("plan", "v1.runbook.groovy", "--diff", "v2.runbook.groovy");
+    assertThat(diff.code()).isZero();
+    assertThat(diff.out()).contains("+   step b");
+    assertThat(cli("plan", "v1.runbook.groovy", "--format", "yaml").code()).isEqualTo(1);
+  }
+
+  @Test
+  void runExitsWithTheRunsEndState() throws Exception {
+    script("ok.runbook.groovy", "runbook('ok') { step('a') { action { 1 }; compensate { ctx -> } } }\n");
+    script("fails.runbook.groovy", "runbook('fails') { step('a') { action { 1 }; compensate { ctx -> } };"
+        + " step('b') { action { throw new IllegalStateException('boom') }; compensate { ctx -> } } }\n");
+    script("undo-fails.runbook.groovy", "runbook('undo') { step('a') { action { 1 };"
+        + " compensate { ctx -> throw new IllegalStateException('stuck') } };"
+        + " step('b') { action { throw new IllegalStateException('boom') }; readOnly() } }\n");
+    script("aborts.runbook.groovy", "runbook('aborts') { step('a') { action { throw new IllegalStateException('x') };"
+        + " readOnly(); onFailure 'abort' } }\n");
+    assertThat(cli("run", "ok.runbook.groovy").code()).isEqualTo(0);
+    Result rolled = cli("run", "fails.runbook.groovy");
+    assertThat(rolled.code()).isEqualTo(2);
+    assertThat(rolled.out()).contains("rolling back", "undid a", "ended ROLLED_BACK");
+    assertThat(cli("run", "undo-fails.runbook.groovy").code()).isEqualTo(3);
+    assertThat(cli("run", "aborts.runbook.groovy").code()).isEqualTo(5);
+    assertThat(cli("run", "ok.runbook.groovy", "-p", "nope=1").code()).isEqualTo(1);
+    assertThat(cli("run", "missing.runbook.groovy").code()).isEqualTo(1);
+  }
+
+  @Test
+  void theApprovalFlowThroughTheCommandLine() throws Exception {
+    script("approve.runbook.groovy", APPROVE);
+    Process run = start("run", "approve.runbook.groovy", "-p", "version=1.4.2", "-p", "token=" + SENTINEL,
+        "--run-id", "r1", "--as", "dave");
+    // wait until the run awaits approval (its status says so)
+    for (int i = 0; i < 600; i++) {
+      Result s = cli("status", "r1", "--json");
+      if (s.code() == 0 && new ObjectMapper().readTree(s.out()).get("state").asText().equals("AWAITING_APPROVAL")) {
+        break;
+      }
+      Thread.sleep(100);  // a real child process: real time
+    }
+    Result requester = cli("approve", "r1", "approval", "--as", "dave");
+    assertThat(requester.code()).isEqualTo(1);
+    assertThat(requester.err()).contains("User 'dave' requested run r1");
+    Result first = cli("approve", "r1", "approval", "--as", "alice");
+    assertThat(first.code()).isZero();
+    assertThat(first.out()).contains("more approvals are needed");
+    assertThat(cli("approve", "r1", "approval", "--as", "alice").code()).isZero();  // the same person again counts once
+    assertThat(new ObjectMapper().readTree(cli("status", "r1", "--json").out()).get("state").asText())
+        .isEqualTo("AWAITING_APPROVAL");
+    assertThat(cli("approve", "r1", "approval", "--as", "bob").code()).isZero();
+    assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(run.exitValue()).isZero();
+    JsonNode status = new ObjectMapper().readTree(cli("status", "r1", "--json").out());
+    assertThat(status.get("state").asText()).isEqualTo("SUCCEEDED");
+    JsonNode history = new ObjectMapper().readTree(cli("history", "r1", "--json").out());
+    assertThat(history.findValuesAsText("type")).contains("ApprovalGranted", "GatePassed", "RunFinished");
+    assertNoSecretAnywhere();
+  }
+
+  @Test
+  void detachParksWithFourAndResumeFinishesAfterTheApprovals() throws Exception {
+    script("approve.runbook.groovy", APPROVE);
+    Result detached = cli("run", "approve.runbook.groovy", "-p", "version=2.0.0", "-p", "token=" + SENTINEL,
+        "--run-id", "r2", "--as", "dave", "--detach");
+    assertThat(detached.code()).isEqualTo(4);
+    assertThat(detached.out()).contains("approve with: runbook4j approve r2 approval --as USER");
+    assertThat(cli("approve", "r2", "approval", "--as", "carol").code()).isZero();
+    assertThat(cli("approve", "r2", "approval", "--as", "bob").code()).isZero();
+    Result resumed = cli("resume", "r2", "-p", "token=" + SENTINEL);
+    assertThat(resumed.code()).isZero();
+    assertThat(resumed.out()).contains("step ship done", "ended SUCCEEDED");
+    assertThat(cli("approve", "r2", "no-such-gate", "--as", "bob").code()).isEqualTo(1);
+    assertThat(cli("status", "no-such-run").code()).isEqualTo(1);
+    assertNoSecretAnywhere();
+  }
+
+  @Test
+  void aCancelledParkedRunRollsBackWhenResumed() throws Exception {
+    script("approve.runbook.groovy", APPROVE);
+    assertThat(cli("run", "approve.runbook.groovy", "-p", "version=3.0.0", "--run-id", "r3", "--detach").code())
+        .isEqualTo(4);
+    assertThat(cli("cancel", "r3", "--as", "oncall", "--reason", "not today").code()).isZero();
+    Result resumed = cli("resume", "r3");
+    assertThat(resumed.code()).isEqualTo(2);
+    assertThat(resumed.out()).contains("undid stage");
+  }
+
+  /** The secret's value is nowhere: no output, no file under the directory (journal, logs). */
+  private void assertNoSecretAnywhere() throws IOException {
+    List<String> forms = List.of(SENTINEL, Base64.getEncoder().encodeToString(SENTINEL.getBytes(StandardCharsets.UTF_8)),
+        URLEncoder.encode(SENTINEL, StandardCharsets.UTF_8), new StringBuilder(SENTINEL).reverse().toString());
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        byte[] bytes = Files.readAllBytes(f);
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        for (String form : forms) {
+          assertThat(text).as("%s must not hold the secret (%s)", f.getFileName(), form).doesNotContain(form);
+        }
+      }
+    }
+  }
+}
