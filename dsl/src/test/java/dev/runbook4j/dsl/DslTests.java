@@ -13,6 +13,7 @@ import dev.runbook4j.journal.InMemoryJournal;
 import dev.runbook4j.spi.VirtualTime;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -94,5 +95,16 @@ class DslTests {
     assertThatThrownBy(() -> RunbookScripts.load("ext2.runbook.groovy", "runbook('x') {\n  anounce 'hi'\n}\n"))
         .isInstanceOf(ScriptException.class)
         .hasMessageContaining("ext2.runbook.groovy:2:3: unknown keyword 'anounce' in runbook 'x' (did you mean 'announce'?)");
+  }
+
+  @Test
+  void theExampleScriptsLoad() throws java.io.IOException {
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(Path.of("../examples/scripts"))) {
+      List<Path> scripts = files.filter(f -> f.toString().endsWith(".runbook.groovy")).toList();
+      assertThat(scripts).isNotEmpty();
+      for (Path f : scripts) {
+        assertThat(RunbookScripts.load(f).runbook().nodes()).as(f.toString()).isNotEmpty();
+      }
+    }
   }
 }
