@@ -177,6 +177,20 @@ class CliIT {
     assertThat(resumed.out()).contains("undid stage");
   }
 
+  @Test
+  void aRejectedGateRollsTheRunBack() throws Exception {
+    script("approve.runbook.groovy", APPROVE);
+    assertThat(cli("run", "approve.runbook.groovy", "-p", "version=4.0.0", "--run-id", "r4", "--as", "dave",
+        "--detach").code()).isEqualTo(4);
+    Result rejected = cli("reject", "r4", "approval", "--as", "carol", "--reason", "failing canary");
+    assertThat(rejected.code()).isZero();
+    assertThat(rejected.out()).contains("rejected gate 'approval' of run r4 as carol");
+    Result resumed = cli("resume", "r4");
+    assertThat(resumed.code()).isEqualTo(2);
+    assertThat(resumed.out()).contains("rejected by carol: failing canary");
+    assertThat(cli("reject", "r4", "approval", "--as", "bob").code()).isEqualTo(1);  // it has ended
+  }
+
   /** The secret's value is nowhere: no output, no file under the directory (journal, logs). */
   private void assertNoSecretAnywhere() throws IOException {
     List<String> forms = List.of(SENTINEL, Base64.getEncoder().encodeToString(SENTINEL.getBytes(StandardCharsets.UTF_8)),
