@@ -279,9 +279,19 @@ public final class Main implements Callable<Integer> {
   /** Waits for the run to end, showing who must approve while it waits; 4 at once with {@code --detach}. */
   static int follow(RunbookEngine engine, RunHandle h, boolean detach, Progress progress) throws Exception {
     String shown = "";
+    boolean terminal = System.console() != null && !Boolean.getBoolean("runbook4j.plain");
+    progress.terminal = terminal;
+    long nextLine = 0;
     while (true) {
+      if (terminal && System.nanoTime() >= nextLine) {
+        nextLine = System.nanoTime() + 1_000_000_000L;
+        progress.status(StatusLine.render(h.runId(), engine.history(h.runId()), java.time.Instant.now()));
+      }
       try {
         RunResult r = h.result().get(200, TimeUnit.MILLISECONDS);
+        if (progress.terminal) {
+          System.out.print("\r\033[K");
+        }
         System.out.println("run " + r.runId() + " ended " + r.state()
             + r.failure().map(f -> ": " + f.getMessage()).orElse(""));
         return exitCode(r.state());
@@ -311,10 +321,23 @@ public final class Main implements Callable<Integer> {
     }
   }
 
+  static Duration roundedToSeconds(Duration d) {
+    return d.compareTo(Duration.ofSeconds(1)) < 0 ? d : Duration.ofSeconds(Math.round(d.toMillis() / 1000.0));
+  }
+
   /** Plain progress lines, one per event that matters; never a parameter value. */
   static final class Progress implements dev.runbook4j.RunListener {
     private final java.io.PrintStream out;
     private final Map<String, String> approvers = new java.util.concurrent.ConcurrentHashMap<>();
+    /** On a terminal: the status line under the event lines, rewritten in place. */
+    volatile boolean terminal;
+    private String status = "";
+
+    synchronized void status(String line) {
+      status = line;
+      out.print("\r\033[K" + line);
+      out.flush();
+    }
 
     Progress(java.io.PrintStream out) {
       this.out = out;
@@ -338,7 +361,7 @@ public final class Main implements Callable<Integer> {
         line = "step " + s.stepId() + " failed: " + s.error() + (s.willRetry() ? " (will retry)" : "");
       } else if (e instanceof RunEvent.WaitStarted w) {
         line = w.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + w.waitId() + ": "
-            + Durations.format(Duration.between(w.at(), w.deadline())) + " (until " + w.deadline() + ")";
+            + Durations.format(roundedToSeconds(Duration.between(w.at(), w.deadline()))) + " (until " + w.deadline() + ")";
       } else if (e instanceof RunEvent.WaitFinished w) {
         line = "wait " + w.waitId() + " over";
       } else if (e instanceof RunEvent.GatePassed g) {
@@ -359,8 +382,16 @@ public final class Main implements Callable<Integer> {
         line = "watch " + w.watchId() + " breached: " + w.reason();
       }
       if (line != null) {
-        out.println(line);
-        out.flush();
+        synchronized (this) {
+          if (terminal) {
+            out.print("\r\033[K");  // the event line goes above the status line
+          }
+          out.println(line);
+          if (terminal && !status.isEmpty()) {
+            out.print(status);
+          }
+          out.flush();
+        }
       }
     }
   }
