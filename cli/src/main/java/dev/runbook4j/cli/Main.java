@@ -488,17 +488,20 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "approve", description = "Approves a gate of a run waiting for approval.")
-  static final class Approve extends Decision {
+  /** A decision on one gate of a run. */
+  abstract static class GateDecisionCommand extends Decision {
     @Parameters(index = "0", paramLabel = "RUN_ID")
     String runId;
 
     @Parameters(index = "1", paramLabel = "GATE")
     String gate;
 
-    @Option(names = "--as", paramLabel = "USER", description = "Who approves (default: the OS user).")
+    @Option(names = "--as", paramLabel = "USER", description = "Who decides (default: the OS user).")
     String as;
+  }
 
+  @Command(name = "approve", description = "Approves a gate of a run waiting for approval.")
+  static final class Approve extends GateDecisionCommand {
     @Option(names = "--comment", paramLabel = "TEXT")
     String comment;
 
@@ -512,16 +515,7 @@ public final class Main implements Callable<Integer> {
   }
 
   @Command(name = "reject", description = "Rejects a gate of a run waiting for approval (the run rolls back).")
-  static final class Reject extends Decision {
-    @Parameters(index = "0", paramLabel = "RUN_ID")
-    String runId;
-
-    @Parameters(index = "1", paramLabel = "GATE")
-    String gate;
-
-    @Option(names = "--as", paramLabel = "USER", description = "Who rejects (default: the OS user).")
-    String as;
-
+  static final class Reject extends GateDecisionCommand {
     @Option(names = "--reason", paramLabel = "TEXT")
     String reason;
 
