@@ -152,4 +152,26 @@ class ParkingTests {
       assertThat(h.await().state()).isEqualTo(RunState.ROLLED_BACK);
     }
   }
+
+  @Test
+  void aParkedRunWhoseJournalWasEditedIsNotRebuiltAndSaysWhy() throws Exception {
+    VirtualTime time = VirtualTime.create();
+    Path file = dir.resolve("edited.db");
+    try (JdbcJournal journal = JdbcJournal.sqlite(file);
+        RunbookEngine engine = RunbookEngine.builder().journal(journal).virtualTime(time).build()) {
+      RunHandle h = engine.start(approving(), null, RunOptions.defaults().withRequester("alice"));
+      time.runUntilIdle();
+      assertThat(engine.load().parked()).isEqualTo(1);
+      try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+          java.sql.Statement st = c.createStatement()) {
+        st.execute("UPDATE rb4j_events SET body = replace(body, 'staged', 'STAGED') WHERE run_id = '" + h.runId()
+            + "'");
+      }
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> engine.approve(h.runId(), "go", "bob"))
+          .isInstanceOf(JournalException.class).hasMessageContaining("does not verify")
+          .hasMessageContaining("no forward progress, no rollback");
+      org.assertj.core.api.Assertions.assertThatThrownBy(h::await).isInstanceOf(JournalException.class)
+          .hasMessageContaining("does not verify");
+    }
+  }
 }

@@ -317,6 +317,9 @@ final class DefaultRunbookEngine implements RunbookEngine {
         return run;
       }
       ParkedRun p = parked.get(runId);
+      if (p != null && p.problem != null) {
+        throw new dev.runbook4j.JournalException(p.problem, null);
+      }
       if (p != null) {
         Run woken = unpark(runId, p, true);
         if (woken != null) {
@@ -452,6 +455,8 @@ final class DefaultRunbookEngine implements RunbookEngine {
     /** The run's parameters as given (they may hold values the journal does not: secrets). */
     final Object params;
     volatile Cancellable timer;
+    /** Why the run cannot be rebuilt (its journal does not verify): it stays parked, and awaiting it fails. */
+    volatile String problem;
     /** Completed when the run is rebuilt; made only when someone awaits the run. */
     private CompletableFuture<Void> woken;
     private boolean waking;
@@ -528,6 +533,9 @@ final class DefaultRunbookEngine implements RunbookEngine {
       Optional<String> problem = journal.problem(runId);
       if (problem.isPresent()) {
         log.error("Parked run {} does not verify and stays parked: {}", runId, problem.get());
+        p.problem = "Run " + runId + " does not verify: " + problem.get() + ". It is left as it is (no forward"
+            + " progress, no rollback); restore the journal or resolve the run by hand";
+        p.woke();
         return null;
       }
       History history = History.fold(runId, events);
@@ -855,6 +863,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
 
     @Override
     public RunResult await() {
+      int unseen = 0;
       while (true) {
         if (done.isDone()) {
           return done.join();
@@ -864,9 +873,16 @@ final class DefaultRunbookEngine implements RunbookEngine {
           ParkedRun p = parked.get(runId);
           if (p == null) {
             // moving between memory and its parked entry (a run of this engine that has not ended is in one
-            // of the two; one that stopped here stays in the cache of recent runs)
-            Thread.onSpinWait();
-            continue;
+            // of the two); a run this engine no longer holds at all is read from the journal
+            if (++unseen < 100_000) {
+              Thread.onSpinWait();
+              continue;
+            }
+            return new JournalHandle(runId).await();
+          }
+          unseen = 0;
+          if (p.problem != null) {
+            throw new dev.runbook4j.JournalException(p.problem, null);
           }
           if (p.approval) {
             return new JournalHandle(runId).await();  // awaiting approval, parked
