@@ -594,9 +594,9 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "history", description = "The journaled events of a run.")
+  @Command(name = "history", description = "The journaled events of a run (default: the latest run).")
   static final class History implements Callable<Integer> {
-    @Parameters(paramLabel = "RUN_ID")
+    @Parameters(paramLabel = "RUN_ID", arity = "0..1")
     String runId;
 
     @Option(names = "--json", description = "One JSON array of the events.")
@@ -608,7 +608,11 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       try (JdbcJournal j = journal.open(); RunbookEngine engine = RunbookEngine.builder().journal(j).build()) {
-        List<RunEvent> events = engine.history(runId);
+        List<String> all = j.runIds();
+        if (runId == null && all.isEmpty()) {
+          throw new IllegalArgumentException("the journal has no runs");
+        }
+        List<RunEvent> events = engine.history(runId != null ? runId : all.get(all.size() - 1));
         if (json) {
           List<Map<String, Object>> out = new ArrayList<>();
           for (RunEvent e : events) {

@@ -146,6 +146,7 @@ class CliIT {
     assertThat(status.get("state").asText()).isEqualTo("SUCCEEDED");
     JsonNode history = new ObjectMapper().readTree(cli("history", "r1", "--json").out());
     assertThat(history.findValuesAsText("type")).contains("ApprovalGranted", "GatePassed", "RunFinished");
+    assertThat(cli("history").out()).contains("RunStarted", "RunFinished");  // the latest run
     assertNoSecretAnywhere();
   }
 
