@@ -73,6 +73,8 @@ public final class Main implements Callable<Integer> {
   }
 
   static int run(String... args) {
+    // compiled scripts are kept beside the journal: a later command on an unchanged script skips the compiler
+    RunbookScripts.cacheIn(Path.of(".runbook4j", "cache"));
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       PrintWriter err = cmd.getErr();

@@ -872,10 +872,14 @@ final class DefaultRunbookEngine implements RunbookEngine {
         if (run == null) {
           ParkedRun p = parked.get(runId);
           if (p == null) {
-            // moving between memory and its parked entry (a run of this engine that has not ended is in one
-            // of the two); a run this engine no longer holds at all is read from the journal
-            if (++unseen < 100_000) {
-              Thread.onSpinWait();
+            if (lookup(runId) != null) {
+              Thread.yield();  // parking right now: its entry is being made (the object is still in memory)
+              continue;
+            }
+            // a run of this engine that has not ended is in memory or parked; one in neither (looked for a
+            // few times) is no longer held here, and is read from the journal
+            if (++unseen < 1_000) {
+              Thread.yield();
               continue;
             }
             return new JournalHandle(runId).await();

@@ -73,9 +73,6 @@ public final class RunbookScripts {
     return define(file, script, compiled.checker());
   }
 
-  /** A compiled script and what its check recorded (where each call is). */
-  private record Compiled(Class<?> type, DslChecker checker) {}
-
   /**
    * Scripts compiled lately, by name and text: loading the same script again only runs it. Groovy's
    * parser is slow on command expressions with named arguments ({@code retry maxAttempts: 3}): one
@@ -89,9 +86,7 @@ public final class RunbookScripts {
     }
   };
 
-  private static Compiled compile(String file, String source) {
-    List<ScriptProblem> problems = new ArrayList<>();
-    DslChecker checker = new DslChecker(file, problems);
+  private static CompilerConfiguration configuration(DslChecker checker) {
     CompilerConfiguration cc = new CompilerConfiguration();
     cc.setScriptBaseClass(RunbookScript.class.getName());
     cc.setTolerance(50);
@@ -99,10 +94,25 @@ public final class RunbookScripts {
     imports.addImports("java.time.Duration", "dev.runbook4j.Health", "dev.runbook4j.GateDecision",
         "dev.runbook4j.OnFailure", "dev.runbook4j.LockPolicy");
     cc.addCompilationCustomizers(imports, checker);
-    GroovyShell shell = new GroovyShell(RunbookScripts.class.getClassLoader(), cc);
-    RunbookScript script;
+    return cc;
+  }
+
+  private static Compiled compile(String file, String source) {
+    Path cached = cacheDir == null ? null : cacheDir.resolve(ScriptCache.key(file, source));
+    if (cached != null) {
+      Compiled hit = ScriptCache.read(cached, file);
+      if (hit != null) {
+        return hit;
+      }
+    }
+    List<ScriptProblem> problems = new ArrayList<>();
+    DslChecker checker = new DslChecker(file, problems);
+    CompilerConfiguration cc = configuration(checker);
+    groovy.lang.GroovyClassLoader loader = new groovy.lang.GroovyClassLoader(RunbookScripts.class.getClassLoader(), cc);
+    org.codehaus.groovy.control.CompilationUnit unit = new org.codehaus.groovy.control.CompilationUnit(cc, null, loader);
+    unit.addSource(scriptName(file), source);
     try {
-      script = (RunbookScript) shell.parse(source, scriptName(file));
+      unit.compile(org.codehaus.groovy.control.Phases.CLASS_GENERATION);
     } catch (MultipleCompilationErrorsException e) {
       for (Message m : e.getErrorCollector().getErrors()) {
         if (m instanceof SyntaxErrorMessage s) {
@@ -118,8 +128,30 @@ public final class RunbookScripts {
     if (!problems.isEmpty()) {
       throw new ScriptException(file, problems);
     }
-    return new Compiled(script.getClass(), checker);
+    Map<String, byte[]> classes = new java.util.LinkedHashMap<>();
+    for (org.codehaus.groovy.tools.GroovyClass c : unit.getClasses()) {
+      classes.put(c.getName(), c.getBytes());
+    }
+    Compiled compiled = ScriptCache.define(classes, checker, loader);  // the same loading as from the cache
+    if (cached != null) {
+      ScriptCache.write(cached, classes, checker);
+    }
+    return compiled;
   }
+
+  /** Where compiled scripts are kept between processes, or null. */
+  private static volatile Path cacheDir;
+
+  /**
+   * Keeps compiled scripts in {@code dir} (by name and text), so that a new process loading an
+   * unchanged script skips Groovy's compiler. Scripts are trusted code: so is this folder.
+   */
+  public static void cacheIn(Path dir) {
+    cacheDir = dir;
+  }
+
+  /** A compiled script and what its check recorded (where each call is). */
+  record Compiled(Class<?> type, DslChecker checker) {}
 
   private static ScriptRunbook define(String file, RunbookScript script, DslChecker checker) {
     List<ScriptProblem> problems = new ArrayList<>();

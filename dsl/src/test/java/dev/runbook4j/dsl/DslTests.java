@@ -107,4 +107,29 @@ class DslTests {
       }
     }
   }
+
+  @Test
+  void compiledScriptsKeptOnDiskAreLoadedWithoutCompilingAndADamagedEntryIsCompiledAgain(
+      @org.junit.jupiter.api.io.TempDir Path cache) throws Exception {
+    String source = "runbook('cached') {\n  step('a') { action { ctx -> 'from ' + ctx.runId }; readOnly() }\n}\n";
+    String key = ScriptCache.key("cached.runbook.groovy", source);
+    RunbookScripts.cacheIn(cache);
+    try {
+      RunbookScripts.load("cached.runbook.groovy", source);
+    } finally {
+      RunbookScripts.cacheIn(null);
+    }
+    Path entry = cache.resolve(key);
+    assertThat(entry.resolve("meta.txt")).exists();
+    RunbookScripts.Compiled hit = ScriptCache.read(entry, "cached.runbook.groovy");
+    assertThat(hit).isNotNull();
+    assertThat(RunbookScript.class).isAssignableFrom(hit.type());
+    assertThat(hit.checker().names).containsKey("a");
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(entry)) {
+      for (Path f : files.filter(f -> f.toString().endsWith(".class")).toList()) {
+        java.nio.file.Files.delete(f);
+      }
+    }
+    assertThat(ScriptCache.read(entry, "cached.runbook.groovy")).isNull();
+  }
 }
