@@ -46,7 +46,13 @@ import org.apiguardian.api.API;
  * synced) before {@link #append} returns. The JDBC driver is the application's to bring:
  * {@code org.xerial:sqlite-jdbc} or {@code org.postgresql:postgresql}.
  *
- * <p>This class is threadsafe; appends from one instance are serialised.
+ * <p>Several runners may share one journal ({@link #builder(String)}: each with its own
+ * {@code runner} id and lease). The journal then offers the engine {@link #leases()} (who runs which
+ * run; an event of a run from a runner that does not own it is refused with a
+ * {@link dev.runbook4j.LeaseLostException}) and {@link #lockManager()} (durable locks with fencing
+ * tokens, shared by every runner).
+ *
+ * <p>This class is threadsafe; appends from one instance are serialised and group-committed.
  *
  * @since 0.1
  */

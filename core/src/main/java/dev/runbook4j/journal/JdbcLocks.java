@@ -56,7 +56,7 @@ final class JdbcLocks implements LockManager {
         "UPDATE rb4j_locks SET holder = ?, token = ?, since = ? WHERE lock_key = ?")) {
       u.setString(1, runId);
       u.setLong(2, token + 1);
-      u.setLong(3, System.currentTimeMillis());
+      u.setLong(3, System.currentTimeMillis());  // for operators reading the table: wall time, not the engine clock
       u.setString(4, key);
       u.executeUpdate();
     }

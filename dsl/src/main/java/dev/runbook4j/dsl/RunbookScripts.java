@@ -2,7 +2,6 @@ package dev.runbook4j.dsl;
 
 import dev.runbook4j.RunbookDefinitionException;
 import dev.runbook4j.Runbook;
-import groovy.lang.GroovyShell;
 import groovy.lang.MissingMethodException;
 import groovy.lang.MissingPropertyException;
 import java.io.IOException;
@@ -132,7 +131,7 @@ public final class RunbookScripts {
     for (org.codehaus.groovy.tools.GroovyClass c : unit.getClasses()) {
       classes.put(c.getName(), c.getBytes());
     }
-    Compiled compiled = ScriptCache.define(classes, checker, loader);  // the same loading as from the cache
+    Compiled compiled = ScriptCache.define(classes, checker);  // loaded the same way as from the cache
     if (cached != null) {
       ScriptCache.write(cached, classes, checker);
     }

@@ -54,7 +54,7 @@ final class ScriptCache {
     }
   }
 
-  static RunbookScripts.Compiled define(Map<String, byte[]> classes, DslChecker checker, ClassLoader unused) {
+  static RunbookScripts.Compiled define(Map<String, byte[]> classes, DslChecker checker) {
     BytesLoader loader = new BytesLoader(classes);
     for (String name : classes.keySet()) {
       try {
@@ -91,7 +91,7 @@ final class ScriptCache {
           }
         }
       }
-      return define(classes, checker, null);
+      return define(classes, checker);
     } catch (IOException | RuntimeException e) {
       return null;  // a damaged entry: compile again
     }
