@@ -199,6 +199,7 @@ public interface RunbookEngine extends AutoCloseable {
     private PolicyAdapter policyAdapter;
     private LockManager lockManager;
     private final List<RunListener> listeners = new ArrayList<>();
+    private final List<dev.runbook4j.spi.Interceptor> interceptors = new ArrayList<>();
     private final java.util.Map<String, Runbook<?>> runbooks = new java.util.LinkedHashMap<>();
     private java.time.Duration heartbeat;
     private java.time.Duration parkAfter = java.time.Duration.ofMinutes(1);
@@ -309,10 +310,20 @@ public interface RunbookEngine extends AutoCloseable {
       return this;
     }
 
+    /**
+     * Wraps every call into user code (actions, compensations, gate and watch checks, wait
+     * conditions, reconcile hooks): for tracing, metrics and fault injection. Interceptors added
+     * first are outermost.
+     */
+    public Builder interceptor(dev.runbook4j.spi.Interceptor interceptor) {
+      interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+      return this;
+    }
+
     /** Makes the engine. */
     public RunbookEngine build() {
       EngineSettings settings = new EngineSettings(journal, clock, scheduler, workers, maxWorkers, policyAdapter,
-          lockManager, listeners, runbooks, heartbeat, parkAfter);
+          lockManager, listeners, runbooks, heartbeat, parkAfter, interceptors);
       EngineFactory factory = ServiceLoader.load(EngineFactory.class, RunbookEngine.class.getClassLoader())
           .findFirst()
           .orElseThrow(() -> new IllegalStateException(

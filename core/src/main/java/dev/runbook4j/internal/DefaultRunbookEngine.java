@@ -49,6 +49,8 @@ final class DefaultRunbookEngine implements RunbookEngine {
   final Executor workers;
   final PolicyAdapter policies;
   final LockManager locks;
+  /** Wraps calls into user code; null when there is none (the common, cheap case). */
+  final dev.runbook4j.spi.Interceptor interceptor;
   /** Claims on runs when several runners share the journal; null for a journal of one process. */
   final RunLeases leases;
   private final Map<String, Runbook<?>> catalog;
@@ -105,6 +107,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
     this.locks = s.lockManager() != null ? s.lockManager()
         : journal.lockManager().orElseGet(InMemoryLockManager::new);
     this.leases = journal.leases().orElse(null);
+    this.interceptor = chain(s.interceptors());
     this.catalog = s.runbooks();
     this.parkAfter = s.parkAfter();
     this.heartbeat = s.heartbeat() != null ? s.heartbeat()
@@ -114,6 +117,17 @@ final class DefaultRunbookEngine implements RunbookEngine {
     if (!catalog.isEmpty() && leases != null) {
       ensureTicking();
     }
+  }
+
+  /** One interceptor calling the others in turn, the first outermost; null for none. */
+  private static dev.runbook4j.spi.Interceptor chain(List<dev.runbook4j.spi.Interceptor> all) {
+    dev.runbook4j.spi.Interceptor chained = null;
+    for (int i = all.size() - 1; i >= 0; i--) {
+      dev.runbook4j.spi.Interceptor outer = all.get(i);
+      dev.runbook4j.spi.Interceptor inner = chained;
+      chained = inner == null ? outer : call -> outer.intercept(call.withCall(() -> inner.intercept(call)));
+    }
+    return chained;
   }
 
   @Override
@@ -614,6 +628,9 @@ final class DefaultRunbookEngine implements RunbookEngine {
 
   private void scheduleRecovery(Run paused, java.time.Duration delay) {
     scheduler.schedule(delay, () -> {
+      if (closed) {
+        return;  // a closed engine (one with a caller's pool, which close leaves running) stops recovering
+      }
       try {
         workers.execute(() -> recover(paused, delay));
       } catch (java.util.concurrent.RejectedExecutionException closed) {

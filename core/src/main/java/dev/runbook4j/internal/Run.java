@@ -33,6 +33,7 @@ import dev.runbook4j.ThresholdExceededException;
 import dev.runbook4j.Wait;
 import dev.runbook4j.WaitTimeoutException;
 import dev.runbook4j.Watch;
+import dev.runbook4j.spi.Invocation;
 import dev.runbook4j.WatchBreachedException;
 import dev.runbook4j.spi.Cancellable;
 import dev.runbook4j.spi.LockManager;
@@ -824,7 +825,7 @@ final class Run {
     if (replay != null) {
       return replayStep(s, id, frame, replay);
     }
-    Outcome breach = frame.watches.isEmpty() ? null : checkWatches(frame, "before step '" + id + "'");
+    Outcome breach = frame.watches.isEmpty() ? null : checkWatches(frame, id, "before step '" + id + "'");
     if (breach != null) {
       return done(breach);
     }
@@ -860,7 +861,8 @@ final class Run {
       MDC.put("runId", runId);
       MDC.put("step", id);
       try {
-        out = s.action().execute(ctx);
+        out = engine.interceptor == null ? s.action().execute(ctx)
+            : call(Invocation.Kind.ACTION, id, null, n, () -> s.action().execute(ctx));
       } catch (Throwable t) {
         out = null;
         err = t;
@@ -880,11 +882,37 @@ final class Run {
       }
       return afterAttempt(s, id, frame, n, CompletableFuture.failedFuture(err));
     }
-    CompletableFuture<Object> stage = invoke(s, id, n, () -> s.action().execute(ctx));
+    CompletableFuture<Object> stage = invoke(s, id, n,
+        intercepted(Invocation.Kind.ACTION, id, n, () -> s.action().execute(ctx)));
     if (stage.isDone()) {
       return afterAttempt(s, id, frame, n, stage);
     }
     return stage.handle((r, e) -> null).thenComposeAsync(x -> afterAttempt(s, id, frame, n, stage), engine.workers);
+  }
+
+  // ---- interceptors
+
+  /** Calls user code through the engine's interceptor. */
+  private Object call(Invocation.Kind kind, String nodeId, String during, int n, Callable<Object> body) throws Exception {
+    return engine.interceptor.intercept(new Invocation(kind, runId, runbook.name(), nodeId, during, n, now(), body));
+  }
+
+  /** {@code body}, called through the engine's interceptor if there is one. */
+  private Callable<Object> intercepted(Invocation.Kind kind, String id, int n, Callable<Object> body) {
+    return engine.interceptor == null ? body : () -> call(kind, id, null, n, body);
+  }
+
+  private static <T> T result(Class<T> type, Object value, String what) {
+    if (value != null && !type.isInstance(value)) {
+      throw new IllegalStateException("An interceptor returned a " + value.getClass().getName() + " for the " + what
+          + "; it must return a " + type.getSimpleName());
+    }
+    return type.cast(value);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static java.util.Optional<Object> optional(Object value, String what) {
+    return (java.util.Optional<Object>) result(java.util.Optional.class, value, what);
   }
 
   /** Whether attempts of {@code s} need no policy adapter: no timeout, breaker or user policy. */
@@ -931,7 +959,9 @@ final class Run {
     if (s.reconcile().isPresent()) {
       Contexts.StepCtx ctx = new Contexts.StepCtx(this, frame, id, r.lastAttempt);
       try {
-        java.util.Optional<Object> found = s.reconcile().get().reconcile(ctx);
+        java.util.Optional<Object> found = engine.interceptor == null ? s.reconcile().get().reconcile(ctx)
+            : optional(call(Invocation.Kind.RECONCILE, id, null, r.lastAttempt, () -> s.reconcile().get().reconcile(ctx)),
+                "reconcile of step '" + id + "'");
         if (found != null && found.isPresent()) {
           synchronized (this) {
             record(new RunEvent.StepReconciled(runId, id, r.lastAttempt, found.get(), now()));
@@ -1115,12 +1145,15 @@ final class Run {
 
   // ---- watches
 
-  private Outcome checkWatches(Frame frame, String where) {
+  private Outcome checkWatches(Frame frame, String at, String where) {
     for (Watch<Object> w : frame.watches) {
       Health h;
       MDC.put("runId", runId);
       try {
-        h = w.check().check(new Contexts.RunCtx(this, frame));
+        Contexts.RunCtx ctx = new Contexts.RunCtx(this, frame);
+        h = engine.interceptor == null ? w.check().check(ctx)
+            : result(Health.class, call(Invocation.Kind.WATCH_CHECK, w.name(), at, 0, () -> w.check().check(ctx)),
+                "check of watch '" + w.name() + "'");
       } catch (Exception e) {
         h = Health.breached("its check failed: " + describe(e));
       } finally {
@@ -1187,7 +1220,10 @@ final class Run {
     GateDecision d;
     MDC.put("runId", runId);
     try {
-      d = g.check().orElseThrow().check(new Contexts.RunCtx(this, frame));
+      Contexts.RunCtx ctx = new Contexts.RunCtx(this, frame);
+      d = engine.interceptor == null ? g.check().orElseThrow().check(ctx)
+          : result(GateDecision.class, call(Invocation.Kind.GATE_CHECK, id, null, n,
+              () -> g.check().orElseThrow().check(ctx)), "check of gate '" + id + "'");
     } catch (Exception e) {
       d = GateDecision.recheck("its check failed: " + describe(e));
     } finally {
@@ -1438,7 +1474,7 @@ final class Run {
       if (!elapsed) {
         return done(cancelledWait(id));
       }
-      Outcome breach = checkWatches(frame, "during bake '" + id + "'");
+      Outcome breach = checkWatches(frame, id, "during bake '" + id + "'");
       if (breach != null) {
         clearActive(id);
         return done(breach);
@@ -1449,7 +1485,7 @@ final class Run {
 
   /** A bake picked up from the journal (after a restart or parking): the watches are checked first. */
   private CompletableFuture<Outcome> bakeResumed(String id, Frame frame, Instant deadline) {
-    Outcome breach = checkWatches(frame, "during bake '" + id + "'");
+    Outcome breach = checkWatches(frame, id, "during bake '" + id + "'");
     if (breach != null) {
       clearActive(id);
       return done(breach);
@@ -1461,7 +1497,10 @@ final class Run {
     boolean holds;
     MDC.put("runId", runId);
     try {
-      holds = w.condition().orElseThrow().test(new Contexts.RunCtx(this, frame));
+      Contexts.RunCtx ctx = new Contexts.RunCtx(this, frame);
+      holds = engine.interceptor == null ? w.condition().orElseThrow().test(ctx)
+          : Boolean.TRUE.equals(result(Boolean.class, call(Invocation.Kind.WAIT_CONDITION, id, null, n,
+              () -> w.condition().orElseThrow().test(ctx)), "condition of wait '" + id + "'"));
     } catch (Exception e) {
       holds = false;
     } finally {
@@ -1470,7 +1509,7 @@ final class Run {
     if (holds) {
       return done(finishWait(id));
     }
-    Outcome breach = checkWatches(frame, "during waitUntil '" + id + "'");
+    Outcome breach = checkWatches(frame, id, "during waitUntil '" + id + "'");
     if (breach != null) {
       clearActive(id);
       return done(breach);
@@ -1733,10 +1772,10 @@ final class Run {
     Contexts.StepCtx ctx = new Contexts.StepCtx(this, st.frame(), id, n);
     Output out = output(id);
     Object value = out == null ? null : out.value();
-    CompletableFuture<Object> stage = invoke(s, id, n, () -> {
+    CompletableFuture<Object> stage = invoke(s, id, n, intercepted(Invocation.Kind.COMPENSATION, id, n, () -> {
       s.compensation().orElseThrow().compensate(ctx, value);
       return null;
-    });
+    }));
     if (stage.isDone()) {
       return afterCompensation(st, n, stage);
     }

@@ -22,15 +22,17 @@ import org.apiguardian.api.API;
  * @param runbooks the runbooks the engine may take over from dead runners, by name
  * @param heartbeat how often leases are renewed and other runners' changes polled (null: default)
  * @param parkAfter waits at least this long park the run in the journal (null: never)
+ * @param interceptors wrap every call into user code, the first outermost
  * @since 0.1
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record EngineSettings(Journal journal, Clock clock, Scheduler scheduler, ExecutorService workers,
     int maxWorkers, PolicyAdapter policyAdapter, LockManager lockManager, List<RunListener> listeners,
     java.util.Map<String, dev.runbook4j.Runbook<?>> runbooks, java.time.Duration heartbeat,
-    java.time.Duration parkAfter) {
+    java.time.Duration parkAfter, List<Interceptor> interceptors) {
   public EngineSettings {
     listeners = List.copyOf(listeners);
+    interceptors = List.copyOf(interceptors);
     runbooks = java.util.Map.copyOf(runbooks);
   }
 }
