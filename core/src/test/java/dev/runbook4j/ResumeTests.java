@@ -210,6 +210,33 @@ class ResumeTests {
   }
 
   @Test
+  void anApprovalJournaledJustBeforeACrashStillPassesItsGate() {
+    // found by the testing module's explorer: ApprovalGranted and GatePassed are two writes
+    InMemoryJournal journal = new InMemoryJournal();
+    VirtualTime time = VirtualTime.create();
+    List<String> log = new CopyOnWriteArrayList<>();
+    Runbook<Void> rb = Runbook.builder("approved")
+        .gate("go", g -> g.approval(a -> a.approvers("alice", "bob").minApprovals(2)))
+        .step("ship", s -> s.action(ctx -> log.add("ship")).readOnly())
+        .build();
+    Journal dying = dev.runbook4j.journal.FaultInjectingJournal.wrap(journal)
+        .failWrites(e -> e instanceof RunEvent.GatePassed);
+    try (RunbookEngine first = RunbookEngine.builder().journal(dying).virtualTime(time).build()) {
+      RunHandle h = first.start(rb, null, RunOptions.defaults().withRunId("approved-1"));
+      assertThat(h.await().state()).isEqualTo(RunState.AWAITING_APPROVAL);
+      first.approve("approved-1", "go", "alice");
+      // bob's approval is journaled, then the process dies before the gate's pass is
+      assertThatThrownBy(() -> first.approve("approved-1", "go", "bob")).isInstanceOf(JournalException.class);
+    }
+    assertThat(journal.read("approved-1")).last().isInstanceOf(RunEvent.ApprovalGranted.class);
+    try (RunbookEngine second = RunbookEngine.builder().journal(journal).virtualTime(time).build()) {
+      RunResult r = second.resume("approved-1", rb).await();
+      assertThat(r.state()).isEqualTo(RunState.SUCCEEDED);
+      assertThat(log).containsExactly("ship");
+    }
+  }
+
+  @Test
   void aSleepInterruptedByACrashResumesWithOnlyTheTimeLeft() {
     VirtualTime time = VirtualTime.create();
     Instant t0 = time.now();

@@ -1288,6 +1288,11 @@ final class Run {
       } else {
         deadline = replay.approvalDeadline;
         pa.approvedBy.addAll(replay.approvedBy);
+        if (pa.approvedBy.size() >= spec.minApprovals() && !decisionOnly) {
+          // the last approval was journaled, but the process died before the gate's pass was
+          record(new RunEvent.GatePassed(runId, id, now()));
+          return DONE_OK;
+        }
       }
       approvals.put(id, pa);
       setActive(id, RunState.AWAITING_APPROVAL);

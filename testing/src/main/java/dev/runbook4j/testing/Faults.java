@@ -294,6 +294,7 @@ public final class Faults {
     private volatile int times = -1;
     private volatile Supplier<? extends Exception> exception;
     private volatile boolean timeout;
+    private volatile boolean afterCall;
     private final AtomicInteger fired = new AtomicInteger();
 
     private StepFault(Faults faults, String step, boolean compensation) {
@@ -330,14 +331,30 @@ public final class Faults {
     }
 
     /**
-     * Fails by timing out: when the step declares a timeout, the call hangs (on virtual time) until
-     * the engine's timeout interrupts it; without one, the call throws a
-     * {@link java.util.concurrent.TimeoutException} as a client's own timeout would.
+     * Fails by timing out after the call: the runbook's code runs (its effect lands), then, when the
+     * step declares a timeout, the attempt hangs (on virtual time) until the engine's timeout
+     * interrupts it; without one, it throws a {@link java.util.concurrent.TimeoutException} as a
+     * client's own timeout would. The response is lost: the compensation gets no output, which is
+     * what a compensation must be ready for.
      */
     public StepFault byTimeout() {
       this.timeout = true;
       this.exception = null;
+      this.afterCall = true;
       return this;
+    }
+
+    /**
+     * Fails after the runbook's code has run (its effect landed, its response is lost), instead of
+     * in its place (the default: the call fails before it has any effect).
+     */
+    public StepFault afterCall() {
+      this.afterCall = true;
+      return this;
+    }
+
+    boolean afterCallSet() {
+      return afterCall;
     }
 
     /** Back to the faults, to add another. */
@@ -381,7 +398,8 @@ public final class Faults {
 
     @Override
     public String toString() {
-      return "fail " + (compensation ? "undo of '" : "'") + step + "'" + (timeout ? " by timeout" : "")
+      return "fail " + (compensation ? "undo of '" : "'") + step + "'" + (timeout ? " by timeout"
+          : afterCall ? " after its call" : "")
           + (times < 0 ? "" : times == 1 ? " once" : " " + times + " times");
     }
   }

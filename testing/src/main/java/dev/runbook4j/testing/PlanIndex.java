@@ -99,7 +99,7 @@ final class PlanIndex {
     List<Entry> candidates = ofKind(kinds);
     List<Entry> found = new ArrayList<>();
     for (Entry e : candidates) {
-      if (matches(name, e.id())) {
+      if (matches(name, e.id()) || matches(generic(name), e.id())) {
         found.add(e);
       }
     }

@@ -220,7 +220,16 @@ public final class RunbookTestKit implements AutoCloseable {
       if (inc.dead() && !r.state().isTerminal()) {
         return snapshot(runId, null);
       }
-      if (!r.isParked() || !decide(inc, runId)) {
+      boolean decided;
+      try {
+        decided = r.isParked() && decide(inc, runId);
+      } catch (JournalException e) {
+        if (inc.dead()) {
+          return snapshot(runId, null);  // the decision's write crashed the engine
+        }
+        throw e;
+      }
+      if (!decided) {
         return snapshot(runId, r);
       }
       h = inc.engine.handle(runId);
@@ -232,7 +241,11 @@ public final class RunbookTestKit implements AutoCloseable {
     boolean decided = false;
     for (String gate : inc.engine.status(runId).awaitingApproval()) {
       Faults.ApprovalDecision d = faults.approval(gate);
-      if (d != null && d.reason() == null) {
+      if (faults.rejects(gate)) {
+        inc.engine.reject(runId, gate, rejecter(runId, gate, d), "injected by the test: gate '" + gate
+            + "' is rejected");
+        decided = true;
+      } else if (d != null && d.reason() == null) {
         List<String> already = new ArrayList<>();
         for (RunEvent e : journal.read(runId)) {
           if (e instanceof RunEvent.ApprovalGranted g && g.gateId().equals(gate)) {
@@ -248,12 +261,24 @@ public final class RunbookTestKit implements AutoCloseable {
       } else if (d != null) {
         inc.engine.reject(runId, gate, d.users().get(0), d.reason());
         decided = true;
-      } else if (faults.rejects(gate)) {
-        inc.engine.reject(runId, gate, REJECTER, "injected by the test: gate '" + gate + "' is rejected");
-        decided = true;
       }
     }
     return decided;
+  }
+
+  /** Who rejects an approval gate for {@link Faults#rejectGate}: a user the gate accepts. */
+  private String rejecter(String runId, String gate, Faults.ApprovalDecision decision) {
+    if (decision != null) {
+      return decision.users().get(0);
+    }
+    dev.runbook4j.ApprovalSpec spec = Approvals.spec(launches.get(runId).runbook, gate);
+    if (spec != null && !spec.mayApprove(REJECTER)) {
+      List<String> named = Approvals.named(spec, requester);
+      if (!named.isEmpty()) {
+        return named.get(0);
+      }
+    }
+    return REJECTER;
   }
 
   /** Approves gate {@code gate} of {@code run} as {@code user} and goes on to the run's next stop. */
@@ -439,8 +464,11 @@ public final class RunbookTestKit implements AutoCloseable {
           if (f != null && f.fire()) {
             String what = (undo ? "the compensation of step '" : "step '") + call.nodeId() + "' attempt "
                 + call.attempt();
+            if (f.afterCallSet()) {
+              call.proceed();  // the effect lands; the response is lost
+            }
             if (f.byTimeoutSet()) {
-              record(log, slot, call, false, true, "injected by the test: " + what + " times out");
+              record(log, slot, call, true, true, "injected by the test: " + what + " times out after its call");
               Launch l = launches.get(call.runId());
               PlanIndex.Entry e = l == null ? null : l.index.at(call.nodeId());
               if (e != null && e.hasTimeout()) {
@@ -449,7 +477,7 @@ public final class RunbookTestKit implements AutoCloseable {
               throw new TimeoutException("injected by the test: " + what + " timed out");
             }
             Exception ex = f.exception(what);
-            record(log, slot, call, false, true, "injected by the test: " + ex);
+            record(log, slot, call, f.afterCallSet(), true, "injected by the test: " + ex);
             throw ex;
           }
         }

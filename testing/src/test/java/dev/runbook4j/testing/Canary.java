@@ -70,12 +70,23 @@ final class Canary {
   private Canary() {}
 
   static Runbook<Void> runbook(Alias alias) {
+    return runbook(alias, false);
+  }
+
+  /** With {@code forgetful}, the undo of 'publish' forgets to unpublish the version: the bug to find. */
+  static Runbook<Void> runbook(Alias alias, boolean forgetful) {
     Runbook.Builder<Void> b = Runbook.builder("canary")
         .watch("errors", Duration.ofMinutes(5), ctx -> alias.errorRate < 0.01 ? Health.healthy()
             : Health.breached("error rate " + alias.errorRate))
         .step(PUBLISH, s -> s
             .action(ctx -> alias.publish("v2"))
-            .compensate((ctx, v) -> alias.unpublish(v)))
+            // not the output: an attempt whose response was lost has none, yet v2 may be published
+            .compensate((ctx, v) -> {
+              if (!forgetful) {
+                alias.unpublish("v2");
+              }
+            }))
+        .waitUntil("serving", Duration.ofSeconds(10), Duration.ofMinutes(5), ctx -> alias.versions.contains("v2"))
         .gate("healthy", g -> g
             .check(ctx -> alias.versions.contains("v2") ? GateDecision.pass() : GateDecision.recheck("not yet"))
             .every(Duration.ofMinutes(1)).timeout(Duration.ofMinutes(10)));
@@ -91,11 +102,13 @@ final class Canary {
           .retry(RetrySpec.builder().maxAttempts(3).backoff(Duration.ofSeconds(30)).build()));
       b.bake("bake-" + w, Duration.ofHours(4));
     }
+    String stable = alias.target;
     return b
         .gate("go-live", g -> g.approval(a -> a.approvers("alice", "bob").minApprovals(1)))
         .step("promote", s -> s
             .action(ctx -> alias.promote("v2"))
-            .compensate((ctx, before) -> alias.promote((String) before)))
+            // a failed attempt has no output: go back to the version that was stable when the run began
+            .compensate((ctx, before) -> alias.promote(before == null ? stable : (String) before)))
         .step("announce", s -> s.action(ctx -> "sent").readOnly())
         .build();
   }

@@ -1,0 +1,49 @@
+package dev.runbook4j.testing;
+
+import java.time.Duration;
+import java.util.List;
+import org.apiguardian.api.API;
+
+/**
+ * One explored failure path: the point, the run it produced (after the restart, for a crash), and
+ * what did not hold.
+ *
+ * @param point the failure point
+ * @param run the run; null when the path could not run (see {@code problems})
+ * @param problems what did not hold, one sentence each; empty when the path holds
+ * @param wall how long the path took on the wall clock
+ * @since 0.1
+ */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
+public record PathResult(FailurePoint point, TestRun run, List<String> problems, Duration wall) {
+  public PathResult {
+    problems = List.copyOf(problems);
+  }
+
+  /** Whether everything the path should prove held. */
+  public boolean holds() {
+    return problems.isEmpty();
+  }
+
+  /** The path's line in a report, its problems below it, indented. */
+  public String toText() {
+    StringBuilder sb = new StringBuilder();
+    sb.append(holds() ? "  ok    " : "  FAIL  ").append(point.name()).append('\n');
+    for (String p : problems) {
+      sb.append("          - ").append(p).append('\n');
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Throws an {@link AssertionError} naming the failure point, each problem and the run's journal,
+   * when the path does not hold.
+   */
+  public void assertHolds() {
+    if (!holds()) {
+      throw new AssertionError("The failure path does not hold: " + point.name() + "\n"
+          + String.join("\n", problems.stream().map(p -> "  - " + p).toList()) + "\n"
+          + (run == null ? "" : run.journalText()));
+    }
+  }
+}

@@ -1,0 +1,132 @@
+package dev.runbook4j.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.runbook4j.RunState;
+import dev.runbook4j.Runbook;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class FailureExplorerTests {
+  static FailureExplorer<Void> canary() {
+    return FailureExplorer.of(() -> {
+      Canary.Alias alias = new Canary.Alias();
+      return Subject.of(Canary.runbook(alias), (Void) null)
+          .whenRolledBack("the alias is back at v1 with nothing else published", alias::pristine)
+          .whenSucceeded("the alias points at v2", () -> alias.target.equals("v2"));
+    });
+  }
+
+  @Test
+  void everyFailurePathOfTheCanaryHolds() {
+    ExplorationReport report = canary().explore();
+
+    report.assertAllHold();
+    List<String> names = report.paths().stream().map(p -> p.point().name()).toList();
+    assertThat(names).contains(
+        "no fault → succeeds",
+        "fail 'publish' → compensates publish",
+        "fail 'shift-50' by timeout → compensates shift-50, shift-10, publish",
+        "reject gate 'healthy' → compensates publish",
+        "reject gate 'go-live' → compensates shift-100, shift-50, shift-10, publish",
+        "breach watch 'errors' during 'bake-50' → compensates shift-50, shift-10, publish",
+        "fail undo of 'shift-10' in the rollback after fail 'shift-50' → rollback fails, compensates shift-50,"
+            + " publish, leaves 'shift-10'",
+        "fail 'announce' → compensates promote, shift-100, shift-50, shift-10, publish");
+    assertThat(names).anyMatch(n -> n.startsWith("crash before write 1 (run started"));
+    assertThat(names).anyMatch(n -> n.startsWith("crash after write") && n.contains("compensated shift-10")
+        && n.contains("after fail 'announce'"));
+    // every kind of failure point was found
+    assertThat(report.paths().stream().map(p -> p.point().kind()).distinct())
+        .containsExactlyInAnyOrder(FailurePoint.Kind.values());
+    // paths with a compensation made to fail end ROLLBACK_FAILED, the others roll back or succeed
+    assertThat(report.paths()).allSatisfy(p -> {
+      if (p.point().kind() == FailurePoint.Kind.COMPENSATION_FAILS) {
+        assertThat(p.run().state()).isEqualTo(RunState.ROLLBACK_FAILED);
+      }
+    });
+    assertThat(report.headline()).contains("of runbook 'canary' (seed 1)").endsWith("all hold.");
+  }
+
+  @Test
+  void aCompensationThatForgetsToUndoIsFoundAndItsFailurePointNamed() {
+    ExplorationReport report = FailureExplorer.of(() -> {
+      Canary.Alias alias = new Canary.Alias();
+      return Subject.of(Canary.runbook(alias, true), (Void) null)
+          .whenRolledBack("the alias is back at v1 with nothing else published", alias::pristine);
+    }).crashes(false).explore();
+
+    assertThat(report.holds()).isFalse();
+    List<String> failing = report.failures().stream().map(p -> p.point().name()).toList();
+    // every rollback after v2 was published leaves it published; a publish that fails before its
+    // effect leaves nothing to undo, one that times out after it does
+    assertThat(failing).contains("fail 'publish' by timeout → compensates publish",
+        "fail 'shift-50' → compensates shift-50, shift-10, publish")
+        .doesNotContain("fail 'publish' → compensates publish");
+    assertThat(failing).doesNotContain("no fault → succeeds");
+    assertThat(report.failures().get(0).problems()).anySatisfy(p -> assertThat(p)
+        .startsWith("invariant 'the alias is back at v1 with nothing else published' does not hold"));
+    assertThatThrownBy(report::assertAllHold)
+        .hasMessageContaining("FAIL  fail 'publish' by timeout → compensates publish")
+        .hasMessageContaining("Journal of the first failing path")
+        .hasMessageContaining("Replay with -Drunbook4j.seed=1");
+  }
+
+  @Test
+  void compensationsCalledOutOfOrderOrForgottenAreCaughtByTheVerdict() {
+    Canary.Alias alias = new Canary.Alias();
+    Subject<Void> subject = Subject.of(Canary.runbook(alias), null);
+    FailurePoint point = FailurePoint.of(FailurePoint.Kind.STEP_FAILS, "shift-50", null, RunState.ROLLED_BACK,
+        List.of("shift-50", "shift-10", "publish"));
+    try (RunbookTestKit kit = RunbookTestKit.create()) {
+      point.applyTo(kit.faults());
+      TestRun real = kit.run(subject.runbook(), null);
+      PlanIndex index = new PlanIndex(dev.runbook4j.Plan.of(subject.runbook(), null));
+      assertThat(FailureExplorer.verdict(point, subject, real, index)).isEmpty();
+
+      // the same run as a broken engine would have made it: calls reordered, one compensation missing
+      List<Call> reordered = new java.util.ArrayList<>(real.calls());
+      Call publishUndo = reordered.stream().filter(c -> c.kind() == dev.runbook4j.spi.Invocation.Kind.COMPENSATION
+          && c.nodeId().equals("publish")).findFirst().orElseThrow();
+      reordered.remove(publishUndo);
+      reordered.add(reordered.indexOf(reordered.stream().filter(c -> c.kind()
+          == dev.runbook4j.spi.Invocation.Kind.COMPENSATION).findFirst().orElseThrow()), publishUndo);
+      TestRun swapped = new TestRun(real.runId(), real.runbook(), real.result(), null, real.events(), reordered, 1,
+          null);
+      assertThat(FailureExplorer.verdict(point, subject, swapped, index)).anySatisfy(p -> assertThat(p)
+          .startsWith("compensations ran in the order [publish, shift-50, shift-10], not in reverse start order"));
+
+      List<Call> forgotten = real.calls().stream().filter(c -> !(c.kind()
+          == dev.runbook4j.spi.Invocation.Kind.COMPENSATION && c.nodeId().equals("shift-10"))).toList();
+      TestRun missing = new TestRun(real.runId(), real.runbook(), real.result(), null, real.events(), forgotten, 1,
+          null);
+      assertThat(FailureExplorer.verdict(point, subject, missing, index))
+          .contains("started but never compensated: [shift-10]");
+    }
+  }
+
+  @Test
+  void samplingIsSeededAndKeepsThePathWithoutFault() {
+    List<FailurePoint> all = canary().failurePoints();
+    List<FailurePoint> a = canary().seed(5).sample(10).failurePoints();
+    List<FailurePoint> b = canary().seed(5).sample(10).failurePoints();
+    List<FailurePoint> c = canary().seed(6).sample(10).failurePoints();
+    assertThat(a).hasSize(10).isEqualTo(b).isNotEqualTo(c).startsWith(FailurePoint.none());
+    assertThat(all).containsAll(a);
+    ExplorationReport report = canary().seed(5).sample(10).explore();
+    assertThat(report.headline()).contains("Explored 10 failure paths (a sample of " + all.size() + ")");
+  }
+
+  @Test
+  void aRoleOnlyApprovalNeedsToBeToldWhoApproves() {
+    Runbook<Void> rb = Runbook.builder("roles")
+        .gate("ok", g -> g.approval(a -> a.role("sre", u -> u.startsWith("sre-"))))
+        .build();
+    assertThatThrownBy(() -> FailureExplorer.of(rb, null).failurePoints())
+        .hasMessageContaining("Approval gate 'ok' of runbook 'roles' needs 1 approvals but names no approvers"
+            + " (it approves by role 'sre'); tell the explorer who approves: subject.approveAs(\"ok\"");
+    assertThat(FailureExplorer.of(() -> Subject.of(rb, (Void) null).approveAs("ok", "sre-ann")).explore().holds())
+        .isTrue();
+  }
+}
