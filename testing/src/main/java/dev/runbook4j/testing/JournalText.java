@@ -76,8 +76,12 @@ public final class JournalText {
     } else if (e instanceof RunEvent.ApprovalGranted s) {
       return new String[] {"approval granted", s.gateId() + " by " + s.user()};
     } else if (e instanceof RunEvent.WaitStarted s) {
-      return new String[] {s.kind().name().toLowerCase(java.util.Locale.ROOT) + " started", s.waitId() + " until "
-          + s.deadline()};
+      String kind = switch (s.kind()) {
+        case SLEEP -> "sleep";
+        case BAKE -> "bake";
+        default -> "waitUntil";
+      };
+      return new String[] {kind + " started", s.waitId() + " until " + s.deadline()};
     } else if (e instanceof RunEvent.WaitFinished s) {
       return new String[] {"wait finished", s.waitId()};
     } else if (e instanceof RunEvent.WatchBreached s) {
