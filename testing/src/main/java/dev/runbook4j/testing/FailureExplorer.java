@@ -225,7 +225,7 @@ public final class FailureExplorer<P> {
       if (e instanceof RunEvent.StepStarted s && seen.add("step " + s.stepId())) {
         PlanIndex.Entry entry = index.at(s.stepId());
         List<String> undo = undo(index, started, s.stepId());
-        RunState expected = expected(entry);
+        RunState expected = expected(index, entry);
         List<String> expectedUndo = expected == RunState.ROLLED_BACK || expected == null ? undo : List.of();
         primary.add(FailurePoint.of(FailurePoint.Kind.STEP_FAILS, s.stepId(), null, expected, expectedUndo));
         if (timeouts) {
@@ -234,7 +234,7 @@ public final class FailureExplorer<P> {
         started.add(s.stepId());
       } else if (gate(e) != null && seen.add("gate " + gate(e))) {
         String id = gate(e);
-        RunState expected = expected(index.at(id));
+        RunState expected = expected(index, index.at(id));
         primary.add(FailurePoint.of(FailurePoint.Kind.GATE_REJECTS, id, null, expected,
             expected == RunState.ROLLED_BACK || expected == null ? undo(index, started, null) : List.of()));
       } else if (e instanceof RunEvent.WaitStarted w && seen.add("wait " + w.waitId())) {
@@ -314,12 +314,17 @@ public final class FailureExplorer<P> {
   }
 
   /** What a failure at {@code entry} should end in: by its onFailure; null when a forEach may tolerate it. */
-  private static RunState expected(PlanIndex.Entry entry) {
+  private static RunState expected(PlanIndex index, PlanIndex.Entry entry) {
     if (entry == null) {
       return RunState.ROLLED_BACK;
     }
-    if (entry.id().contains("[*]")) {
-      return null;  // inside a forEach: its maxErrors decides
+    int star = entry.id().indexOf("[*]");
+    while (star >= 0) {
+      PlanIndex.Entry loop = index.at(entry.id().substring(0, star));
+      if (loop == null || !"0".equals(loop.attributes().get("maxErrors"))) {
+        return null;  // inside a forEach that tolerates errors: its maxErrors decides
+      }
+      star = entry.id().indexOf("[*]", star + 3);
     }
     return switch (entry.onFailure()) {
       case "continue" -> RunState.SUCCEEDED;
