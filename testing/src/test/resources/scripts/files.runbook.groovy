@@ -3,6 +3,8 @@ runbook('files') {
   parameters {
     string 'dir', required: true
   }
+  invariant('no file is left after a rollback', when: 'rolledBack') { params -> new File(params.dir).list().length == 0 }
+  invariant('every file is written', when: 'succeeded') { params -> new File(params.dir).list().length == 5 }
   watch('alarm') { check { ctx -> !new File(params.dir, 'alarm').exists() }; every '5m' }
   step('stage') {
     action { ctx -> new File(params.dir, 'stage').text = 'v2'; 'stage' }

@@ -41,7 +41,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "runbook4j", mixinStandardHelpOptions = true, version = "runbook4j 0.1.0-SNAPSHOT",
     description = "Runs runbook scripts (*.runbook.groovy) with a durable journal.",
     subcommands = {Main.Run.class, Main.PlanCommand.class, Main.Validate.class, Main.Resume.class, Main.Approve.class,
-        Main.Reject.class, Main.Cancel.class, Main.Status.class, Main.History.class},
+        Main.Reject.class, Main.Cancel.class, Main.Status.class, Main.History.class, TestCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:succeeded (or the command did what it was asked)",
@@ -50,7 +50,8 @@ import picocli.CommandLine.Parameters;
         "2:the run rolled back",
         "3:the rollback failed (the run keeps its locks)",
         "4:parked: awaiting approval, or detached while waiting",
-        "5:aborted"})
+        "5:aborted",
+        "6:test: a failure path of the script does not hold"})
 public final class Main implements Callable<Integer> {
   static final int OK = 0;
   static final int INVALID = 1;
@@ -58,6 +59,7 @@ public final class Main implements Callable<Integer> {
   static final int ROLLBACK_FAILED = 3;
   static final int PARKED = 4;
   static final int ABORTED = 5;
+  static final int PATH_FAILS = 6;
 
   static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);

@@ -22,6 +22,7 @@ import org.apiguardian.api.API;
 public final class RunbookDsl extends NodesDsl {
   final Runbook.Builder<ScriptParams> runbook;
   final ParametersDsl parameters = new ParametersDsl();
+  final List<ScriptInvariant> invariants = new ArrayList<>();
 
   RunbookDsl(Script script, Runbook.Builder<ScriptParams> runbook) {
     super(script, runbook);
@@ -99,5 +100,35 @@ public final class RunbookDsl extends NodesDsl {
       }
       return problems;
     });
+  }
+
+  /**
+   * {@code invariant('nothing is left after a rollback', when: 'rolledBack') { params -> ... }}: what
+   * must hold after a run that ended so ('rolledBack', 'succeeded', or 'always', the default).
+   * {@code runbook4j test} checks it after every failure path; the engine does not run it.
+   */
+  public void invariant(Map<String, Object> options, String description, Closure<?> check) {
+    for (String k : options.keySet()) {
+      if (!k.equals("when")) {
+        throw new IllegalArgumentException("invariant: unknown option '" + k + "'; use when");
+      }
+    }
+    String when = String.valueOf(options.getOrDefault("when", "always"));
+    if (!List.of("rolledBack", "succeeded", "always").contains(when)) {
+      throw new IllegalArgumentException("invariant '" + description + "': when " + Dsl.describe(options.get("when"))
+          + " is not one of 'rolledBack', 'succeeded', 'always'");
+    }
+    invariants.add(new ScriptInvariant(description, when, params -> {
+      Closure<?> c = (Closure<?>) check.clone();
+      c.setDelegate(new ParamsScope(params));
+      c.setResolveStrategy(Closure.DELEGATE_FIRST);
+      Object r = c.getMaximumNumberOfParameters() == 0 ? c.call() : c.call(params);
+      return org.codehaus.groovy.runtime.typehandling.DefaultTypeTransformation.castToBoolean(r);
+    }));
+  }
+
+  /** {@code invariant('the alias points at a published version') { params -> ... }}, checked after every run. */
+  public void invariant(String description, Closure<?> check) {
+    invariant(Map.of(), description, check);
   }
 }

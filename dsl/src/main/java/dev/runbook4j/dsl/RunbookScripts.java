@@ -174,7 +174,7 @@ public final class RunbookScripts {
       }
       throw new ScriptException(file, problems);
     }
-    return new ScriptRunbook(file, runbook, script.defined.parameters.specs);
+    return new ScriptRunbook(file, runbook, script.defined.parameters.specs, script.defined.invariants);
   }
 
   /** The class name Groovy gives the script: the file name, made a valid identifier. */

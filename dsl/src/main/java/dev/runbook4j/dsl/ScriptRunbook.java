@@ -16,12 +16,20 @@ import org.apiguardian.api.API;
  * @param file where it was loaded from
  * @param runbook the runbook, to run with a {@link ScriptParams} from {@link #params}
  * @param parameters the declared parameters, by name, in declaration order
+ * @param invariants what must hold after runs, for {@code runbook4j test} and the testing module
  * @since 0.1
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.1")
-public record ScriptRunbook(String file, Runbook<ScriptParams> runbook, Map<String, ParameterSpec> parameters) {
+public record ScriptRunbook(String file, Runbook<ScriptParams> runbook, Map<String, ParameterSpec> parameters,
+    List<ScriptInvariant> invariants) {
   public ScriptRunbook {
     parameters = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+    invariants = List.copyOf(invariants);
+  }
+
+  /** A loaded script without invariants. */
+  public ScriptRunbook(String file, Runbook<ScriptParams> runbook, Map<String, ParameterSpec> parameters) {
+    this(file, runbook, parameters, List.of());
   }
 
   /**
