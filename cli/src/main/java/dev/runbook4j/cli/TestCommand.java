@@ -24,8 +24,9 @@ import picocli.CommandLine.Parameters;
         + " rollback, the engine crashing before and after each journal write. Prints each path and whether it held"
         + " (the run ended as it should, compensations ran for exactly the started steps in reverse order, no"
         + " effect twice, the script's invariants hold); exit 0 only if all hold.",
-    "The script's actions run for real, once or more per path, on a virtual clock: point its parameters at a test"
-        + " environment. Nothing is written to the journal of .runbook4j."})
+    "The script's actions run for real, once or more per path, one path at a time, on a virtual clock: point its"
+        + " parameters at a test environment, and give the script a testReset { } block that puts it back before each"
+        + " path. Nothing is written to the journal of .runbook4j."})
 final class TestCommand implements Callable<Integer> {
   @Parameters(paramLabel = "FILE", description = "The runbook script.")
   Path file;
@@ -61,7 +62,7 @@ final class TestCommand implements Callable<Integer> {
       Subject<ScriptParams> s = ScriptSubjects.of(script, p);
       gates.forEach((gate, users) -> s.approveAs(gate, users.split(",")));
       return s;
-    }).crashes(!noCrashes).compensationFailures(!noCompensationFailures).sample(sample);
+    }).crashes(!noCrashes).compensationFailures(!noCompensationFailures).sample(sample).parallelism(1);
     if (seed != null) {
       explorer.seed(seed);
     }

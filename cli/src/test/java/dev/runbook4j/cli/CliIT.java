@@ -97,6 +97,51 @@ class CliIT {
     assertThat(cli("plan", "v1.runbook.groovy", "--format", "yaml").code()).isEqualTo(1);
   }
 
+  private static final String FILES = """
+      runbook('files') {
+        parameters { string 'dir', required: true; bool 'forget' }
+        invariant('no file is left after a rollback', when: 'rolledBack') { params -> new File(params.dir).list().length == 0 }
+        testReset { params -> new File(params.dir).listFiles().each { it.delete() } }
+        watch('alarm') { check { ctx -> !new File(params.dir, 'alarm').exists() }; every '5m' }
+        step('stage') {
+          action { ctx -> new File(params.dir, 'stage').text = 'v2' }
+          compensate { ctx, out -> if (!params.forget) new File(params.dir, 'stage').delete() }
+        }
+        gate('go') { approval { approvers 'alice' } }
+        step('ship') {
+          action { ctx -> new File(params.dir, 'ship').text = 'v2' }
+          compensate { ctx, out -> new File(params.dir, 'ship').delete() }
+        }
+        bake('soak', 1.hours)
+      }
+      """;
+
+  @Test
+  void testExploresEveryFailurePathOfAScriptAndExitsSixWhenOneDoesNotHold() throws Exception {
+    script("files.runbook.groovy", FILES);
+    Files.createDirectories(dir.resolve("target-dir"));
+    String target = dir.resolve("target-dir").toString();
+    Result ok = cli("test", "files.runbook.groovy", "-p", "dir=" + target);
+    assertThat(ok.code()).as(ok.out() + ok.err()).isZero();
+    assertThat(ok.out()).contains("of runbook 'files' (seed 1)", "  ok    no fault → succeeds",
+        "  ok    fail 'ship' by timeout → compensates ship, stage",
+        "  ok    reject gate 'go' → compensates stage",
+        "  ok    breach watch 'alarm' during 'soak' → compensates ship, stage",
+        "  ok    fail undo of 'stage' in the rollback after fail 'ship' → rollback fails, compensates ship, leaves"
+            + " 'stage'",
+        "  ok    crash before write 1 (run started 'files'");
+    assertThat(ok.out()).containsPattern("All \\d+ failure paths hold.");
+
+    Result bad = cli("test", "files.runbook.groovy", "-p", "dir=" + target, "-p", "forget=true", "--no-crashes",
+        "--journal-of-failures");
+    assertThat(bad.code()).isEqualTo(6);
+    assertThat(bad.out()).contains("  FAIL  fail 'ship' → compensates ship, stage",
+        "- invariant 'no file is left after a rollback' does not hold",
+        "  ok    no fault → succeeds", "failure paths do not hold.", "step failed");
+    // nothing went to the command line's own journal
+    assertThat(dir.resolve(".runbook4j").resolve("journal.db")).doesNotExist();
+  }
+
   @Test
   void runExitsWithTheRunsEndState() throws Exception {
     script("ok.runbook.groovy", "runbook('ok') { step('a') { action { 1 }; compensate { ctx -> } } }\n");

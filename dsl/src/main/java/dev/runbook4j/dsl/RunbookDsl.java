@@ -23,6 +23,7 @@ public final class RunbookDsl extends NodesDsl {
   final Runbook.Builder<ScriptParams> runbook;
   final ParametersDsl parameters = new ParametersDsl();
   final List<ScriptInvariant> invariants = new ArrayList<>();
+  java.util.function.Consumer<ScriptParams> testReset;
 
   RunbookDsl(Script script, Runbook.Builder<ScriptParams> runbook) {
     super(script, runbook);
@@ -130,5 +131,23 @@ public final class RunbookDsl extends NodesDsl {
   /** {@code invariant('the alias points at a published version') { params -> ... }}, checked after every run. */
   public void invariant(String description, Closure<?> check) {
     invariant(Map.of(), description, check);
+  }
+
+  /**
+   * {@code testReset { params -> ... }}: puts the test environment back where a run starts from,
+   * before each failure path {@code runbook4j test} explores (the paths share the environment the
+   * parameters point at). The engine does not run it.
+   */
+  public void testReset(Closure<?> reset) {
+    testReset = params -> {
+      Closure<?> c = (Closure<?>) reset.clone();
+      c.setDelegate(new ParamsScope(params));
+      c.setResolveStrategy(Closure.DELEGATE_FIRST);
+      if (c.getMaximumNumberOfParameters() == 0) {
+        c.call();
+      } else {
+        c.call(params);
+      }
+    };
   }
 }

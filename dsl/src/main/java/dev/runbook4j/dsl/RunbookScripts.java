@@ -174,7 +174,8 @@ public final class RunbookScripts {
       }
       throw new ScriptException(file, problems);
     }
-    return new ScriptRunbook(file, runbook, script.defined.parameters.specs, script.defined.invariants);
+    return new ScriptRunbook(file, runbook, script.defined.parameters.specs, script.defined.invariants,
+        script.defined.testReset);
   }
 
   /** The class name Groovy gives the script: the file name, made a valid identifier. */

@@ -17,19 +17,22 @@ import org.apiguardian.api.API;
  * @param runbook the runbook, to run with a {@link ScriptParams} from {@link #params}
  * @param parameters the declared parameters, by name, in declaration order
  * @param invariants what must hold after runs, for {@code runbook4j test} and the testing module
+ * @param testReset what puts a test environment back before each failure path {@code runbook4j test}
+ *     explores (the script's {@code testReset { }}); does nothing if the script has none
  * @since 0.1
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record ScriptRunbook(String file, Runbook<ScriptParams> runbook, Map<String, ParameterSpec> parameters,
-    List<ScriptInvariant> invariants) {
+    List<ScriptInvariant> invariants, java.util.function.Consumer<ScriptParams> testReset) {
   public ScriptRunbook {
     parameters = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
     invariants = List.copyOf(invariants);
+    testReset = testReset == null ? p -> { } : testReset;
   }
 
-  /** A loaded script without invariants. */
+  /** A loaded script without invariants or test reset. */
   public ScriptRunbook(String file, Runbook<ScriptParams> runbook, Map<String, ParameterSpec> parameters) {
-    this(file, runbook, parameters, List.of());
+    this(file, runbook, parameters, List.of(), null);
   }
 
   /**

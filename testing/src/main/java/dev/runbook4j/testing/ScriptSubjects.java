@@ -21,7 +21,13 @@ import org.apiguardian.api.API;
 public final class ScriptSubjects {
   private ScriptSubjects() {}
 
+  /**
+   * The script's runbook with {@code params} and its invariants; runs the script's
+   * {@code testReset { }} first, so an explorer calling this for each path starts each from a clean
+   * environment.
+   */
   public static Subject<ScriptParams> of(ScriptRunbook script, ScriptParams params) {
+    script.testReset().accept(params);
     Subject<ScriptParams> s = Subject.of(script.runbook(), params);
     for (ScriptInvariant i : script.invariants()) {
       switch (i.when()) {
