@@ -324,11 +324,26 @@ public interface RunbookEngine extends AutoCloseable {
     public RunbookEngine build() {
       EngineSettings settings = new EngineSettings(journal, clock, scheduler, workers, maxWorkers, policyAdapter,
           lockManager, listeners, runbooks, heartbeat, parkAfter, interceptors);
-      EngineFactory factory = ServiceLoader.load(EngineFactory.class, RunbookEngine.class.getClassLoader())
+      return EngineFactories.get().create(settings);
+    }
+  }
+}
+
+/** The engine factory, looked up once (a service lookup reads the class path's jars). */
+final class EngineFactories {
+  private static volatile EngineFactory found;
+
+  private EngineFactories() {}
+
+  static EngineFactory get() {
+    EngineFactory f = found;
+    if (f == null) {
+      f = ServiceLoader.load(EngineFactory.class, RunbookEngine.class.getClassLoader())
           .findFirst()
           .orElseThrow(() -> new IllegalStateException(
               "No Runbook4j engine on the class path: add runbook4j-core (its META-INF/services entry)"));
-      return factory.create(settings);
+      found = f;
     }
+    return f;
   }
 }

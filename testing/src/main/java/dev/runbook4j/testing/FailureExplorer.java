@@ -496,8 +496,14 @@ public final class FailureExplorer<P> {
           problems.add("compensations ran in the order " + undone + ", not in reverse start order " + shouldUndo);
         }
       }
+      Map<String, Call> lastUndo = new java.util.HashMap<>();
+      for (Call c : run.calls()) {
+        if (c.kind() == Invocation.Kind.COMPENSATION) {
+          lastUndo.put(c.nodeId(), c);
+        }
+      }
       for (String id : shouldUndo) {
-        Call last = last(run, Invocation.Kind.COMPENSATION, id);
+        Call last = lastUndo.get(id);
         boolean meantToFail = reached && point.kind() == FailurePoint.Kind.COMPENSATION_FAILS
             && PlanIndex.matches(point.node(), id);
         if (last != null && last.failed() && !meantToFail) {
@@ -535,16 +541,6 @@ public final class FailureExplorer<P> {
           || point.kind() == FailurePoint.Kind.GATE_REJECTS && run.events(RunEvent.GateRejected.class).stream()
               .anyMatch(g -> PlanIndex.matches(point.node(), g.gateId()));
     };
-  }
-
-  private static Call last(TestRun run, Invocation.Kind kind, String id) {
-    Call last = null;
-    for (Call c : run.calls()) {
-      if (c.kind() == kind && c.nodeId().equals(id)) {
-        last = c;
-      }
-    }
-    return last;
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {

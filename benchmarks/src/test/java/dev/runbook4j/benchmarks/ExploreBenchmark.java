@@ -1,0 +1,126 @@
+package dev.runbook4j.benchmarks;
+
+import dev.runbook4j.GateDecision;
+import dev.runbook4j.Health;
+import dev.runbook4j.RunState;
+import dev.runbook4j.Runbook;
+import dev.runbook4j.RunbookEngine;
+import dev.runbook4j.journal.InMemoryJournal;
+import dev.runbook4j.spi.VirtualTime;
+import dev.runbook4j.testing.ExplorationReport;
+import dev.runbook4j.testing.FailureExplorer;
+import dev.runbook4j.testing.FailurePoint;
+import dev.runbook4j.testing.Subject;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Failure-point exploration of a 50-step runbook (47 compensated steps, a read-only check, an
+ * irreversible clean-up, a health gate, two bakes under a watch): every failure point found and
+ * run, with its checks (target: under 3 s on this machine), first in a fresh JVM and then warm.
+ * Beside it, in the same run, the floor: as many plain runs of the whole runbook on virtual time,
+ * without the kit, faults or checks, run the same way (the engine's own cost), so the figure reads
+ * as a ratio.
+ *
+ * <pre>./mvnw -q install -DskipTests && ./mvnw -q -pl benchmarks exec:java -Dbenchmark.main=dev.runbook4j.benchmarks.ExploreBenchmark</pre>
+ */
+public final class ExploreBenchmark {
+  private ExploreBenchmark() {}
+
+  /** The system the runbook changes: one value per step, all zero when nothing is applied. */
+  static final class World {
+    final Map<String, Integer> values = new ConcurrentHashMap<>();
+
+    boolean pristine() {
+      return values.values().stream().allMatch(v -> v == 0);
+    }
+  }
+
+  static Runbook<Void> runbook(World w) {
+    Runbook.Builder<Void> b = Runbook.builder("fifty")
+        .watch("errors", Duration.ofMinutes(5), ctx -> Health.healthy())
+        .step("check", s -> s.action(ctx -> "ok").readOnly());
+    for (int i = 1; i <= 47; i++) {
+      String name = "s" + i;
+      b.step(name, s -> s.action(ctx -> w.values.merge(name, 1, Integer::sum))
+          .compensate((ctx, out) -> w.values.put(name, 0)));
+      if (i == 5) {
+        b.gate("healthy", g -> g.check(ctx -> GateDecision.pass()));
+      } else if (i == 20 || i == 40) {
+        b.bake("bake-" + i, Duration.ofMinutes(30));
+      }
+    }
+    return b.step("clean-up", s -> s.action(ctx -> "done").irreversible()).build();
+  }
+
+  public static void main(String[] args) {
+    FailureExplorer<Void> explorer = FailureExplorer.of(() -> {
+      World w = new World();
+      return Subject.of(runbook(w), (Void) null).whenRolledBack("every change undone", w::pristine);
+    });
+    long t0 = System.nanoTime();
+    ExplorationReport first = explorer.explore();
+    double firstSeconds = (System.nanoTime() - t0) / 1e9;
+    if (!first.holds()) {
+      System.out.println(first.toText());
+      throw new IllegalStateException("the benchmark's runbook should hold on every path");
+    }
+    double[] warm = new double[5];
+    for (int i = 0; i < warm.length; i++) {
+      long s = System.nanoTime();
+      explorer.explore();
+      warm[i] = (System.nanoTime() - s) / 1e9;
+    }
+    java.util.Arrays.sort(warm);
+    int paths = first.paths().size();
+    Map<FailurePoint.Kind, Integer> kinds = new EnumMap<>(FailurePoint.Kind.class);
+    first.paths().forEach(p -> kinds.merge(p.point().kind(), 1, Integer::sum));
+
+    // the floor: as many plain runs without fault of the whole runbook, the way the explorer runs its
+    // paths (two at a time, an engine each, a shared pool), with no kit, no faults and no checks
+    floor(paths);
+    long f0 = System.nanoTime();
+    floor(paths);
+    double floorSeconds = (System.nanoTime() - f0) / 1e9;
+
+    System.out.printf("exploration of a 50-step runbook: %d failure paths %s%n", paths, kinds);
+    System.out.printf("  first exploration in this JVM: %.2f s (target < 3 s); warm median of 5: %.2f s"
+        + " (%.0f µs per path)%n", firstSeconds, warm[2], warm[2] * 1e6 / paths);
+    System.out.printf("  floor: %d plain runs of the whole runbook (no kit, fault or check), run the same way: %.2f s;"
+        + " the exploration is %.2fx the floor%n", paths, floorSeconds, warm[2] / floorSeconds);
+    System.exit(0);
+  }
+
+  /** As many plain runs as paths, the way the explorer runs paths: two at a time, one engine each, one shared pool. */
+  private static void floor(int runs) {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r);
+      t.setDaemon(true);
+      return t;
+    });
+    java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+    java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+    for (int i = 0; i < runs; i++) {
+      done.add(two.submit(() -> {
+        try (RunbookEngine e = RunbookEngine.builder().virtualTime(VirtualTime.create()).journal(new InMemoryJournal())
+            .workers(pool).noParking().build()) {
+          if (e.run(runbook(new World()), null).state() != RunState.SUCCEEDED) {
+            throw new IllegalStateException("floor run failed");
+          }
+        }
+      }));
+    }
+    try {
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get();
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    } finally {
+      two.shutdown();
+      pool.shutdown();
+    }
+  }
+}
