@@ -129,4 +129,53 @@ class FailureExplorerTests {
     assertThat(FailureExplorer.of(() -> Subject.of(rb, (Void) null).approveAs("ok", "sre-ann")).explore().holds())
         .isTrue();
   }
+
+  @Test
+  void crashPathsHoldOnARealSqliteJournal(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    List<dev.runbook4j.journal.JdbcJournal> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicInteger files = new java.util.concurrent.atomic.AtomicInteger();
+    try {
+      ExplorationReport report = canary().compensationFailures(false).sample(14).seed(3)
+          .kit(b -> {
+            dev.runbook4j.journal.JdbcJournal j = dev.runbook4j.journal.JdbcJournal.sqlite(
+                dir.resolve("journal-" + files.incrementAndGet() + ".db"));
+            opened.add(j);
+            b.journal(j);
+          })
+          .explore();
+      report.assertAllHold();
+      assertThat(report.paths().stream().filter(p -> p.point().kind() == FailurePoint.Kind.CRASH_BEFORE_WRITE
+          || p.point().kind() == FailurePoint.Kind.CRASH_AFTER_WRITE)).hasSizeGreaterThan(4)
+          .allSatisfy(p -> assertThat(p.run().events(dev.runbook4j.RunEvent.RunStarted.class)).hasSize(1));
+    } finally {
+      opened.forEach(dev.runbook4j.journal.JdbcJournal::close);
+    }
+  }
+
+  @Test
+  void theDuplicateEffectsCheckSeesAStepDoneTwiceAndACallNotJournaledFirst() {
+    try (RunbookTestKit kit = RunbookTestKit.create()) {
+      kit.faults().approveAs("go-live", "alice");
+      TestRun real = kit.run(Canary.runbook(new Canary.Alias()), null);
+      assertThat(Effects.duplicates(real)).isEmpty();
+
+      List<dev.runbook4j.RunEvent> events = new java.util.ArrayList<>(real.events());
+      dev.runbook4j.RunEvent.StepSucceeded once = real.events(dev.runbook4j.RunEvent.StepSucceeded.class).get(0);
+      events.add(new dev.runbook4j.RunEvent.StepStarted(real.runId(), once.stepId(), 2, "another-key", once.at()));
+      events.add(once);
+      List<Call> calls = new java.util.ArrayList<>(real.calls());
+      calls.add(new Call(dev.runbook4j.spi.Invocation.Kind.ACTION, real.runId(), "shift-10", "shift-10", 9, once.at(),
+          true, false, ""));
+      TestRun doubled = new TestRun(real.runId(), real.runbook(), real.result(), null, events, calls, 1, null);
+      assertThat(Effects.duplicates(doubled)).containsExactlyInAnyOrder(
+          "step '" + once.stepId() + "' attempt 2 carried idempotency key 'another-key', an earlier attempt '"
+              + real.runId() + ":" + once.stepId() + "'",
+          "the journal shows step '" + once.stepId() + "' succeeded 2 times",
+          "step 'shift-10' attempt 9 was called without its intent in the journal first",
+          "step 'shift-10' completed 2 times");
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+          () -> RunbookAssertions.assertThat(doubled).journal().hasNoDuplicateEffects())
+          .hasMessageContaining("to have no duplicate effects");
+    }
+  }
 }
