@@ -12,6 +12,7 @@ import dev.runbook4j.testing.FailureExplorer;
 import dev.runbook4j.testing.FailurePoint;
 import dev.runbook4j.testing.Subject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -91,6 +92,32 @@ public final class ExploreBenchmark {
     System.out.printf("  floor: %d plain runs of the whole runbook (no kit, fault or check), run the same way: %.2f s;"
         + " the exploration is %.2fx the floor%n", paths, floorSeconds, warm[2] / floorSeconds);
     System.exit(0);
+  }
+
+  /** Wall time of one run of a three-wave canary with 4 h bakes under a watch, on a fresh kit. */
+  private static double canaryMillis() {
+    double[] t = new double[50];
+    for (int i = -20; i < t.length; i++) {
+      World w = new World();
+      Runbook.Builder<Void> b = Runbook.builder("canary")
+          .watch("errors", Duration.ofMinutes(5), ctx -> Health.healthy());
+      for (int p : new int[] {10, 50, 100}) {
+        b.step("shift-" + p, s -> s.action(ctx -> w.values.put("weight", p)).compensate((ctx, o) -> { }));
+        b.bake("bake-" + p, Duration.ofHours(4));
+      }
+      Runbook<Void> rb = b.build();
+      long t0 = System.nanoTime();
+      try (dev.runbook4j.testing.RunbookTestKit kit = dev.runbook4j.testing.RunbookTestKit.create()) {
+        if (!kit.run(rb, null).succeeded() || kit.now().isBefore(Instant.parse("2026-01-05T21:00:00Z"))) {
+          throw new IllegalStateException("the canary should succeed after 12 virtual hours");
+        }
+      }
+      if (i >= 0) {
+        t[i] = (System.nanoTime() - t0) / 1e6;
+      }
+    }
+    java.util.Arrays.sort(t);
+    return t[t.length / 2];
   }
 
   /** As many plain runs as paths, the way the explorer runs paths: two at a time, one engine each, one shared pool. */
