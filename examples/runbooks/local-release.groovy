@@ -83,7 +83,7 @@ runbook('local-release') {
       status == 200 ? GateDecision.pass() : GateDecision.recheck("${version} answers ${status ?: 'nothing yet'}")
     }
     every '1s'
-    timeout '40s'
+    timeout '20s'
   }
 
   step('front-proxy') {

@@ -627,7 +627,10 @@ public final class Main implements Callable<Integer> {
           }
           System.out.println(JSON.writeValueAsString(out));
         } else {
-          events.forEach(e -> System.out.println(e.at() + "  " + e.getClass().getSimpleName() + "  " + e));
+          String id = runId != null ? runId : all.get(all.size() - 1);
+          System.out.println("Run " + id + (events.isEmpty() ? "" : ", started " + events.get(0).at()
+              + " (times below from there)") + ":");
+          System.out.print(dev.runbook4j.testing.JournalText.of(events));
         }
         return OK;
       }

@@ -191,7 +191,7 @@ class CliIT {
     assertThat(status.get("state").asText()).isEqualTo("SUCCEEDED");
     JsonNode history = new ObjectMapper().readTree(cli("history", "r1", "--json").out());
     assertThat(history.findValuesAsText("type")).contains("ApprovalGranted", "GatePassed", "RunFinished");
-    assertThat(cli("history").out()).contains("RunStarted", "RunFinished");  // the latest run
+    assertThat(cli("history").out()).contains("run started", "approval granted", "run finished");  // the latest run
     assertNoSecretAnywhere();
   }
 
