@@ -27,16 +27,22 @@ public final class ServiceRelease {
 
   private ServiceRelease() {}
 
+  /** The release, with bakes of 30 minutes and one hour. */
   public static Runbook<Release> runbook(Platform platform) {
-    return build(platform, false);
+    return build(platform, false, Duration.ofMinutes(30));
+  }
+
+  /** The release with a first bake of {@code bake} and a second of twice that (for a demonstration on the real clock). */
+  public static Runbook<Release> runbook(Platform platform, Duration bake) {
+    return build(platform, false, bake);
   }
 
   /** The same release with a bug: the undo of 'enable-flag' does nothing. */
   public static Runbook<Release> brokenRunbook(Platform platform) {
-    return build(platform, true);
+    return build(platform, true, Duration.ofMinutes(30));
   }
 
-  private static Runbook<Release> build(Platform platform, boolean forgetFlag) {
+  private static Runbook<Release> build(Platform platform, boolean forgetFlag, Duration bake) {
     String stable = platform.stable();
     int schema = platform.schema();
     String dns = platform.dns();
@@ -81,14 +87,14 @@ public final class ServiceRelease {
               return null;
             })
             .compensate((ctx, out) -> platform.split(ctx.params().version(), 0)))
-        .bake("bake-10", Duration.ofMinutes(30))
+        .bake("bake-10", bake)
         .step("shift-50", s -> s
             .action(ctx -> {
               platform.split(ctx.params().version(), 50);
               return null;
             })
             .compensate((ctx, out) -> platform.split(ctx.params().version(), 10)))
-        .bake("bake-50", Duration.ofHours(1))
+        .bake("bake-50", bake.multipliedBy(2))
         .gate("go-live", g -> g
             .description("a release manager lets customers see it")
             .approval(a -> a.approvers("alice", "bob").timeout(Duration.ofHours(8))))
