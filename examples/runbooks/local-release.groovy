@@ -12,11 +12,17 @@
 // runs on the fixed port 18080, switches traffic by atomically repointing the link `current` the
 // proxy follows, bakes while a watch polls /health through the front port, then stops the previous
 // version. On any failure it switches back and stops the new process.
+//
+// Everything it does to the machine goes through `machine` (the LocalMachine class below), so a
+// test can load this script with a fake machine and explore every failure path on virtual time
+// (examples/src/test/java/.../LocalReleaseExplorationTests.java).
 import dev.runbook4j.GateDecision
 import dev.runbook4j.Health
 import java.nio.file.Files
 import java.nio.file.Path
 import java.nio.file.StandardCopyOption
+
+def machine = binding.hasVariable('machine') ? binding.machine : new LocalMachine()
 
 runbook('local-release') {
   description 'Releases the next version of a tiny HTTP service behind a front proxy on this machine'
@@ -31,24 +37,22 @@ runbook('local-release') {
   step('prepare-release') {
     description 'an immutable directory for the new version, with its service and what it replaces'
     action { ctx ->
-      Path releases = releases(params.root)
-      Files.createDirectories(releases)
-      String version = params.version ?: nextVersion(releases)
-      Path dir = releases.resolve(version)
-      if (Files.exists(dir)) {
-        throw new IllegalStateException("release ${version} exists already in ${releases}; give another -p version=")
+      // attempted again after a crash lost its answer: the release this run prepared is still there
+      String again = machine.preparedBy(params.root, ctx.idempotencyKey)
+      if (again) {
+        return again
       }
-      // written first, so the undo knows the version even if this step's answer is lost
-      Files.writeString(Path.of(params.root).resolve('pending'), version)
-      Files.createDirectories(dir)
-      Files.writeString(dir.resolve('TinyService.java'), SERVICE)
-      Files.writeString(dir.resolve('previous'), currentVersion(params.root) ?: '')
-      println "  release ${version} prepared in ${dir}"
+      String version = params.version ?: machine.nextVersion(params.root)
+      if (machine.exists(params.root, version)) {
+        throw new IllegalStateException("release ${version} exists already; give another -p version=")
+      }
+      // the version is recorded first, so the undo knows it even if this step's answer is lost
+      machine.prepare(params.root, version, machine.currentVersion(params.root), ctx.idempotencyKey)
+      println "  release ${version} prepared"
       version
     }
     compensate { ctx, version ->
-      String v = version ?: Files.readString(Path.of(params.root).resolve('pending')).trim()
-      deleteTree(releases(params.root).resolve(v))
+      machine.deleteRelease(params.root, version ?: machine.pending(params.root))
     }
   }
 
@@ -56,21 +60,16 @@ runbook('local-release') {
     description 'the new version as its own process on a free loopback port'
     action { ctx ->
       String version = ctx.output('prepare-release')
-      Path dir = releases(params.root).resolve(version)
-      int port = freePort()
-      Files.writeString(dir.resolve('port'), String.valueOf(port))
       long failAfterMs = params.failAt == 'health' ? 0 : params.failAt == 'bake' ? 2000 : -1
-      Process p = startJava(dir, 'TinyService.java', String.valueOf(port), version, String.valueOf(failAfterMs))
-      Files.writeString(dir.resolve('pid'), String.valueOf(p.pid()))
-      println "  ${version} starting on 127.0.0.1:${port} (pid ${p.pid()})"
+      int port = machine.startService(params.root, version, failAfterMs)
+      println "  ${version} starting on 127.0.0.1:${port}"
       if (params.failAt == 'start') {
         throw new IllegalStateException("the start of ${version} failed (-p failAt=start)")
       }
       port
     }
     compensate { ctx, port ->
-      String v = Files.readString(Path.of(params.root).resolve('pending')).trim()
-      stopPid(releases(params.root).resolve(v).resolve('pid'))
+      machine.stopService(params.root, machine.pending(params.root))
     }
   }
 
@@ -78,8 +77,7 @@ runbook('local-release') {
     description 'the new version answers /health with 200'
     check { ctx ->
       String version = ctx.output('prepare-release')
-      int port = ctx.output('start-new') as int
-      def (status, body) = get(port, '/health')
+      def (status, body) = machine.get(ctx.output('start-new') as int, '/health')
       status == 200 ? GateDecision.pass() : GateDecision.recheck("${version} answers ${status ?: 'nothing yet'}")
     }
     every '1s'
@@ -87,29 +85,18 @@ runbook('local-release') {
   }
 
   step('front-proxy') {
-    description "the front proxy on the fixed port, started if it is not running"
+    description 'the front proxy on the fixed port, started if it is not running'
     action { ctx ->
-      if (get(params.frontPort as int, '/')[0] != null) {
+      if (machine.proxyRunning(params.frontPort as int)) {
         return 'already running'
       }
-      Path root = Path.of(params.root)
-      Files.writeString(root.resolve('FrontProxy.java'), PROXY)
-      Process p = startJava(root, 'FrontProxy.java', String.valueOf(params.frontPort), root.toAbsolutePath().toString())
-      Files.writeString(root.resolve('proxy.pid'), String.valueOf(p.pid()))
-      Files.writeString(root.resolve('proxy.started-by'), ctx.output('prepare-release'))
-      for (int i = 0; i < 120 && get(params.frontPort as int, '/')[0] == null; i++) {
-        ctx.sleep('250ms')
-      }
-      println "  front proxy started on 127.0.0.1:${params.frontPort} (pid ${p.pid()})"
+      machine.startProxy(params.root, params.frontPort as int, ctx.output('prepare-release'))
+      println "  front proxy started on 127.0.0.1:${params.frontPort}"
       'started'
     }
     compensate { ctx, out ->
-      Path root = Path.of(params.root)
-      Path by = root.resolve('proxy.started-by')
-      String v = Files.readString(root.resolve('pending')).trim()
-      if (Files.exists(by) && Files.readString(by).trim() == v) {
-        stopPid(root.resolve('proxy.pid'))   // only the release that started it stops it
-        Files.delete(by)
+      if (machine.proxyStartedBy(params.root) == machine.pending(params.root)) {
+        machine.stopProxy(params.root)   // only the release that started it stops it
       }
     }
   }
@@ -117,8 +104,8 @@ runbook('local-release') {
   group('live') {
     watch('front-health') {
       check { ctx ->
-        def (status, body) = get(params.frontPort as int, '/health')
-        if (status == 200 || currentVersion(params.root) == null) {
+        def (status, body) = machine.get(params.frontPort as int, '/health')
+        if (status == 200 || machine.currentVersion(params.root) == null) {
           Health.healthy()     // healthy, or nothing is live yet
         } else {
           Health.breached("http://127.0.0.1:${params.frontPort}/health answers ${status}: ${body}".toString())
@@ -130,7 +117,7 @@ runbook('local-release') {
       description 'repoints current to the new release, atomically; the proxy follows it on the next request'
       action { ctx ->
         String version = ctx.output('prepare-release')
-        pointCurrent(params.root, version)
+        machine.pointCurrent(params.root, version)
         println "  traffic on http://127.0.0.1:${params.frontPort}/ now goes to ${version}"
         if (params.failAt == 'switch') {
           throw new IllegalStateException("the switch to ${version} reported an error (-p failAt=switch)")
@@ -138,9 +125,8 @@ runbook('local-release') {
         version
       }
       compensate { ctx, out ->
-        String v = Files.readString(Path.of(params.root).resolve('pending')).trim()
-        String previous = Files.readString(releases(params.root).resolve(v).resolve('previous')).trim()
-        pointCurrent(params.root, previous ?: null)
+        String previous = machine.previousOf(params.root, machine.pending(params.root))
+        machine.pointCurrent(params.root, previous)
         println "  traffic switched back to ${previous ?: 'nothing'}"
       }
     }
@@ -150,10 +136,9 @@ runbook('local-release') {
   step('stop-previous') {
     description 'stops the version that served before: after this there is no way back'
     action { ctx ->
-      String version = ctx.output('prepare-release')
-      String previous = Files.readString(releases(params.root).resolve(version).resolve('previous')).trim()
+      String previous = machine.previousOf(params.root, ctx.output('prepare-release'))
       if (previous) {
-        stopPid(releases(params.root).resolve(previous).resolve('pid'))
+        machine.stopService(params.root, previous)
         println "  ${previous} stopped"
       }
       previous ?: 'none'
@@ -164,114 +149,196 @@ runbook('local-release') {
 
   step('report') {
     action { ctx ->
-      def (status, body) = get(params.frontPort as int, '/')
+      def (status, body) = machine.get(params.frontPort as int, '/')
       println "  ${ctx.output('prepare-release')} is live: http://127.0.0.1:${params.frontPort}/ answers ${status} \"${body}\""
       body
     }
     readOnly()
+    onFailure 'continue'    // past the point of no return: a report that fails must not undo the release
   }
 
-  // for `runbook4j test`: each failure path starts from a clean machine
+  // for `runbook4j test` and the exploration tests: what must hold, and a clean machine per path
+  invariant('after a rollback, only the release current points at runs, and the proxy runs if it points anywhere',
+      when: 'rolledBack') { p ->
+    String current = machine.currentVersion(p.root)
+    machine.runningVersions(p.root) == (current ? [current] : []) && machine.proxyRunning(p.frontPort as int) == (current != null)
+  }
   testReset { p ->
-    stopAll(p.root)
-  }
-  invariant('a rolled-back release leaves no directory behind', when: 'rolledBack') { p ->
-    String v = Files.readString(Path.of(p.root).resolve('pending')).trim()
-    !Files.exists(releases(p.root).resolve(v))
+    machine.stopAll(p.root)
   }
 }
 
-// ------------------------------------------------------------------ helpers
+// ------------------------------------------------------------------ the machine
 
-static Path releases(String root) { Path.of(root).resolve('releases') }
+/** Everything the runbook does to this machine: files under root, processes, links, HTTP. */
+class LocalMachine {
+  static Path releases(String root) { Path.of(root).resolve('releases') }
 
-static String nextVersion(Path releases) {
-  int n = 0
-  releases.toFile().listFiles()?.each { f ->
-    def m = f.name =~ /^v(\d+)$/
-    if (m.matches()) n = Math.max(n, m.group(1) as int)
+  String nextVersion(String root) {
+    int n = 0
+    releases(root).toFile().listFiles()?.each { f ->
+      def m = f.name =~ /^v(\d+)$/
+      if (m.matches()) n = Math.max(n, m.group(1) as int)
+    }
+    "v${n + 1}"
   }
-  "v${n + 1}"
-}
 
-static String currentVersion(String root) {
-  Path current = Path.of(root).resolve('current')
-  Files.isSymbolicLink(current) ? Files.readSymbolicLink(current).fileName.toString() : null
-}
+  boolean exists(String root, String version) { Files.exists(releases(root).resolve(version)) }
 
-/** Repoints root/current at releases/version (or removes it for null), atomically. */
-static void pointCurrent(String root, String version) {
-  Path r = Path.of(root)
-  Path current = r.resolve('current')
-  if (version == null) {
-    Files.deleteIfExists(current)
-    return
+  /** The release's directory, its service, and what it replaces; the version is recorded as pending first. */
+  void prepare(String root, String version, String previous, String key) {
+    Files.createDirectories(releases(root))
+    Files.writeString(Path.of(root).resolve('pending'), version)
+    Files.writeString(Path.of(root).resolve('pending-key'), key)
+    Files.writeString(Path.of(root).resolve('pending-previous'), previous ?: '')
+    Path dir = releases(root).resolve(version)
+    Files.createDirectories(dir)
+    Files.writeString(dir.resolve('TinyService.java'), Sources.SERVICE)
+    Files.writeString(dir.resolve('previous'), previous ?: '')
   }
-  Path tmp = r.resolve("current.${System.nanoTime()}")
-  Files.createSymbolicLink(tmp, Path.of('releases', version))
-  Files.move(tmp, current, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING)
-}
 
-static int freePort() {
-  new ServerSocket(0, 0, InetAddress.getLoopbackAddress()).withCloseable { it.localPort }
-}
+  /** The release the step with this idempotency key prepared, if it did. */
+  String preparedBy(String root, String key) {
+    Path k = Path.of(root).resolve('pending-key')
+    Files.exists(k) && Files.readString(k).trim() == key && exists(root, pending(root)) ? pending(root) : null
+  }
 
-/** Starts `java File.java args...` in dir, detached from this process (its output goes to a log). */
-static Process startJava(Path dir, String source, String... args) {
-  String java = Path.of(System.getProperty('java.home'), 'bin', 'java').toString()
-  List<String> cmd = [java, '-XX:TieredStopAtLevel=1', '-Xmx64m', source] + (args as List)
-  new ProcessBuilder(cmd).directory(dir.toFile())
-      .redirectErrorStream(true)
-      .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(source.replace('.java', '.log')).toFile()))
-      .start()
-}
+  /** The releases whose process runs. */
+  List<String> runningVersions(String root) {
+    (releases(root).toFile().listFiles()?.findAll { f ->
+      Path pid = f.toPath().resolve('pid')
+      Files.exists(pid) && ProcessHandle.of(Files.readString(pid).trim() as long).map { it.alive }.orElse(false)
+    }?.collect { it.name }?.sort()) ?: []
+  }
 
-/** Stops the process whose pid the file holds, if it runs; waits for it to end. */
-static void stopPid(Path pidFile) {
-  if (!Files.exists(pidFile)) return
-  long pid = Files.readString(pidFile).trim() as long
-  ProcessHandle.of(pid).ifPresent { h ->
-    h.descendants().each { it.destroy() }
-    h.destroy()
-    try {
-      h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS)
-    } catch (Exception e) {
-      h.destroyForcibly()
+  String pending(String root) {
+    Path p = Path.of(root).resolve('pending')
+    Files.exists(p) ? Files.readString(p).trim() : null
+  }
+
+  /** What served before the pending release (null: nothing). */
+  String previousOrNull(String root) {
+    Path p = Path.of(root).resolve('pending-previous')
+    Files.exists(p) ? (Files.readString(p).trim() ?: null) : null
+  }
+
+  String previousOf(String root, String version) {
+    Path p = releases(root).resolve(version).resolve('previous')
+    Files.exists(p) ? (Files.readString(p).trim() ?: null) : previousOrNull(root)
+  }
+
+  void deleteRelease(String root, String version) {
+    if (version) releases(root).resolve(version).toFile().deleteDir()
+  }
+
+  /** Starts the release's service on a free port; returns the port. */
+  int startService(String root, String version, long failAfterMs) {
+    Path dir = releases(root).resolve(version)
+    int port = new ServerSocket(0, 0, InetAddress.getLoopbackAddress()).withCloseable { it.localPort }
+    Files.writeString(dir.resolve('port'), String.valueOf(port))
+    Process p = startJava(dir, 'TinyService.java', String.valueOf(port), version, String.valueOf(failAfterMs))
+    Files.writeString(dir.resolve('pid'), String.valueOf(p.pid()))
+    port
+  }
+
+  void stopService(String root, String version) {
+    if (version) stopPid(releases(root).resolve(version).resolve('pid'))
+  }
+
+  boolean proxyRunning(int frontPort) { get(frontPort, '/')[0] != null }
+
+  void startProxy(String root, int frontPort, String startedBy) {
+    Path r = Path.of(root)
+    Files.writeString(r.resolve('FrontProxy.java'), Sources.PROXY)
+    Process p = startJava(r, 'FrontProxy.java', String.valueOf(frontPort), r.toAbsolutePath().toString())
+    Files.writeString(r.resolve('proxy.pid'), String.valueOf(p.pid()))
+    Files.writeString(r.resolve('proxy.started-by'), startedBy)
+    for (int i = 0; i < 120 && !proxyRunning(frontPort); i++) {
+      Thread.sleep(250)
     }
   }
-}
 
-/** Stops the proxy and every release, and forgets them. */
-static void stopAll(String root) {
-  Path r = Path.of(root)
-  stopPid(r.resolve('proxy.pid'))
-  releases(root).toFile().listFiles()?.each { stopPid(it.toPath().resolve('pid')) }
-  deleteTree(r)
-}
-
-static void deleteTree(Path p) {
-  if (Files.exists(p) || Files.isSymbolicLink(p)) {
-    p.toFile().deleteDir()
+  String proxyStartedBy(String root) {
+    Path p = Path.of(root).resolve('proxy.started-by')
+    Files.exists(p) ? Files.readString(p).trim() : null
   }
-}
 
-/** [status, body] of a GET on 127.0.0.1:port, or [null, reason] when nothing answers. */
-static List get(int port, String path) {
-  try {
-    HttpURLConnection c = (HttpURLConnection) new URL("http://127.0.0.1:${port}${path}").openConnection()
-    c.connectTimeout = 1000
-    c.readTimeout = 3000
-    int status = c.responseCode
-    String body = (status < 400 ? c.inputStream : c.errorStream)?.getText('UTF-8')?.trim()
-    [status, body]
-  } catch (IOException e) {
-    [null, e.toString()]
+  void stopProxy(String root) {
+    stopPid(Path.of(root).resolve('proxy.pid'))
+    Files.deleteIfExists(Path.of(root).resolve('proxy.started-by'))
+  }
+
+  String currentVersion(String root) {
+    Path current = Path.of(root).resolve('current')
+    Files.isSymbolicLink(current) ? Files.readSymbolicLink(current).fileName.toString() : null
+  }
+
+  /** Repoints root/current at releases/version (or removes it for null), atomically. */
+  void pointCurrent(String root, String version) {
+    Path r = Path.of(root)
+    Path current = r.resolve('current')
+    if (version == null) {
+      Files.deleteIfExists(current)
+      return
+    }
+    Path tmp = r.resolve("current.${System.nanoTime()}")
+    Files.createSymbolicLink(tmp, Path.of('releases', version))
+    Files.move(tmp, current, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING)
+  }
+
+  /** [status, body] of a GET on 127.0.0.1:port, or [null, reason] when nothing answers. */
+  List get(int port, String path) {
+    try {
+      HttpURLConnection c = (HttpURLConnection) new URL("http://127.0.0.1:${port}${path}").openConnection()
+      c.connectTimeout = 1000
+      c.readTimeout = 3000
+      int status = c.responseCode
+      String body = (status < 400 ? c.inputStream : c.errorStream)?.getText('UTF-8')?.trim()
+      [status, body]
+    } catch (IOException e) {
+      [null, e.toString()]
+    }
+  }
+
+  /** Stops the proxy and every release, and forgets them. */
+  void stopAll(String root) {
+    Path r = Path.of(root)
+    stopPid(r.resolve('proxy.pid'))
+    releases(root).toFile().listFiles()?.each { stopPid(it.toPath().resolve('pid')) }
+    r.toFile().deleteDir()
+  }
+
+  /** Starts `java File.java args...` in dir, detached from this process (its output goes to a log). */
+  static Process startJava(Path dir, String source, String... args) {
+    String java = Path.of(System.getProperty('java.home'), 'bin', 'java').toString()
+    List<String> cmd = [java, '-XX:TieredStopAtLevel=1', '-Xmx64m', source] + (args as List)
+    new ProcessBuilder(cmd).directory(dir.toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(source.replace('.java', '.log')).toFile()))
+        .start()
+  }
+
+  /** Stops the process whose pid the file holds, if it runs; waits for it to end. */
+  static void stopPid(Path pidFile) {
+    if (!Files.exists(pidFile)) return
+    long pid = Files.readString(pidFile).trim() as long
+    ProcessHandle.of(pid).ifPresent { h ->
+      h.descendants().each { it.destroy() }
+      h.destroy()
+      try {
+        h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS)
+      } catch (Exception e) {
+        h.destroyForcibly()
+      }
+    }
   }
 }
 
 // ------------------------------------------------------------------ what a release holds
 
-@groovy.transform.Field static final String SERVICE = '''
+/** The sources the machine writes: the service every release holds, and the front proxy. */
+class Sources {
+  static final String SERVICE = '''
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -308,7 +375,7 @@ public class TinyService {
 }
 '''
 
-@groovy.transform.Field static final String PROXY = '''
+  static final String PROXY = '''
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -355,3 +422,4 @@ public class FrontProxy {
   }
 }
 '''
+}

@@ -44,6 +44,15 @@ public final class RunbookScripts {
 
   /** Loads the script in {@code file}. */
   public static ScriptRunbook load(Path file) {
+    return load(file, Map.of());
+  }
+
+  /**
+   * Loads the script in {@code file} with variables it can read ({@code binding.variables}); a
+   * test gives a script a fake of what it changes this way:
+   * {@code def machine = binding.hasVariable('machine') ? binding.machine : new LocalMachine()}.
+   */
+  public static ScriptRunbook load(Path file, Map<String, ?> variables) {
     String source;
     try {
       source = Files.readString(file, StandardCharsets.UTF_8);
@@ -51,11 +60,16 @@ public final class RunbookScripts {
       throw new ScriptException(file.toString(), List.of(new ScriptProblem(file.toString(), 0, 0,
           "cannot be read: " + e.getMessage())));
     }
-    return load(file.toString(), source);
+    return load(file.toString(), source, variables);
   }
 
   /** Loads a script from its text; {@code file} names it in problems. */
   public static ScriptRunbook load(String file, String source) {
+    return load(file, source, Map.of());
+  }
+
+  /** Loads a script from its text with variables it can read; {@code file} names it in problems. */
+  public static ScriptRunbook load(String file, String source, Map<String, ?> variables) {
     String key = file + "\u0000" + source;
     Compiled compiled;
     synchronized (COMPILED) {
@@ -68,7 +82,7 @@ public final class RunbookScripts {
       }
     }
     RunbookScript script = (RunbookScript) org.codehaus.groovy.runtime.InvokerHelper.createScript(compiled.type(),
-        new groovy.lang.Binding());
+        new groovy.lang.Binding(new java.util.HashMap<>(variables)));
     return define(file, script, compiled.checker());
   }
 
