@@ -93,7 +93,7 @@ public final class JdbcJournal implements Journal, AutoCloseable {
     props.putAll(properties);
     if (dialect == Dialect.SQLITE) {
       props.setProperty("journal_mode", "WAL");
-      props.setProperty("synchronous", "FULL");
+      props.putIfAbsent("synchronous", "FULL");   // fsync on every commit, unless the caller chose otherwise
       props.setProperty("busy_timeout", "10000");
     } else if (!props.containsKey("reWriteBatchedInserts")) {
       // a batch of events goes to the server as multi-row inserts: one statement per group commit
@@ -163,7 +163,11 @@ public final class JdbcJournal implements Journal, AutoCloseable {
       return this;
     }
 
-    /** A JDBC driver property. */
+    /**
+     * A JDBC driver property. On SQLite, {@code synchronous} defaults to {@code FULL} (an fsync on
+     * every commit: a journaled event survives a power loss); {@code NORMAL} keeps the file consistent
+     * but may lose the last commits on power loss, for speed.
+     */
     public Builder property(String name, String value) {
       properties.setProperty(name, value);
       return this;
