@@ -56,6 +56,21 @@ public final class PeerBenchmark {
         + ". Medians after warm-up, one JVM, engines measured one after the other.");
     print("In memory", memory);
     print("Durable", durable);
+
+    // each engine's waiting runs, measured alone (the others closed); threads include the JVM's own
+    List<WaitingRuns.Result> waiting = new ArrayList<>();
+    waiting.add(WaitingRuns.runbook4j(tmp, 2000));
+    waiting.add(WaitingRuns.camunda(tmp, 2000));
+    waiting.add(WaitingRuns.temporal(500));
+    WaitingRuns.Result base = waiting.get(0);
+    System.out.println();
+    System.out.println("| Runs waiting on a one-hour timer | runs | heap per waiting run | waiting runs per GiB | ratio"
+        + " (runs per GiB, Runbook4j ÷ peer) | live threads |");
+    System.out.println("|---|---|---|---|---|---|");
+    for (WaitingRuns.Result r : waiting) {
+      System.out.printf("| %s | %d | %.0f B | %,.0f | %s | %d |%n", r.engine(), r.runs(), r.bytesPerRun(),
+          r.runsPerGiB(), r == base ? "1" : String.format("%.1f", base.runsPerGiB() / r.runsPerGiB()), r.threads());
+    }
     System.exit(0);
   }
 
