@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Waiting runs are parked: the engine keeps a timer entry, the run lives in the journal, and it is
- * rebuilt when its time comes or a decision arrives. (Heap per parked run is measured in the
+ * Waiting runs are parked: the engine keeps a small entry (and one timer for all of them), the run
+ * lives in the journal, and it is rebuilt when its time comes or a decision arrives. (Heap per parked run is measured in the
  * benchmarks: WaitingRunsBenchmark.)
  */
 class ParkingTests {
@@ -95,6 +95,36 @@ class ParkingTests {
 
   private static <E extends RunEvent> E first(List<RunEvent> events, Class<E> type) {
     return events.stream().filter(type::isInstance).map(type::cast).findFirst().orElseThrow();
+  }
+
+  @Test
+  void parkedRunsShareOneTimerAndARunWokenEarlyLeavesNoTimerBehind() {
+    VirtualTime time = VirtualTime.create();
+    Instant t0 = time.now();
+    List<String> checks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (RunbookEngine engine = RunbookEngine.builder().virtualTime(time).build()) {
+      List<String> approvals = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        engine.start(baking(checks), null, RunOptions.defaults());
+        approvals.add(engine.start(approving(), null, RunOptions.defaults()).runId());
+        time.advance(Duration.ofSeconds(7));  // every run has its own time to wake
+      }
+      time.runUntilIdle();
+      assertThat(engine.load()).isEqualTo(new RunbookEngine.Load(0, 100));
+      assertThat(time.pendingTimers()).isEqualTo(1);  // one timer for 100 parked runs, armed for the earliest
+      for (String id : approvals) {
+        engine.approve(id, "go", "bob");  // woken before their two-hour deadline: they end now
+      }
+      time.runUntilIdle();
+      assertThat(engine.load()).isEqualTo(new RunbookEngine.Load(0, 50));
+      assertThat(time.pendingTimers()).isEqualTo(1);
+      Instant before = time.now();
+      time.advance(Duration.ofMinutes(61));  // every bake ends; nothing is left to wake
+      assertThat(engine.load()).isEqualTo(new RunbookEngine.Load(0, 0));
+      assertThat(time.pendingTimers()).isZero();
+      assertThat(checks).hasSize(50 * 14);  // each run's watch checks, as if it had never parked (see the first test)
+      assertThat(Duration.between(t0, before)).isEqualTo(Duration.ofSeconds(350));
+    }
   }
 
   @Test

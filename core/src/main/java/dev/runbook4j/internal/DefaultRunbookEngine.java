@@ -59,7 +59,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
   private volatile boolean closed;
   /** Waits at least this long park the run (null: never). */
   final java.time.Duration parkAfter;
-  /** Runs that wait with nothing in memory but this entry (and its timer); rebuilt from the journal. */
+  /** Runs that wait with nothing in memory but this entry; rebuilt from the journal when they wake. */
   private final Map<String, ParkedRun> parked = new ConcurrentHashMap<>();
   final TimerExecutorService timers;
   private final ExecutorService ownedPool;
@@ -178,29 +178,12 @@ final class DefaultRunbookEngine implements RunbookEngine {
 
   /**
    * Starts a run registered in {@link #runs}: when it ends it moves to the cache of recent runs; a
-   * start that fails (its first journal write) leaves nothing behind.
+   * start that fails (its first journal write) leaves nothing behind. A successor (rebuilt after
+   * parking or a storage error) shares the {@code done} future of the run's first object; whichever
+   * object ends the run moves itself to the cache ({@link #ended}).
    */
   private RunHandle launch(Run run, boolean onCallerThread) {
-    return launch(run, onCallerThread, false);
-  }
-
-  /**
-   * Starts {@code run}; a {@code successor} (rebuilt after parking or a storage error) shares the
-   * {@code done} future of the run's first object, whose callback already moves whichever object
-   * ends the run to the cache of recent runs.
-   */
-  private RunHandle launch(Run run, boolean onCallerThread, boolean successor) {
     ensureTicking();
-    if (!successor) {
-      String runId = run.runId;
-      run.done.whenComplete((r, e) -> {
-        Run last = runs.get(runId);
-        if (e == null && last != null && last.done.isDone()) {
-          recent.put(runId, last);
-          runs.remove(runId, last);
-        }
-      });
-    }
     try {
       run.start(onCallerThread);
     } catch (RuntimeException e) {
@@ -208,6 +191,14 @@ final class DefaultRunbookEngine implements RunbookEngine {
       throw e;
     }
     return new Handle(run.runId, run.done);
+  }
+
+  /** Called by a run object as it ends, before its {@code done} completes: it moves to the recent runs. */
+  void ended(Run run) {
+    if (runs.get(run.runId) == run) {
+      recent.put(run.runId, run);
+      runs.remove(run.runId, run);
+    }
   }
 
   @Override
@@ -459,8 +450,12 @@ final class DefaultRunbookEngine implements RunbookEngine {
 
   // ---------------------------------------------------------------- parking
 
-  /** What is left in memory of a parked run. */
+  /**
+   * What is left in memory of a parked run: this entry in {@link #parked} (and in {@link #wakeUps}
+   * when it has a time to wake). No timer per run, no callbacks: about 120 bytes.
+   */
   static final class ParkedRun {
+    final String runId;
     final Runbook<?> runbook;
     final CompletableFuture<RunResult> done;
     final boolean approval;
@@ -468,19 +463,23 @@ final class DefaultRunbookEngine implements RunbookEngine {
     final long version;
     /** The run's parameters as given (they may hold values the journal does not: secrets). */
     final Object params;
-    volatile Cancellable timer;
+    /** When to wake it, in nanoseconds since the epoch of the engine's clock; {@link Long#MAX_VALUE}: never. */
+    final long wakeAt;
     /** Why the run cannot be rebuilt (its journal does not verify): it stays parked, and awaiting it fails. */
     volatile String problem;
     /** Completed when the run is rebuilt; made only when someone awaits the run. */
     private CompletableFuture<Void> woken;
-    private boolean waking;
+    private volatile boolean waking;
 
-    ParkedRun(Runbook<?> runbook, CompletableFuture<RunResult> done, boolean approval, long version, Object params) {
+    ParkedRun(String runId, Runbook<?> runbook, CompletableFuture<RunResult> done, boolean approval, long version,
+        Object params, long wakeAt) {
+      this.runId = runId;
       this.params = params;
       this.runbook = runbook;
       this.done = done;
       this.approval = approval;
       this.version = version;
+      this.wakeAt = wakeAt;
     }
 
     synchronized CompletableFuture<Void> woken() {
@@ -502,6 +501,11 @@ final class DefaultRunbookEngine implements RunbookEngine {
       return true;
     }
 
+    /** Whether it has been woken (or is being woken): its entry in the wake-up queue is stale. */
+    boolean claimed() {
+      return waking;
+    }
+
     synchronized void woke() {
       if (woken != null) {
         woken.complete(null);
@@ -509,16 +513,99 @@ final class DefaultRunbookEngine implements RunbookEngine {
     }
   }
 
-  /** Called by a run object that parked: it is replaced by an entry and a timer at {@code wakeAt} (null: none). */
+  private static long nanos(java.time.Instant t) {
+    return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
+  }
+
+  /**
+   * The parked runs that have a time to wake, earliest first, and one timer armed for the earliest
+   * ({@link #armedFor}): a million parked runs cost one scheduled task, not a million. A run woken
+   * early (a decision, another process) leaves its entry here until it comes up or the queue is
+   * purged; the timer is never left armed for such an entry (see {@link #rearm}). Guarded by itself.
+   */
+  private final java.util.PriorityQueue<ParkedRun> wakeUps =
+      new java.util.PriorityQueue<>(java.util.Comparator.comparingLong(p -> p.wakeAt));
+  private Cancellable armed;
+  private long armedFor = Long.MAX_VALUE;
+
+  /** Called by a run object that parked: it is replaced by an entry, woken at {@code wakeAt} (null: never). */
   void park(Run run, boolean approval, java.time.Instant wakeAt) {
-    ParkedRun p = new ParkedRun(run.runbook, run.done, approval, run.journaled, run.params);
-    if (wakeAt != null) {
-      // armed before the entry is published, so whoever wakes the run early finds the timer to cancel
-      String runId = run.runId;
-      p.timer = scheduler.schedule(java.time.Duration.between(clock.instant(), wakeAt), () -> wake(runId, p));
-    }
-    parked.put(run.runId, p);
+    parkEntry(new ParkedRun(run.runId, run.runbook, run.done, approval, run.journaled, run.params,
+        wakeAt == null ? Long.MAX_VALUE : nanos(wakeAt)));
     runs.remove(run.runId, run);
+    try {
+      journal.idle(run.runId);
+    } catch (RuntimeException e) {
+      log.debug("Journal {} could not drop what it holds of parked run {}: {}", journal, run.runId, e.toString());
+    }
+  }
+
+  private void parkEntry(ParkedRun p) {
+    parked.put(p.runId, p);
+    if (p.wakeAt == Long.MAX_VALUE) {
+      return;
+    }
+    synchronized (wakeUps) {
+      if (wakeUps.size() > 1024 && wakeUps.size() > 2 * parked.size()) {
+        wakeUps.removeIf(ParkedRun::claimed);  // mostly runs woken early: purge, amortized over the parks
+      }
+      wakeUps.add(p);
+      if (p.wakeAt < armedFor) {
+        rearm();
+      }
+    }
+  }
+
+  /** Arms the timer for the earliest live entry; holds {@link #wakeUps}. */
+  private void rearm() {
+    while (!wakeUps.isEmpty() && wakeUps.peek().claimed()) {
+      wakeUps.poll();
+    }
+    ParkedRun first = wakeUps.peek();
+    long at = first == null ? Long.MAX_VALUE : first.wakeAt;
+    if (at == armedFor && armed != null) {
+      return;
+    }
+    if (armed != null) {
+      armed.cancel();
+      armed = null;
+    }
+    armedFor = at;
+    if (first != null && !closed) {
+      armed = scheduler.schedule(java.time.Duration.ofNanos(Math.max(0, at - nanos(clock.instant()))), this::wakeDue);
+    }
+  }
+
+  /** The timer: wakes every parked run whose time has come and arms the timer for the next. */
+  private void wakeDue() {
+    List<ParkedRun> due = new ArrayList<>();
+    synchronized (wakeUps) {
+      long now = nanos(clock.instant());
+      while (!wakeUps.isEmpty() && wakeUps.peek().wakeAt <= now) {
+        ParkedRun p = wakeUps.poll();
+        if (!p.claimed()) {
+          due.add(p);
+        }
+      }
+      armed = null;
+      armedFor = Long.MAX_VALUE;
+      rearm();
+    }
+    for (ParkedRun p : due) {
+      wake(p.runId, p);
+    }
+  }
+
+  /** Takes an entry woken before its time out of the timer's way (the rest of the queue is purged lazily). */
+  private void unqueue(ParkedRun p) {
+    if (p.wakeAt == Long.MAX_VALUE) {
+      return;
+    }
+    synchronized (wakeUps) {
+      if (armedFor == p.wakeAt) {
+        rearm();
+      }
+    }
   }
 
   private void wake(String runId, ParkedRun p) {
@@ -538,9 +625,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
     if (!p.claim()) {
       return null;
     }
-    if (p.timer != null) {
-      p.timer.cancel();
-    }
+    unqueue(p);
     Run run;
     try {
       List<RunEvent> events = journal.read(runId);
@@ -560,9 +645,8 @@ final class DefaultRunbookEngine implements RunbookEngine {
       run = new Run(this, runId, runbook, params, history.started.requester(), plan, history, p.done, true);
     } catch (RuntimeException e) {
       // the journal cannot be read now: stay parked and try again later
-      ParkedRun again = new ParkedRun(p.runbook, p.done, p.approval, p.version, p.params);
-      parked.put(runId, again);
-      again.timer = scheduler.schedule(STORAGE_RETRY_FIRST, () -> wake(runId, again));
+      parkEntry(new ParkedRun(runId, p.runbook, p.done, p.approval, p.version, p.params,
+          nanos(clock.instant().plus(STORAGE_RETRY_FIRST))));
       p.woke();
       log.warn("Parked run {} could not be rebuilt ({}); next try in {}", runId, e.getMessage(), STORAGE_RETRY_FIRST);
       return null;
@@ -571,7 +655,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
     runs.put(runId, run);
     parked.remove(runId, p);
     p.woke();
-    launch(run, forDecision, true);
+    launch(run, forDecision);
     return run;
   }
 
@@ -660,7 +744,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
       successor = new Run(this, paused.runId, paused.runbook, paused.params, paused.requester, paused.plan, history,
           paused.done, false);
       runs.put(paused.runId, successor);
-      launch(successor, false, true);
+      launch(successor, false);
       log.info("Run {} continues after a storage error", paused.runId);
     } catch (RuntimeException e) {
       java.time.Duration next = delay.multipliedBy(2);
@@ -796,6 +880,12 @@ final class DefaultRunbookEngine implements RunbookEngine {
   @Override
   public void close() {
     closed = true;
+    synchronized (wakeUps) {
+      if (armed != null) {
+        armed.cancel();  // parked runs stay in the journal; the next engine on it resumes them
+        armed = null;
+      }
+    }
     if (ownedPool != null) {
       ownedPool.shutdownNow();
     }

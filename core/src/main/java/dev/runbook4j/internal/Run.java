@@ -685,7 +685,9 @@ final class Run {
     if (log.isInfoEnabled()) {
       log.info("Run {} ({}) ended {}", runId, runbook.name(), end);
     }
-    done.complete(result());
+    RunResult result = result();
+    engine.ended(this);
+    done.complete(result);
   }
 
   private void releaseLocks() {
@@ -1557,7 +1559,7 @@ final class Run {
   /**
    * Parks the run if all it does now is wait {@code d} (at least the engine's threshold) at one
    * wait or one approval, with no user code running: this object stops here and the engine keeps
-   * only a timer (or, for an approval without deadline, nothing but an entry) and rebuilds the run
+   * only a small entry (its time to wake is queued behind one timer for all parked runs) and rebuilds the run
    * from the journal when the time comes or a decision arrives. Everything the run did is in the
    * journal already (write-ahead), so a parked run is what a crashed run is, minus the crash.
    */

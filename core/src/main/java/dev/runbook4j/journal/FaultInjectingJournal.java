@@ -157,6 +157,11 @@ public final class FaultInjectingJournal implements Journal {
   }
 
   @Override
+  public void idle(String runId) {
+    inner.idle(runId);
+  }
+
+  @Override
   public String toString() {
     return "FaultInjectingJournal[" + inner + "]";
   }

@@ -435,6 +435,17 @@ public final class JdbcJournal implements Journal, AutoCloseable {
 
   private PreparedStatement casHead;
 
+  /** Drops the run's cached head: a parked run costs this journal no memory (its next append reads the head row). */
+  @Override
+  public void idle(String runId) {
+    lock.lock();
+    try {
+      heads.remove(runId);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /**
    * Writes a batch whose runs' heads are all known (cached, or new runs), in one batched insert
    * and one batched compare-and-set of the head rows; returns false, leaving the transaction to be

@@ -41,6 +41,13 @@ public interface Journal {
   }
 
   /**
+   * A hint that the engine will not write {@code runId} for a while (the run parked, waiting in the
+   * journal): a journal may drop what it holds in memory for that run's next append. Default: nothing.
+   */
+  default void idle(String runId) {
+  }
+
+  /**
    * The locks this journal keeps durably for the runners that share it, if it does; the engine uses
    * them unless it is given a lock manager.
    */

@@ -96,6 +96,11 @@ final class CrashingJournal implements Journal {
   }
 
   @Override
+  public void idle(String runId) {
+    inner.idle(runId);
+  }
+
+  @Override
   public Optional<LockManager> lockManager() {
     return inner.lockManager();
   }
