@@ -139,6 +139,29 @@ class RetryAndTimeoutTests {
   }
 
   @Test
+  // before the fix this run never ended; the guard fails the test instead of hanging the build
+  @org.junit.jupiter.api.Timeout(value = 30, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+  void aTimeoutFiresOnAOneWorkerEngineWhoseOnlyWorkerIsHeldByTheHangingCall() {
+    dev.runbook4j.spi.VirtualTime time = dev.runbook4j.spi.VirtualTime.create();
+    List<String> undone = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (RunbookEngine engine = RunbookEngine.builder().virtualTime(time).maxWorkers(1).build()) {
+      Runbook<Void> rb = Runbook.builder("one-worker")
+          .step("a", s -> s.action(ctx -> "a").compensate((ctx, o) -> undone.add("a")))
+          .step("hang", s -> s.action(ctx -> {
+            ctx.sleep(Duration.ofDays(1));
+            return null;
+          }).compensate((ctx, o) -> undone.add("hang")).timeout(Duration.ofSeconds(30)))
+          .build();
+      Instant t0 = time.now();
+      RunResult r = engine.run(rb, null);
+      assertThat(r.state()).isEqualTo(RunState.ROLLED_BACK);
+      assertThat(r.failure().orElseThrow().getCause()).isInstanceOf(StepTimeoutException.class);
+      assertThat(undone).containsExactly("hang", "a");
+      assertThat(Duration.between(t0, time.now())).isEqualTo(Duration.ofSeconds(30));
+    }
+  }
+
+  @Test
   void aCompensationIsRetriedByItsOwnRetrySpec() {
     try (Harness h = new Harness()) {
       AtomicInteger undoCalls = new AtomicInteger();

@@ -889,7 +889,29 @@ final class Run {
     if (stage.isDone()) {
       return afterAttempt(s, id, frame, n, stage);
     }
-    return stage.handle((r, e) -> null).thenComposeAsync(x -> afterAttempt(s, id, frame, n, stage), engine.workers);
+    return settled(id, stage).thenComposeAsync(x -> afterAttempt(s, id, frame, n, stage), engine.workers);
+  }
+
+  /**
+   * Completes when {@code stage} does, whichever way. A call that timed out is interrupted right
+   * here, on the thread that completes the stage (the timer's), before the run goes on on a worker:
+   * the hanging call may hold the only worker there is.
+   */
+  private CompletableFuture<Void> settled(String id, CompletableFuture<Object> stage) {
+    return stage.handle((r, e) -> {
+      if (e != null && unwrap(e) instanceof TimeoutException) {
+        interruptCalls(id);
+      }
+      return null;
+    });
+  }
+
+  private synchronized void interruptCalls(String id) {
+    for (Attempt a : inflight) {
+      if (a.stepId.equals(id)) {
+        a.interrupt();
+      }
+    }
   }
 
   // ---- interceptors
@@ -1030,13 +1052,7 @@ final class Run {
 
   private Throwable timeoutAware(Step<Object, Object> s, String id, int n, Throwable err) {
     if (err instanceof TimeoutException) {
-      synchronized (this) {
-        for (Attempt a : inflight) {
-          if (a.stepId.equals(id)) {
-            a.interrupt();
-          }
-        }
-      }
+      interruptCalls(id);
       return new StepTimeoutException(id, n, s.timeout().orElse(Duration.ZERO));
     }
     return err;
@@ -1786,7 +1802,7 @@ final class Run {
     if (stage.isDone()) {
       return afterCompensation(st, n, stage);
     }
-    return stage.handle((r, e) -> null).thenComposeAsync(x -> afterCompensation(st, n, stage), engine.workers);
+    return settled(id, stage).thenComposeAsync(x -> afterCompensation(st, n, stage), engine.workers);
   }
 
   private CompletableFuture<Void> afterCompensation(Started st, int n, CompletableFuture<Object> stage) {
