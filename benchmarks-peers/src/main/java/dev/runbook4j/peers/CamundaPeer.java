@@ -26,28 +26,36 @@ final class CamundaPeer implements Peer {
   static volatile java.util.concurrent.CountDownLatch done;
   private final java.util.Set<Integer> deployed = new java.util.HashSet<>();
   private final boolean transactionPerStep;
+  private final boolean jobExecutor;
   private final int stepMillis;
 
   /**
-   * @param transactionPerStep each step an asynchronous continuation (its own transaction, executed
-   *     here job by job rather than by the job executor, whose polling would add its own waits), as a
+   * @param transactionPerStep each step an asynchronous continuation (its own transaction), as a
    *     durable Camunda process is usually modelled; else the whole run is one transaction
+   * @param jobExecutor with a transaction per step: the job executor runs the steps' jobs (it is
+   *     told of each new job as its transaction commits, and runs the next job of the same process
+   *     instance on the same thread); else they are run here, job by job, with the management service
    * @param stepMillis how long each step takes (0: no time; 2: no two steps end in the same millisecond)
    */
-  CamundaPeer(String name, String jdbcUrl, boolean transactionPerStep, int stepMillis) {
+  CamundaPeer(String name, String jdbcUrl, boolean transactionPerStep, boolean jobExecutor, int stepMillis) {
     this.name = name;
     this.transactionPerStep = transactionPerStep;
+    this.jobExecutor = jobExecutor;
     this.stepMillis = stepMillis;
     this.engine = ProcessEngineConfiguration.createStandaloneProcessEngineConfiguration()
         .setJdbcUrl(jdbcUrl).setJdbcUsername("sa").setJdbcPassword("").setJdbcDriver("org.h2.Driver")
         .setDatabaseSchemaUpdate(ProcessEngineConfiguration.DB_SCHEMA_UPDATE_CREATE_DROP)
         .setHistory(ProcessEngineConfiguration.HISTORY_NONE)
-        .setJobExecutorActivate(false)
+        .setJobExecutorActivate(jobExecutor)
         .buildProcessEngine();
   }
 
+  CamundaPeer(String name, String jdbcUrl, boolean transactionPerStep, int stepMillis) {
+    this(name, jdbcUrl, transactionPerStep, false, stepMillis);
+  }
+
   CamundaPeer(String name, String jdbcUrl) {
-    this(name, jdbcUrl, false, 0);
+    this(name, jdbcUrl, false, false, 0);
   }
 
   @Override
@@ -98,7 +106,7 @@ final class CamundaPeer implements Peer {
     String id = engine.getRuntimeService()
         .startProcessInstanceByKey(key, Map.of("failAt", failAt, "stepMillis", stepMillis)).getId();
     // each step's transaction, run here one after the other (as the job executor would, without its polling)
-    while (transactionPerStep) {
+    while (transactionPerStep && !jobExecutor) {
       List<org.camunda.bpm.engine.runtime.Job> jobs = engine.getManagementService().createJobQuery()
           .processInstanceId(id).list();
       if (jobs.isEmpty()) {

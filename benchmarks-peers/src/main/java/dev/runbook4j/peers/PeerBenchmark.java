@@ -17,7 +17,7 @@ import java.util.Map;
  * failing at step 15 (cost per run, and whether the compensations ran in reverse order), in memory
  * and durable.
  *
- * <pre>./mvnw -q -Ppeers install -DskipTests && ./mvnw -q -Ppeers -pl benchmarks-peers exec:java</pre>
+ * <pre>./mvnw -q -Ppeers install -DskipTests && ./mvnw -q -Ppeers -pl benchmarks-peers exec:exec@peers</pre>
  */
 public final class PeerBenchmark {
   static final int STEPS = 20;
@@ -36,16 +36,20 @@ public final class PeerBenchmark {
     // the same, each step taking 2 ms, so no two steps end in the same millisecond
     memory.add(measure(new CamundaPeer("Camunda 7.24 (H2 in memory), steps of 2 ms", "jdbc:h2:mem:camunda2;DB_CLOSE_DELAY=-1",
         false, 2), 20, 20));
-    memory.add(measure(new TemporalPeer("Temporal 1.38 test env, local activities", true), 60, 40));
-    memory.add(measure(new TemporalPeer("Temporal 1.38 test env, activities", false), 20, 15));
+    memory.add(measure(new TemporalPeer("Temporal 1.38 test env, local activities", true), 200, 100));
+    memory.add(measure(new TemporalPeer("Temporal 1.38 test env, activities", false), 100, 50));
     List<Row> durable = new ArrayList<>();
     durable.add(measure(new Runbook4jPeer("Runbook4j SQLite, fsync per commit",
         JdbcJournal.sqlite(tmp.resolve("full.db"))), 30, 30));
     durable.add(measure(new Runbook4jPeer("Runbook4j SQLite, synchronous=NORMAL (no fsync per commit)",
         JdbcJournal.builder("jdbc:sqlite:" + tmp.resolve("normal.db")).property("synchronous", "NORMAL").build()),
         100, 100));
-    durable.add(measure(new CamundaPeer("Camunda 7.24 (H2 file, one transaction per step: asyncBefore on each task)",
-        "jdbc:h2:file:" + tmp.resolve("camunda-steps") + ";DB_CLOSE_DELAY=-1", true, 0), 20, 20));
+    durable.add(measure(new CamundaPeer("Camunda 7.24 (H2 file, one transaction per step: asyncBefore on each task,"
+        + " job executor)", "jdbc:h2:file:" + tmp.resolve("camunda-steps") + ";DB_CLOSE_DELAY=-1", true, true, 0), 300,
+        100));
+    durable.add(measure(new CamundaPeer("Camunda 7.24 (H2 file, one transaction per step, jobs run one by one by the"
+        + " caller)", "jdbc:h2:file:" + tmp.resolve("camunda-by-hand") + ";DB_CLOSE_DELAY=-1", true, false, 0), 300,
+        100));
     durable.add(measure(new CamundaPeer("Camunda 7.24 (H2 file, one transaction per run)",
         "jdbc:h2:file:" + tmp.resolve("camunda") + ";DB_CLOSE_DELAY=-1"), 100, 100));
 
@@ -59,8 +63,8 @@ public final class PeerBenchmark {
 
     // each engine's waiting runs, measured alone (the others closed); threads include the JVM's own
     List<WaitingRuns.Result> waiting = new ArrayList<>();
-    waiting.add(WaitingRuns.runbook4j(tmp, 2000));
-    waiting.add(WaitingRuns.camunda(tmp, 2000));
+    waiting.add(WaitingRuns.runbook4j(tmp, 10_000));
+    waiting.add(WaitingRuns.camunda(tmp, 10_000));
     waiting.add(WaitingRuns.temporal(500));
     WaitingRuns.Result base = waiting.get(0);
     System.out.println();

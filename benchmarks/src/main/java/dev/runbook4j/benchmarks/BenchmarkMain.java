@@ -43,6 +43,12 @@ public final class BenchmarkMain {
       System.out.printf("  runbook4j / resilience4j Retry loop = %.1fx%n", ours / r4j);
       System.out.printf("  runbook4j / failsafe RetryPolicy loop = %.1fx%n", ours / fs);
       System.out.printf("  runbook4j / cheaper floor = %.1fx (target: at most 10x)%n", ours / floor);
+      Summary.row("StepOverhead (JMH)", "a 20-step run in memory, per step", String.format("%.0f ns", ours),
+          String.format("the cheaper loop (%s) %.0f ns", r4j <= fs ? "Resilience4j Retry" : "Failsafe RetryPolicy",
+              floor), ours / floor, Summary.atMost(ours / floor, 10, "≤ 10× the cheaper loop"));
+      Summary.row("StepOverhead (JMH)", "a 20-step run in memory, per step", String.format("%.0f ns", ours),
+          String.format("the other loop (%s) %.0f ns", r4j <= fs ? "Failsafe RetryPolicy" : "Resilience4j Retry",
+              Math.max(r4j, fs)), ours / Math.max(r4j, fs), "—");
       if (one != null) {
         // one is the whole 1-step run divided by STEPS; undo that to get the run's cost
         double oneRun = one * StepOverheadBenchmark.STEPS;

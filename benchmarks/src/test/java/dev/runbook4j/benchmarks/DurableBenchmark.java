@@ -146,6 +146,12 @@ public final class DurableBenchmark {
           oneRun / ceiling);
       System.out.printf("%-10s %d concurrent runs: %7.0f steps/s = %.1fx one run (target >= 5)%n", db,
           CONCURRENT_RUNS, concurrent, concurrent / oneRun);
+      Summary.row("Durable", db + ", one run, fsync per commit", String.format("%.0f steps/s", oneRun),
+          String.format("the disk's fsync ceiling %.0f steps/s", ceiling), oneRun / ceiling,
+          Summary.atLeast(oneRun / ceiling, 0.5, "≥ 0.5×"));
+      Summary.row("Durable", db + ", " + CONCURRENT_RUNS + " concurrent runs", String.format("%.0f steps/s", concurrent),
+          String.format("one run %.0f steps/s", oneRun), concurrent / oneRun,
+          Summary.atLeast(concurrent / oneRun, 5, "≥ 5×"));
     }
   }
 

@@ -85,6 +85,13 @@ public final class WaitingRunsBenchmark {
       System.out.printf("parked (default):     %d runs waiting (%s): %.0f bytes of heap per run (%.2fx the"
           + " baseline; target ~400), %d live threads (started in %d ms)%n", n, engine.load(), parked.bytesPerRun(),
           parked.bytesPerRun() / baseline.bytesPerRun(), parked.threads(), parked.millis());
+      Summary.row("WaitingRuns", n + " runs parked in bakes and at approvals (SQLite), heap per run",
+          String.format("%.0f B", parked.bytesPerRun()), String.format("the same runs not parked %.0f B",
+              baseline.bytesPerRun()), parked.bytesPerRun() / baseline.bytesPerRun(),
+          Summary.atMost(parked.bytesPerRun(), 400, "≤ ~400 B per run"));
+      Summary.row("WaitingRuns", n + " runs parked, live threads in the JVM", String.valueOf(parked.threads()),
+          "not parked: " + baseline.threads(), (double) parked.threads() / baseline.threads(),
+          Summary.atMost(parked.threads(), 63, "< 64 threads"));
     }
 
     try (JdbcJournal journal = JdbcJournal.sqlite(file);
