@@ -164,7 +164,7 @@ public interface RunbookEngine extends AutoCloseable {
 
   /**
    * How many runs this engine holds: in memory (running, or waiting too briefly to park) and
-   * parked (waiting in the journal, with only a small entry in memory; see {@link Builder#parkWaitsOf}).
+   * parked (waiting in the journal; see {@link Builder#parkWaitsOf}).
    *
    * @param inMemory runs whose objects are in memory, not counting ended runs
    * @param parked runs parked until their time or a decision
@@ -267,11 +267,12 @@ public interface RunbookEngine extends AutoCloseable {
 
     /**
      * Parks runs that wait at least {@code threshold} (a sleep, a bake between watch checks, a gate
-     * between checks, a retry delay, an approval): the run's objects are dropped and only a small entry
-     * stays in memory (about 170 bytes with its run id; one timer serves every parked run); at its
-     * time, or when a decision arrives, the run is rebuilt from the journal and goes on. Default: one
-     * minute. Parking costs a journal read per wake-up and saves the run's heap while it waits:
-     * millions of runs can wait in one engine.
+     * between checks, a retry delay, an approval): the run's objects are dropped; on a JDBC journal the
+     * run waits in the journal (a row saying when to wake it, nothing in memory), on other journals a
+     * small entry stays in memory; one timer serves every parked run. At its time, or when a decision
+     * arrives, the run is rebuilt from the journal and goes on. Default: one minute. Parking costs a
+     * journal write when the run parks and a read when it wakes, and saves the run's heap while it
+     * waits.
      */
     public Builder parkWaitsOf(java.time.Duration threshold) {
       if (threshold.isNegative()) {

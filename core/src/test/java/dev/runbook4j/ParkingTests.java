@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Waiting runs are parked: the engine keeps a small entry (and one timer for all of them), the run
- * lives in the journal, and it is rebuilt when its time comes or a decision arrives. (Heap per parked run is measured in the
+ * Waiting runs are parked: the run lives in the journal (on a JDBC journal nothing of it stays in
+ * memory; on the in-memory journal a small entry), one timer serves them all, and a run is rebuilt
+ * when its time comes or a decision arrives. (Heap per parked run is measured in the
  * benchmarks: WaitingRunsBenchmark.)
  */
 class ParkingTests {
@@ -202,6 +203,87 @@ class ParkingTests {
           .hasMessageContaining("no forward progress, no rollback");
       org.assertj.core.api.Assertions.assertThatThrownBy(h::await).isInstanceOf(JournalException.class)
           .hasMessageContaining("does not verify");
+    }
+  }
+
+  static int parkedRows(Path file) throws Exception {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+        java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM rb4j_parked")) {
+      return rs.next() ? rs.getInt(1) : -1;
+    }
+  }
+
+  @Test
+  void onAJdbcJournalParkedRunsLiveInTheJournalAndTheirHandlesStillSeeThemEnd() throws Exception {
+    VirtualTime time = VirtualTime.create();
+    Path file = dir.resolve("stored.db");
+    List<String> checks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (JdbcJournal journal = JdbcJournal.sqlite(file);
+        RunbookEngine engine = RunbookEngine.builder().journal(journal).virtualTime(time).build()) {
+      RunHandle baking = engine.start(baking(checks), null, RunOptions.defaults());
+      RunHandle approving = engine.start(approving(), null, RunOptions.defaults().withRequester("alice"));
+      java.util.concurrent.CompletableFuture<RunResult> bakingResult = baking.result();
+      time.runUntilIdle();
+      assertThat(engine.load()).isEqualTo(new RunbookEngine.Load(0, 2));
+      assertThat(parkedRows(file)).isEqualTo(2);  // kept in the journal, not in memory
+      assertThat(approving.await().isParked()).isTrue();
+      assertThat(approving.status().state()).isEqualTo(RunState.AWAITING_APPROVAL);
+      engine.approve(approving.runId(), "go", "bob");
+      assertThat(approving.await().state()).isEqualTo(RunState.SUCCEEDED);
+      assertThat(parkedRows(file)).isEqualTo(1);
+      assertThat(bakingResult).isNotDone();
+      RunResult r = baking.await();  // drives virtual time through the hour: woken, parked again, 12 times
+      assertThat(r.state()).isEqualTo(RunState.SUCCEEDED);
+      assertThat(r.outputs()).containsEntry("finish", "v2 live");
+      assertThat(bakingResult).isCompletedWithValueMatching(x -> x.state() == RunState.SUCCEEDED);
+      assertThat(checks).hasSize(14);  // as in memory (see parkedRunsShareOneTimer...)
+      assertThat(parkedRows(file)).isZero();
+      assertThat(engine.load()).isEqualTo(new RunbookEngine.Load(0, 0));
+    }
+  }
+
+  /** Parameters that come back from their journaled JSON: a run of them parks in the journal. */
+  public record Release(String version) {}
+
+  /** Parameters that do not (no equals; a value the journal does not show): a run of them parks in memory. */
+  public static final class Opaque {
+    private final String version;
+    private final transient String token;
+
+    public Opaque(String version, String token) {
+      this.version = version;
+      this.token = token;
+    }
+
+    public String getVersion() {
+      return version;
+    }
+  }
+
+  @Test
+  void aRunWhoseParametersDoNotComeBackFromTheJournalParksInMemoryWithThem() throws Exception {
+    VirtualTime time = VirtualTime.create();
+    Path file = dir.resolve("params.db");
+    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Runbook<Release> release = Runbook.builder("release", Release.class)
+        .sleep("wait", Duration.ofHours(1))
+        .step("go", s -> s.action(ctx -> seen.add(ctx.params().version())).readOnly())
+        .build();
+    Runbook<Opaque> opaque = Runbook.builder("opaque", Opaque.class)
+        .sleep("wait", Duration.ofHours(1))
+        .step("go", s -> s.action(ctx -> seen.add(ctx.params().getVersion() + "/" + ctx.params().token)).readOnly())
+        .build();
+    try (JdbcJournal journal = JdbcJournal.sqlite(file);
+        RunbookEngine engine = RunbookEngine.builder().journal(journal).virtualTime(time).build()) {
+      RunHandle a = engine.start(release, new Release("v7"), RunOptions.defaults());
+      RunHandle b = engine.start(opaque, new Opaque("v8", "s3cret"), RunOptions.defaults());
+      time.runUntilIdle();
+      assertThat(engine.load()).isEqualTo(new RunbookEngine.Load(0, 2));
+      assertThat(parkedRows(file)).isEqualTo(1);
+      time.advance(Duration.ofHours(1));
+      assertThat(a.await().state()).isEqualTo(RunState.SUCCEEDED);
+      assertThat(b.await().state()).isEqualTo(RunState.SUCCEEDED);
+      assertThat(seen).containsExactlyInAnyOrder("v7", "v8/s3cret");
     }
   }
 }

@@ -61,6 +61,26 @@ final class DefaultRunbookEngine implements RunbookEngine {
   final java.time.Duration parkAfter;
   /** Runs that wait with nothing in memory but this entry; rebuilt from the journal when they wake. */
   private final Map<String, ParkedRun> parked = new ConcurrentHashMap<>();
+  /**
+   * Where the journal keeps parked runs, if it does (null: they stay in {@link #parked}); then a
+   * parked run costs this engine nothing in memory but its runbook's slot (shared by the runs of one
+   * runbook object).
+   */
+  private final dev.runbook4j.spi.ParkedRuns store;
+  /** This engine object's name in the store's records. */
+  private final String engineId = java.util.UUID.randomUUID().toString();
+  /** How many runs this engine has parked in the store. */
+  private final AtomicInteger stored = new AtomicInteger();
+  /** Runs being taken out of the store and rebuilt right now (in neither place for a moment), with a count each. */
+  private final Map<String, Integer> waking = new ConcurrentHashMap<>();
+  /** Sweeps of due runs out of the store in progress (their runs are briefly in neither place). */
+  private final AtomicInteger sweeps = new AtomicInteger();
+  /** The runbooks of the runs parked in the store. */
+  private final Slots slots = new Slots();
+  /** For handles awaiting a run parked in the store: completed when it is rebuilt. */
+  private final Map<String, CompletableFuture<Void>> rebuilt = new ConcurrentHashMap<>();
+  /** Futures handed out by {@link Handle#result()}: completed when the run ends, whichever object ends it. */
+  private final Map<String, CompletableFuture<RunResult>> results = new ConcurrentHashMap<>();
   final TimerExecutorService timers;
   private final ExecutorService ownedPool;
   private final SystemScheduler ownedScheduler;
@@ -107,6 +127,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
     this.locks = s.lockManager() != null ? s.lockManager()
         : journal.lockManager().orElseGet(InMemoryLockManager::new);
     this.leases = journal.leases().orElse(null);
+    this.store = s.parkAfter() == null ? null : journal.parkedRuns().orElse(null);
     this.interceptor = chain(s.interceptors());
     this.catalog = s.runbooks();
     this.parkAfter = s.parkAfter();
@@ -194,10 +215,14 @@ final class DefaultRunbookEngine implements RunbookEngine {
   }
 
   /** Called by a run object as it ends, before its {@code done} completes: it moves to the recent runs. */
-  void ended(Run run) {
+  void ended(Run run, RunResult result) {
     if (runs.get(run.runId) == run) {
       recent.put(run.runId, run);
       runs.remove(run.runId, run);
+    }
+    CompletableFuture<RunResult> waiting = results.remove(run.runId);
+    if (waiting != null && !run.decisionOnly) {
+      waiting.complete(result);
     }
   }
 
@@ -217,6 +242,15 @@ final class DefaultRunbookEngine implements RunbookEngine {
       ParkedRun p = parked.get(runId);
       if (p != null) {
         return new Handle(runId, p.done);
+      }
+      if (store != null) {
+        Optional<dev.runbook4j.spi.ParkedRuns.Parked> rec = store.find(runId);
+        if (rec.isPresent() && rec.get().engine().equals(engineId)) {
+          return new Handle(runId, new CompletableFuture<>());
+        }
+        if (rec.isPresent()) {
+          store.take(runId);  // parked by an engine that is gone: this one resumes it
+        }
       }
       List<RunEvent> events = journal.read(runId);
       if (events.isEmpty()) {
@@ -265,7 +299,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
   public List<RunHandle> resumeAll(java.util.function.Function<String, Runbook<?>> runbooks) {
     List<RunHandle> handles = new ArrayList<>();
     for (String runId : journal.runIds()) {
-      if (lookup(runId) != null || parked.containsKey(runId)) {
+      if (lookup(runId) != null || parked.containsKey(runId) || storedHere(runId)) {
         continue;
       }
       History history = History.fold(runId, journal.read(runId));
@@ -310,6 +344,9 @@ final class DefaultRunbookEngine implements RunbookEngine {
     if (p != null) {
       return new Handle(runId, p.done);
     }
+    if (storedHere(runId) || inTransit(runId)) {
+      return new Handle(runId, new CompletableFuture<>());
+    }
     fold(runId);
     return new JournalHandle(runId);
   }
@@ -335,6 +372,16 @@ final class DefaultRunbookEngine implements RunbookEngine {
           return woken;
         }
         continue;
+      }
+      if (run == null && store != null && !inTransit(runId)) {
+        Optional<dev.runbook4j.spi.ParkedRuns.Parked> rec = store.find(runId);
+        Run woken = rec.isPresent() ? takeStored(runId, true) : null;
+        if (woken != null) {
+          if (rec.get().approval()) {
+            scheduler.await(CompletableFuture.anyOf(woken.signal(), woken.done));
+          }
+          return woken;
+        }
       }
       if (run != null || held(runId)) {
         Thread.onSpinWait();  // it is parking or waking right now
@@ -364,7 +411,13 @@ final class DefaultRunbookEngine implements RunbookEngine {
       }
       Thread.onSpinWait();
     }
-    return false;
+    while (inTransit(runId)) {
+      Thread.yield();  // a sweep or a decision is taking runs out of the store: they land in memory
+      if (lookup(runId) != null || parked.containsKey(runId)) {
+        return true;
+      }
+    }
+    return lookup(runId) != null || parked.containsKey(runId) || storedHere(runId);
   }
 
   /**
@@ -527,16 +580,244 @@ final class DefaultRunbookEngine implements RunbookEngine {
       new java.util.PriorityQueue<>(java.util.Comparator.comparingLong(p -> p.wakeAt));
   private Cancellable armed;
   private long armedFor = Long.MAX_VALUE;
+  /** The earliest wake-up among the runs parked in the store (as far as this engine knows); guarded by wakeUps. */
+  private long storedNext = Long.MAX_VALUE;
+  /** The earliest wake-up parked in the store since the running sweep read the store's next one; guarded by wakeUps. */
+  private long parkedDuringSweep = Long.MAX_VALUE;
 
-  /** Called by a run object that parked: it is replaced by an entry, woken at {@code wakeAt} (null: never). */
+  /** Stands for parameters read back from the journal when a run is rebuilt. */
+  private static final Object PARAMS_FROM_JOURNAL = new Object();
+
+  /**
+   * Called by a run object that parked: the journal keeps it (when it can, and its parameters come
+   * back equal from their journaled JSON), else it is replaced by an entry here; woken at
+   * {@code wakeAt} (null: only by a decision).
+   */
   void park(Run run, boolean approval, java.time.Instant wakeAt) {
+    if (store != null && paramsRoundTrip(run) && parkInStore(run, approval, wakeAt)) {
+      return;
+    }
     parkEntry(new ParkedRun(run.runId, run.runbook, run.done, approval, run.journaled, run.params,
         wakeAt == null ? Long.MAX_VALUE : nanos(wakeAt)));
     runs.remove(run.runId, run);
+    idle(run);
+  }
+
+  private void idle(Run run) {
     try {
       journal.idle(run.runId);
     } catch (RuntimeException e) {
       log.debug("Journal {} could not drop what it holds of parked run {}: {}", journal, run.runId, e.toString());
+    }
+  }
+
+  private static boolean paramsRoundTrip(Run run) {
+    if (run.params == null) {
+      return true;
+    }
+    try {
+      return run.params.equals(Json.params(run.plan.params(), run.runbook.parameterType()));
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private boolean parkInStore(Run run, boolean approval, java.time.Instant wakeAt) {
+    int slot = slots.acquire(run.runbook);
+    try {
+      store.park(engineId, run.runId, wakeAt, approval, run.journaled, slot);
+    } catch (RuntimeException e) {
+      slots.release(slot);
+      log.warn("Run {} parks in memory: the journal could not record it ({})", run.runId, e.getMessage());
+      return false;
+    }
+    stored.incrementAndGet();
+    runs.remove(run.runId, run);
+    idle(run);
+    if (wakeAt != null) {
+      long at = nanos(wakeAt);
+      synchronized (wakeUps) {
+        parkedDuringSweep = Math.min(parkedDuringSweep, at);
+        if (at < storedNext) {
+          storedNext = at;
+          if (at < armedFor) {
+            rearm();
+          }
+        }
+      }
+    }
+    ensureTicking();
+    return true;
+  }
+
+  /**
+   * Takes every run of this engine due in the store (on a worker) and rebuilds each; then arms the
+   * timer for the store's next one.
+   */
+  private void sweep() {
+    List<dev.runbook4j.spi.ParkedRuns.Parked> due;
+    synchronized (wakeUps) {
+      parkedDuringSweep = Long.MAX_VALUE;
+    }
+    sweeps.incrementAndGet();
+    try {
+      due = store.takeDue(engineId, clock.instant(), 256);
+      for (dev.runbook4j.spi.ParkedRuns.Parked p : due) {
+        mark(p.runId());
+      }
+    } catch (RuntimeException e) {
+      log.warn("Parked runs could not be read from {} ({}); next try in {}", journal, e.getMessage(),
+          STORAGE_RETRY_FIRST);
+      synchronized (wakeUps) {
+        storedNext = Math.min(storedNext, nanos(clock.instant().plus(STORAGE_RETRY_FIRST)));
+        rearm();
+      }
+      return;
+    } finally {
+      sweeps.decrementAndGet();
+    }
+    stored.addAndGet(-due.size());
+    for (dev.runbook4j.spi.ParkedRuns.Parked p : due) {
+      rebuildStored(p, false);
+    }
+    long next;
+    try {
+      next = due.size() == 256 ? nanos(clock.instant()) : store.next(engineId).map(DefaultRunbookEngine::nanos)
+          .orElse(Long.MAX_VALUE);
+    } catch (RuntimeException e) {
+      next = nanos(clock.instant().plus(STORAGE_RETRY_FIRST));
+    }
+    synchronized (wakeUps) {
+      // never later than what is known: a wake-up parked meanwhile (or by a sweep running beside this
+      // one) is not lost; one that is stale only costs an empty sweep
+      storedNext = Math.min(storedNext, Math.min(next, parkedDuringSweep));
+      rearm();
+    }
+  }
+
+  /**
+   * Takes a run this engine parked in the store out of it and rebuilds it (to decide on it, or to go
+   * on); null when it is not there.
+   */
+  private Run takeStored(String runId, boolean forDecision) {
+    Optional<dev.runbook4j.spi.ParkedRuns.Parked> rec = store.find(runId);
+    if (rec.isEmpty() || !rec.get().engine().equals(engineId)) {
+      return null;
+    }
+    mark(runId);
+    boolean took;
+    try {
+      took = store.take(runId);
+    } catch (RuntimeException e) {
+      unmark(runId);
+      throw e;
+    }
+    if (!took) {
+      unmark(runId);  // a sweep took it: it is being rebuilt
+      return null;
+    }
+    stored.decrementAndGet();
+    return rebuildStored(rec.get(), forDecision);
+  }
+
+  /** Whether this engine parked the run in the store. */
+  private boolean storedHere(String runId) {
+    return store != null && store.find(runId).map(r -> r.engine().equals(engineId)).orElse(false);
+  }
+
+  /**
+   * Rebuilds a run taken out of the store from its journal and starts it where it was (marked as
+   * waking by the caller; unmarked here once it is in {@link #runs}). A run that cannot be rebuilt
+   * now is parked in memory instead, as {@link #unpark} would leave it.
+   */
+  private Run rebuildStored(dev.runbook4j.spi.ParkedRuns.Parked p, boolean forDecision) {
+    String runId = p.runId();
+    @SuppressWarnings("unchecked")
+    Runbook<Object> runbook = (Runbook<Object>) slots.get(p.slot());
+    Run run;
+    try {
+      List<RunEvent> events = journal.read(runId);
+      Optional<String> problem = journal.problem(runId);
+      if (problem.isPresent()) {
+        log.error("Parked run {} does not verify and stays parked: {}", runId, problem.get());
+        ParkedRun kept = new ParkedRun(runId, runbook, new CompletableFuture<>(), p.approval(), p.events(),
+            PARAMS_FROM_JOURNAL, Long.MAX_VALUE);
+        kept.problem = "Run " + runId + " does not verify: " + problem.get() + ". It is left as it is (no forward"
+            + " progress, no rollback); restore the journal or resolve the run by hand";
+        parked.put(runId, kept);
+        return null;
+      }
+      History history = History.fold(runId, events);
+      Object params = Json.params(history.started.params(), runbook.parameterType());
+      run = new Run(this, runId, runbook, params, history.started.requester(), Plan.of(runbook, params), history,
+          new CompletableFuture<>(), true);
+      run.mayPark = !forDecision;
+      runs.put(runId, run);
+    } catch (RuntimeException e) {
+      parkEntry(new ParkedRun(runId, runbook, new CompletableFuture<>(), p.approval(), p.events(), PARAMS_FROM_JOURNAL,
+          nanos(clock.instant().plus(STORAGE_RETRY_FIRST))));
+      log.warn("Parked run {} could not be rebuilt ({}); next try in {}", runId, e.getMessage(), STORAGE_RETRY_FIRST);
+      return null;
+    } finally {
+      slots.release(p.slot());
+      unmark(runId);
+      CompletableFuture<Void> signal = rebuilt.remove(runId);
+      if (signal != null) {
+        signal.complete(null);
+      }
+    }
+    launch(run, forDecision);
+    return run;
+  }
+
+  private void mark(String runId) {
+    waking.merge(runId, 1, Integer::sum);
+  }
+
+  private void unmark(String runId) {
+    waking.computeIfPresent(runId, (k, n) -> n == 1 ? null : n - 1);
+  }
+
+  /** Whether a run is between the store and memory right now. */
+  private boolean inTransit(String runId) {
+    return waking.containsKey(runId) || sweeps.get() > 0;
+  }
+
+  /** The runbooks of the runs parked in the store, by slot, each with how many parked runs use it. */
+  private static final class Slots {
+    private final List<Runbook<?>> books = new ArrayList<>();
+    private final List<Integer> uses = new ArrayList<>();
+    private final java.util.IdentityHashMap<Runbook<?>, Integer> index = new java.util.IdentityHashMap<>();
+    private final java.util.ArrayDeque<Integer> free = new java.util.ArrayDeque<>();
+
+    synchronized int acquire(Runbook<?> runbook) {
+      Integer slot = index.get(runbook);
+      if (slot == null) {
+        slot = free.isEmpty() ? books.size() : free.pop();
+        if (slot == books.size()) {
+          books.add(runbook);
+          uses.add(0);
+        } else {
+          books.set(slot, runbook);
+        }
+        index.put(runbook, slot);
+      }
+      uses.set(slot, uses.get(slot) + 1);
+      return slot;
+    }
+
+    synchronized Runbook<?> get(int slot) {
+      return books.get(slot);
+    }
+
+    synchronized void release(int slot) {
+      int n = uses.get(slot) - 1;
+      uses.set(slot, n);
+      if (n == 0) {
+        index.remove(books.get(slot));
+        books.set(slot, null);
+        free.push(slot);
+      }
     }
   }
 
@@ -562,7 +843,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
       wakeUps.poll();
     }
     ParkedRun first = wakeUps.peek();
-    long at = first == null ? Long.MAX_VALUE : first.wakeAt;
+    long at = Math.min(first == null ? Long.MAX_VALUE : first.wakeAt, storedNext);
     if (at == armedFor && armed != null) {
       return;
     }
@@ -571,7 +852,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
       armed = null;
     }
     armedFor = at;
-    if (first != null && !closed) {
+    if (at != Long.MAX_VALUE && !closed) {
       armed = scheduler.schedule(java.time.Duration.ofNanos(Math.max(0, at - nanos(clock.instant()))), this::wakeDue);
     }
   }
@@ -579,6 +860,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
   /** The timer: wakes every parked run whose time has come and arms the timer for the next. */
   private void wakeDue() {
     List<ParkedRun> due = new ArrayList<>();
+    boolean sweep = false;
     synchronized (wakeUps) {
       long now = nanos(clock.instant());
       while (!wakeUps.isEmpty() && wakeUps.peek().wakeAt <= now) {
@@ -587,12 +869,23 @@ final class DefaultRunbookEngine implements RunbookEngine {
           due.add(p);
         }
       }
+      if (storedNext <= now) {
+        storedNext = Long.MAX_VALUE;  // the sweep reads the next one from the store
+        sweep = true;
+      }
       armed = null;
       armedFor = Long.MAX_VALUE;
       rearm();
     }
     for (ParkedRun p : due) {
       wake(p.runId, p);
+    }
+    if (sweep) {
+      try {
+        workers.execute(this::sweep);
+      } catch (java.util.concurrent.RejectedExecutionException closed) {
+        log.warn("Parked runs stay in {}: the engine is closed", journal);
+      }
     }
   }
 
@@ -638,9 +931,10 @@ final class DefaultRunbookEngine implements RunbookEngine {
         return null;
       }
       History history = History.fold(runId, events);
-      Object params = p.params;
       @SuppressWarnings("unchecked")
       Runbook<Object> runbook = (Runbook<Object>) p.runbook;
+      Object params = p.params == PARAMS_FROM_JOURNAL ? Json.params(history.started.params(), runbook.parameterType())
+          : p.params;
       Plan plan = Plan.of(runbook, params);
       run = new Run(this, runId, runbook, params, history.started.requester(), plan, history, p.done, true);
     } catch (RuntimeException e) {
@@ -789,7 +1083,8 @@ final class DefaultRunbookEngine implements RunbookEngine {
               e.getMessage(), heartbeat);
         } finally {
           ticking.set(false);
-          if (!closed && (!runs.isEmpty() || !parked.isEmpty() || (leases != null && !catalog.isEmpty()))) {
+          if (!closed && (!runs.isEmpty() || !parked.isEmpty() || stored.get() > 0
+              || (leases != null && !catalog.isEmpty()))) {
             ensureTicking();
           }
         }
@@ -809,6 +1104,16 @@ final class DefaultRunbookEngine implements RunbookEngine {
           wake(runId, p);  // another process recorded a decision on it
         }
       });
+      if (store != null && stored.get() > 0) {
+        for (dev.runbook4j.spi.ParkedRuns.Parked p : store.decidedElsewhere(engineId)) {
+          try {
+            takeStored(p.runId(), false);
+          } catch (RuntimeException e) {
+            log.warn("Parked run {} was decided on elsewhere but could not be rebuilt here: {}", p.runId(),
+                e.getMessage());
+          }
+        }
+      }
     }
     locks.poll();
     if (leases == null || catalog.isEmpty()) {
@@ -844,7 +1149,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
         live++;
       }
     }
-    return new Load(live, parked.size());
+    return new Load(live, parked.size() + stored.get());
   }
 
   @Override
@@ -950,11 +1255,12 @@ final class DefaultRunbookEngine implements RunbookEngine {
         last = run;
         return run;
       }
-      if (run != null || parked.containsKey(runId)) {
+      Run seen = last;
+      if (run != null || parked.containsKey(runId) || (seen != null && seen.parked())) {
         last = null;
         return null;
       }
-      return last;
+      return seen;
     }
 
     @Override
@@ -975,13 +1281,30 @@ final class DefaultRunbookEngine implements RunbookEngine {
         if (done.isDone()) {
           return done.join();
         }
+        Run current = lookup(runId);
+        if (current != null && current.done.isDone()) {
+          return current.done.join();  // ended by an object rebuilt from the store
+        }
         Run run = live();
         if (run == null) {
           ParkedRun p = parked.get(runId);
           if (p == null) {
-            if (lookup(runId) != null) {
-              Thread.yield();  // parking right now: its entry is being made (the object is still in memory)
+            if (lookup(runId) != null || waking.containsKey(runId)) {
+              Thread.yield();  // parking or waking right now (the object is still, or already, in memory)
               continue;
+            }
+            if (store != null) {
+              CompletableFuture<Void> woken = rebuilt.computeIfAbsent(runId, k -> new CompletableFuture<>());
+              Optional<dev.runbook4j.spi.ParkedRuns.Parked> rec = store.find(runId);
+              if (rec.isPresent() && rec.get().engine().equals(engineId)) {
+                unseen = 0;
+                if (rec.get().approval()) {
+                  return new JournalHandle(runId).await();  // awaiting approval, parked in the journal
+                }
+                scheduler.await(woken);
+                continue;
+              }
+              rebuilt.remove(runId, woken);
             }
             // a run of this engine that has not ended is in memory or parked; one in neither (looked for a
             // few times) is no longer held here, and is read from the journal
@@ -1017,7 +1340,22 @@ final class DefaultRunbookEngine implements RunbookEngine {
 
     @Override
     public CompletableFuture<RunResult> result() {
-      return done.thenApply(r -> r);
+      if (store == null) {
+        return done.thenApply(r -> r);
+      }
+      // the run may park in the journal and end on an object rebuilt from it, with a future of its own
+      CompletableFuture<RunResult> ends = results.computeIfAbsent(runId, k -> new CompletableFuture<>());
+      done.thenAccept(ends::complete);
+      Run current = lookup(runId);
+      if (current != null && current.done.isDone()) {
+        ends.complete(current.done.join());
+      } else if (current == null && !held(runId)) {
+        RunResult fromJournal = new JournalHandle(runId).await();
+        if (fromJournal.state().isTerminal()) {
+          ends.complete(fromJournal);
+        }
+      }
+      return ends.thenApply(r -> r);
     }
 
     @Override

@@ -686,7 +686,7 @@ final class Run {
       log.info("Run {} ({}) ended {}", runId, runbook.name(), end);
     }
     RunResult result = result();
-    engine.ended(this);
+    engine.ended(this, result);
     done.complete(result);
   }
 

@@ -162,6 +162,11 @@ public final class FaultInjectingJournal implements Journal {
   }
 
   @Override
+  public Optional<dev.runbook4j.spi.ParkedRuns> parkedRuns() {
+    return inner.parkedRuns();
+  }
+
+  @Override
   public String toString() {
     return "FaultInjectingJournal[" + inner + "]";
   }

@@ -273,6 +273,10 @@ public final class JdbcJournal implements Journal, AutoCloseable {
           + " token BIGINT NOT NULL, since BIGINT)");
       st.execute("CREATE TABLE IF NOT EXISTS rb4j_lock_queue (lock_key VARCHAR(400) NOT NULL, run_id VARCHAR(200)"
           + " NOT NULL, seq BIGINT NOT NULL, superseded_by VARCHAR(200), PRIMARY KEY (lock_key, run_id))");
+      // parked runs: when to wake each (added in place to journals of any version: nothing else reads it)
+      st.execute("CREATE TABLE IF NOT EXISTS rb4j_parked (run_id VARCHAR(200) PRIMARY KEY, engine VARCHAR(64) NOT NULL,"
+          + " wake_at BIGINT, approval SMALLINT NOT NULL, events BIGINT NOT NULL, slot INTEGER NOT NULL)");
+      st.execute("CREATE INDEX IF NOT EXISTS rb4j_parked_due ON rb4j_parked (engine, wake_at)");
       if (version == null) {
         st.execute("INSERT INTO rb4j_schema (version) VALUES (" + SCHEMA_VERSION + ")");
       } else if (version > SCHEMA_VERSION) {
@@ -815,6 +819,140 @@ public final class JdbcJournal implements Journal, AutoCloseable {
   @Override
   public java.util.Optional<RunLeases> leases() {
     return java.util.Optional.of(leases);
+  }
+
+  private final Parking parking = new Parking();
+
+  @Override
+  public java.util.Optional<dev.runbook4j.spi.ParkedRuns> parkedRuns() {
+    return java.util.Optional.of(parking);
+  }
+
+  /** Parked runs in {@code rb4j_parked}: one row per parked run, wake-up times in epoch nanoseconds. */
+  private final class Parking implements dev.runbook4j.spi.ParkedRuns {
+    private static final String COLUMNS = "run_id, engine, wake_at, approval, events, slot";
+
+    @Override
+    public void park(String engine, String runId, Instant wakeAt, boolean approval, long events, int slot) {
+      transaction("park run " + runId, c -> {
+        try (PreparedStatement d = c.prepareStatement("DELETE FROM rb4j_parked WHERE run_id = ?");
+            PreparedStatement i = c.prepareStatement("INSERT INTO rb4j_parked (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?)")) {
+          d.setString(1, runId);
+          d.executeUpdate();
+          i.setString(1, runId);
+          i.setString(2, engine);
+          if (wakeAt == null) {
+            i.setNull(3, java.sql.Types.BIGINT);
+          } else {
+            i.setLong(3, nanos(wakeAt));
+          }
+          i.setInt(4, approval ? 1 : 0);
+          i.setLong(5, events);
+          i.setInt(6, slot);
+          return i.executeUpdate();
+        }
+      });
+    }
+
+    @Override
+    public boolean take(String runId) {
+      return transaction("take parked run " + runId, c -> {
+        try (PreparedStatement d = c.prepareStatement("DELETE FROM rb4j_parked WHERE run_id = ?")) {
+          d.setString(1, runId);
+          return d.executeUpdate() == 1;
+        }
+      });
+    }
+
+    @Override
+    public java.util.Optional<Parked> find(String runId) {
+      List<Parked> found = query("find parked run " + runId, "SELECT " + COLUMNS + " FROM rb4j_parked WHERE run_id = ?",
+          runId);
+      return found.stream().findFirst();
+    }
+
+    @Override
+    public List<Parked> takeDue(String engine, Instant now, int max) {
+      return transaction("take the due parked runs", c -> {
+        List<Parked> due = rows(c, "SELECT " + COLUMNS + " FROM rb4j_parked WHERE engine = ? AND wake_at <= ?"
+            + " ORDER BY wake_at LIMIT " + Math.max(1, max) + (postgres() ? " FOR UPDATE SKIP LOCKED" : ""), engine,
+            nanos(now));
+        try (PreparedStatement d = c.prepareStatement("DELETE FROM rb4j_parked WHERE run_id = ?")) {
+          for (Parked p : due) {
+            d.setString(1, p.runId());
+            d.addBatch();
+          }
+          if (!due.isEmpty()) {
+            d.executeBatch();
+          }
+        }
+        return due;
+      });
+    }
+
+    @Override
+    public java.util.Optional<Instant> next(String engine) {
+      return transaction("read the next parked run's time", c -> {
+        try (PreparedStatement q = c.prepareStatement("SELECT MIN(wake_at) FROM rb4j_parked WHERE engine = ?")) {
+          q.setString(1, engine);
+          try (ResultSet rs = q.executeQuery()) {
+            if (rs.next()) {
+              long at = rs.getLong(1);
+              return rs.wasNull() ? java.util.Optional.<Instant>empty() : java.util.Optional.of(instant(at));
+            }
+            return java.util.Optional.<Instant>empty();
+          }
+        }
+      });
+    }
+
+    @Override
+    public int count(String engine) {
+      return transaction("count the parked runs", c -> {
+        try (PreparedStatement q = c.prepareStatement("SELECT COUNT(*) FROM rb4j_parked WHERE engine = ?")) {
+          q.setString(1, engine);
+          try (ResultSet rs = q.executeQuery()) {
+            return rs.next() ? rs.getInt(1) : 0;
+          }
+        }
+      });
+    }
+
+    @Override
+    public List<Parked> decidedElsewhere(String engine) {
+      return query("read the parked runs decided elsewhere", "SELECT p.run_id, p.engine, p.wake_at, p.approval, p.events,"
+          + " p.slot FROM rb4j_parked p JOIN rb4j_runs r ON r.run_id = p.run_id WHERE p.engine = ? AND r.last_seq >"
+          + " p.events", engine);
+    }
+
+    private List<Parked> query(String what, String sql, Object... args) {
+      return transaction(what, c -> rows(c, sql, args));
+    }
+
+    private List<Parked> rows(Connection c, String sql, Object... args) throws SQLException {
+      try (PreparedStatement q = c.prepareStatement(sql)) {
+        for (int i = 0; i < args.length; i++) {
+          q.setObject(i + 1, args[i]);
+        }
+        List<Parked> rows = new ArrayList<>();
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            long at = rs.getLong(3);
+            Instant wakeAt = rs.wasNull() ? null : instant(at);
+            rows.add(new Parked(rs.getString(1), rs.getString(2), wakeAt, rs.getInt(4) == 1, rs.getLong(5), rs.getInt(6)));
+          }
+        }
+        return rows;
+      }
+    }
+  }
+
+  private static long nanos(Instant t) {
+    return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
+  }
+
+  private static Instant instant(long nanos) {
+    return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
   }
 
   /** Run claims in the runs' head rows: owner and lease expiry, in the engine's time. */

@@ -55,6 +55,14 @@ public interface Journal {
     return java.util.Optional.empty();
   }
 
+  /**
+   * Where this journal keeps parked runs, if it does: then an engine keeps nothing of a parked run
+   * in memory. Default: empty (the engine keeps a small entry per parked run).
+   */
+  default java.util.Optional<ParkedRuns> parkedRuns() {
+    return java.util.Optional.empty();
+  }
+
   /** The run leases of this journal, if several runners can share it. */
   default java.util.Optional<RunLeases> leases() {
     return java.util.Optional.empty();

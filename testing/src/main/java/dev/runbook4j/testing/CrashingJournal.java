@@ -101,6 +101,11 @@ final class CrashingJournal implements Journal {
   }
 
   @Override
+  public Optional<dev.runbook4j.spi.ParkedRuns> parkedRuns() {
+    return inner.parkedRuns();
+  }
+
+  @Override
   public Optional<LockManager> lockManager() {
     return inner.lockManager();
   }
