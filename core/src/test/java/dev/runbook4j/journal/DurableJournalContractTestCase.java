@@ -269,4 +269,61 @@ abstract class DurableJournalContractTestCase extends JournalContractTestCase {
           .startsWith("RunStarted", "StepStarted");
     }
   }
+
+  @Test
+  void parkedRunsAreKeptPerEngineTakenOnceAndSeenWhenAnotherProcessWritesThem() {
+    dev.runbook4j.spi.ParkedRuns parked = journal().parkedRuns().orElseThrow();
+    String e1 = "engine-" + newRunId();
+    String e2 = "engine-" + newRunId();
+    String baking = newRunId();
+    String approving = newRunId();
+    String other = newRunId();
+    journal().append(new RunEvent.RunStarted(baking, "deploy", "ab".repeat(32), "alice", "{}", T0));
+    parked.park(e1, baking, T0.plusSeconds(3600), false, 1, 0);
+    parked.park(e1, approving, null, true, 5, 1);
+    parked.park(e2, other, T0, false, 3, 0);
+    assertThat(parked.count(e1)).isEqualTo(2);
+    assertThat(parked.next(e1)).contains(T0.plusSeconds(3600));
+    assertThat(parked.find(approving)).contains(new dev.runbook4j.spi.ParkedRuns.Parked(approving, e1, null, true, 5, 1));
+    assertThat(parked.takeDue(e1, T0.plusSeconds(3599), 10)).isEmpty();
+    assertThat(parked.decidedElsewhere(e1)).isEmpty();
+    // another process appends to the parked run (a decision): the engine that parked it sees it
+    journal().append(new RunEvent.StepStarted(baking, "s", 1, "k", T0.plusSeconds(1)));
+    assertThat(parked.decidedElsewhere(e1)).extracting(dev.runbook4j.spi.ParkedRuns.Parked::runId)
+        .containsExactly(baking);
+    assertThat(parked.takeDue(e1, T0.plusSeconds(3600), 10)).extracting(dev.runbook4j.spi.ParkedRuns.Parked::runId)
+        .containsExactly(baking);
+    assertThat(parked.find(baking)).isEmpty();
+    assertThat(parked.next(e1)).isEmpty();  // only the approval is left, with no time
+    assertThat(parked.take(approving)).isTrue();
+    assertThat(parked.take(approving)).isFalse();  // taken once
+    assertThat(parked.count(e1)).isZero();
+    assertThat(parked.count(e2)).isEqualTo(1);
+    parked.park(e1, other, T0.plusSeconds(60), false, 4, 2);  // parked again, by another engine: replaced
+    assertThat(parked.count(e2)).isZero();
+    assertThat(parked.find(other).orElseThrow().engine()).isEqualTo(e1);
+  }
+
+  @Test
+  void aRunParkedInTheJournalWakesAtItsTimeAndAnApprovalByItsDecision() throws SQLException {
+    String url = freshUrl();
+    dev.runbook4j.spi.VirtualTime time = dev.runbook4j.spi.VirtualTime.create();
+    dev.runbook4j.Runbook<Void> rb = dev.runbook4j.Runbook.builder("park-here")
+        .step("a", st -> st.action(ctx -> "a").compensate((ctx, o) -> { }))
+        .sleep("an-hour", java.time.Duration.ofHours(1))
+        .gate("go", g -> g.approval(a -> a.approvers("bob")))
+        .build();
+    try (JdbcJournal j = JdbcJournal.open(url);
+        dev.runbook4j.RunbookEngine engine = dev.runbook4j.RunbookEngine.builder().journal(j).virtualTime(time).build()) {
+      dev.runbook4j.RunHandle h = engine.start(rb, null, dev.runbook4j.RunOptions.defaults().withRequester("alice"));
+      time.runUntilIdle();
+      assertThat(engine.load()).isEqualTo(new dev.runbook4j.RunbookEngine.Load(0, 1));
+      assertThat(j.parkedRuns().orElseThrow().find(h.runId())).hasValueSatisfying(p -> assertThat(p.approval()).isFalse());
+      time.advance(java.time.Duration.ofHours(1));
+      assertThat(j.parkedRuns().orElseThrow().find(h.runId())).hasValueSatisfying(p -> assertThat(p.approval()).isTrue());
+      engine.approve(h.runId(), "go", "bob");
+      assertThat(h.await().state()).isEqualTo(dev.runbook4j.RunState.SUCCEEDED);
+      assertThat(j.parkedRuns().orElseThrow().find(h.runId())).isEmpty();
+    }
+  }
 }
