@@ -286,4 +286,52 @@ class ParkingTests {
       assertThat(seen).containsExactlyInAnyOrder("v7", "v8/s3cret");
     }
   }
+
+  @Test
+  void afterARestartParkedRunsAreTakenOverWhereTheyWaitAndOneWhosePlanChangedDoesNotGoOn() throws Exception {
+    VirtualTime time = VirtualTime.create();
+    Path file = dir.resolve("restart.db");
+    Runbook<Void> v1 = Runbook.builder("nightly")
+        .step("a", s -> s.action(ctx -> "a").compensate((ctx, o) -> {}))
+        .sleep("wait", Duration.ofHours(2))
+        .build();
+    Runbook<Void> v2 = Runbook.builder("nightly")
+        .step("a", s -> s.action(ctx -> "a").compensate((ctx, o) -> {}))
+        .step("b", s -> s.action(ctx -> "b").compensate((ctx, o) -> {}))
+        .sleep("wait", Duration.ofHours(2))
+        .build();
+    List<String> ids = new ArrayList<>();
+    try (JdbcJournal journal = JdbcJournal.sqlite(file);
+        RunbookEngine engine = RunbookEngine.builder().journal(journal).virtualTime(time).build()) {
+      for (int i = 0; i < 3; i++) {
+        ids.add(engine.start(v1, null, RunOptions.defaults()).runId());
+      }
+      time.runUntilIdle();
+      assertThat(parkedRows(file)).isEqualTo(3);
+    }
+    try (JdbcJournal journal = JdbcJournal.sqlite(file);
+        RunbookEngine engine = RunbookEngine.builder().journal(journal).virtualTime(time).build()) {
+      assertThat(engine.resumeAll(Map.of("nightly", v1)::get)).extracting(RunHandle::runId)
+          .containsExactlyInAnyOrderElementsOf(ids);
+      assertThat(engine.load()).isEqualTo(new RunbookEngine.Load(0, 3));  // taken over where they wait: none rebuilt
+      time.advance(Duration.ofHours(2));
+      assertThat(ids).allSatisfy(id -> assertThat(engine.status(id).state()).isEqualTo(RunState.SUCCEEDED));
+      assertThat(parkedRows(file)).isZero();
+    }
+    // the same again, but the restarted engine is given a changed runbook
+    ids.clear();
+    try (JdbcJournal journal = JdbcJournal.sqlite(file);
+        RunbookEngine engine = RunbookEngine.builder().journal(journal).virtualTime(time).build()) {
+      ids.add(engine.start(v1, null, RunOptions.defaults()).runId());
+      time.runUntilIdle();
+    }
+    try (JdbcJournal journal = JdbcJournal.sqlite(file);
+        RunbookEngine engine = RunbookEngine.builder().journal(journal).virtualTime(time).build()) {
+      RunHandle h = engine.resumeAll(Map.of("nightly", v2)::get).get(0);
+      time.advance(Duration.ofHours(2));
+      assertThat(engine.status(h.runId()).state()).isEqualTo(RunState.WAITING);  // did not go on
+      org.assertj.core.api.Assertions.assertThatThrownBy(h::await).isInstanceOf(JournalException.class)
+          .hasMessageContaining("cannot go on").hasMessageContaining("compatibleWith");
+    }
+  }
 }

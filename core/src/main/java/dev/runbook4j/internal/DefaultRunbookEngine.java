@@ -282,11 +282,9 @@ final class DefaultRunbookEngine implements RunbookEngine {
       }
       P params = given != null ? given : Json.params(history.started.params(), runbook.parameterType());
       Plan plan = Plan.of(runbook, params);
-      String was = history.started.planHash();
-      if (!plan.hash().equals(was) && !runbook.compatiblePlans().contains(was)) {
-        throw new RunbookDefinitionException("Resuming run '" + runId + "'", List.of("it was started with plan "
-            + was.substring(0, 12) + ", but this runbook makes plan " + plan.hash().substring(0, 12) + "; resume it"
-            + " with the runbook it was started with, or declare compatibleWith(\"" + was + "\") in this one"));
+      String mismatch = planMismatch(runbook, plan, history.started.planHash());
+      if (mismatch != null) {
+        throw new RunbookDefinitionException("Resuming run '" + runId + "'", List.of(mismatch));
       }
       run = new Run(this, runId, runbook, params, history.started.requester(), plan, history,
           new CompletableFuture<>(), false);
@@ -298,12 +296,13 @@ final class DefaultRunbookEngine implements RunbookEngine {
   @Override
   public List<RunHandle> resumeAll(java.util.function.Function<String, Runbook<?>> runbooks) {
     List<RunHandle> handles = new ArrayList<>();
+    java.util.Set<String> adopted = store == null ? java.util.Set.of() : adopt(runbooks, handles);
     for (String runId : journal.runIds()) {
-      if (lookup(runId) != null || parked.containsKey(runId) || storedHere(runId)) {
+      if (adopted.contains(runId) || lookup(runId) != null || parked.containsKey(runId)) {
         continue;
       }
       History history = History.fold(runId, journal.read(runId));
-      if (history.started == null || history.finished != null) {
+      if (history.started == null || history.finished != null || storedHere(runId)) {
         continue;
       }
       Runbook<?> runbook = runbooks.apply(history.started.runbook());
@@ -319,6 +318,62 @@ final class DefaultRunbookEngine implements RunbookEngine {
       }
     }
     return handles;
+  }
+
+  /**
+   * Takes over the runs an engine that is gone left parked in the journal, runbook by runbook: they
+   * stay parked there, now this engine's (nothing is rebuilt until each wakes; its plan and journal
+   * are checked then). Adds a handle for each to {@code handles}; returns their ids.
+   */
+  private java.util.Set<String> adopt(java.util.function.Function<String, Runbook<?>> runbooks,
+      List<RunHandle> handles) {
+    java.util.Set<String> adopted = new java.util.HashSet<>();
+    for (String name : store.runbooksParkedElsewhere(engineId)) {
+      Runbook<?> runbook = runbooks.apply(name);
+      if (runbook == null) {
+        continue;  // said run by run below
+      }
+      int slot = slots.acquire(runbook, 1);
+      List<dev.runbook4j.spi.ParkedRuns.Parked> taken;
+      try {
+        taken = store.adopt(engineId, name, slot, clock.instant());
+      } catch (RuntimeException e) {
+        slots.release(slot);
+        log.error("The runs of runbook '{}' parked in {} were not taken over: {}", name, journal, e.getMessage());
+        continue;
+      }
+      if (taken.isEmpty()) {
+        slots.release(slot);
+        continue;
+      }
+      slots.acquire(runbook, taken.size() - 1);
+      stored.addAndGet(taken.size());
+      long first = Long.MAX_VALUE;
+      for (dev.runbook4j.spi.ParkedRuns.Parked p : taken) {
+        adopted.add(p.runId());
+        handles.add(new Handle(p.runId(), new CompletableFuture<>()));
+        if (p.wakeAt() != null) {
+          first = Math.min(first, nanos(p.wakeAt()));
+        }
+      }
+      synchronized (wakeUps) {
+        storedNext = Math.min(storedNext, first);
+        rearm();
+      }
+      ensureTicking();
+      log.info("Took over {} parked runs of runbook '{}'", taken.size(), name);
+    }
+    return adopted;
+  }
+
+  /** Why {@code runbook} may not go on with a run started with plan {@code was}; null when it may. */
+  private static String planMismatch(Runbook<?> runbook, Plan plan, String was) {
+    if (plan.hash().equals(was) || runbook.compatiblePlans().contains(was)) {
+      return null;
+    }
+    return "it was started with plan " + was.substring(0, 12) + ", but this runbook makes plan "
+        + plan.hash().substring(0, 12) + "; resume it with the runbook it was started with, or declare"
+        + " compatibleWith(\"" + was + "\") in this one";
   }
 
   private static void sameRun(String runId, String runbook, String hash, String newRunbook, String newHash) {
@@ -623,7 +678,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
   }
 
   private boolean parkInStore(Run run, boolean approval, java.time.Instant wakeAt) {
-    int slot = slots.acquire(run.runbook);
+    int slot = slots.acquire(run.runbook, 1);
     try {
       store.park(engineId, run.runId, wakeAt, approval, run.journaled, slot);
     } catch (RuntimeException e) {
@@ -749,7 +804,17 @@ final class DefaultRunbookEngine implements RunbookEngine {
       }
       History history = History.fold(runId, events);
       Object params = Json.params(history.started.params(), runbook.parameterType());
-      run = new Run(this, runId, runbook, params, history.started.requester(), Plan.of(runbook, params), history,
+      Plan plan = Plan.of(runbook, params);
+      String mismatch = planMismatch(runbook, plan, history.started.planHash());
+      if (mismatch != null) {
+        log.error("Parked run {} cannot go on with the runbook given and stays parked: {}", runId, mismatch);
+        ParkedRun kept = new ParkedRun(runId, runbook, new CompletableFuture<>(), p.approval(), p.events(),
+            PARAMS_FROM_JOURNAL, Long.MAX_VALUE);
+        kept.problem = "Run " + runId + " (" + runbook.name() + ") cannot go on: " + mismatch;
+        parked.put(runId, kept);
+        return null;
+      }
+      run = new Run(this, runId, runbook, params, history.started.requester(), plan, history,
           new CompletableFuture<>(), true);
       run.mayPark = !forDecision;
       runs.put(runId, run);
@@ -790,7 +855,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
     private final java.util.IdentityHashMap<Runbook<?>, Integer> index = new java.util.IdentityHashMap<>();
     private final java.util.ArrayDeque<Integer> free = new java.util.ArrayDeque<>();
 
-    synchronized int acquire(Runbook<?> runbook) {
+    synchronized int acquire(Runbook<?> runbook, int runs) {
       Integer slot = index.get(runbook);
       if (slot == null) {
         slot = free.isEmpty() ? books.size() : free.pop();
@@ -802,7 +867,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
         }
         index.put(runbook, slot);
       }
-      uses.set(slot, uses.get(slot) + 1);
+      uses.set(slot, uses.get(slot) + runs);
       return slot;
     }
 
@@ -1096,7 +1161,9 @@ final class DefaultRunbookEngine implements RunbookEngine {
 
   private void beat() {
     java.time.Instant now = clock.instant();
-    if (leases != null) {
+    if (leases != null && parked.isEmpty()) {
+      leases.extend(now);  // nothing in memory to compare with what the journal holds: no need to read it back
+    } else if (leases != null) {
       Map<String, Long> owned = leases.renew(now);
       parked.forEach((runId, p) -> {
         Long events = owned.get(runId);
@@ -1104,14 +1171,14 @@ final class DefaultRunbookEngine implements RunbookEngine {
           wake(runId, p);  // another process recorded a decision on it
         }
       });
-      if (store != null && stored.get() > 0) {
-        for (dev.runbook4j.spi.ParkedRuns.Parked p : store.decidedElsewhere(engineId)) {
-          try {
-            takeStored(p.runId(), false);
-          } catch (RuntimeException e) {
-            log.warn("Parked run {} was decided on elsewhere but could not be rebuilt here: {}", p.runId(),
-                e.getMessage());
-          }
+    }
+    if (store != null && stored.get() > 0) {
+      for (dev.runbook4j.spi.ParkedRuns.Parked p : store.decidedElsewhere(engineId)) {
+        try {
+          takeStored(p.runId(), false);  // another process recorded a decision on it
+        } catch (RuntimeException e) {
+          log.warn("Parked run {} was decided on elsewhere but could not be rebuilt here: {}", p.runId(),
+              e.getMessage());
         }
       }
     }

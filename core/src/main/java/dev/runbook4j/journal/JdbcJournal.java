@@ -919,6 +919,55 @@ public final class JdbcJournal implements Journal, AutoCloseable {
     }
 
     @Override
+    public Set<String> runbooksParkedElsewhere(String engine) {
+      return transaction("read the runbooks of runs parked elsewhere", c -> {
+        try (PreparedStatement q = c.prepareStatement("SELECT DISTINCT r.runbook FROM rb4j_parked p JOIN rb4j_runs r ON"
+            + " r.run_id = p.run_id WHERE p.engine <> ? AND r.finished = 0")) {
+          q.setString(1, engine);
+          Set<String> names = new java.util.TreeSet<>();
+          try (ResultSet rs = q.executeQuery()) {
+            while (rs.next()) {
+              if (rs.getString(1) != null) {
+                names.add(rs.getString(1));
+              }
+            }
+          }
+          return names;
+        }
+      });
+    }
+
+    @Override
+    public List<Parked> adopt(String engine, String runbook, int slot, Instant now) {
+      return transaction("adopt the parked runs of runbook " + runbook, c -> {
+        try (PreparedStatement claim = c.prepareStatement("UPDATE rb4j_runs SET owner = ?, lease_until = ? WHERE"
+            + " finished = 0 AND runbook = ? AND (owner IS NULL OR owner = ? OR lease_until < ?) AND run_id IN"
+            + " (SELECT run_id FROM rb4j_parked WHERE engine <> ?)");
+            PreparedStatement move = c.prepareStatement("UPDATE rb4j_parked SET engine = ?, slot = ? WHERE engine <> ?"
+                + " AND run_id IN (SELECT run_id FROM rb4j_runs WHERE runbook = ? AND owner = ? AND finished = 0)")) {
+          claim.setString(1, runner);
+          claim.setLong(2, now.plus(leaseTtl).toEpochMilli());
+          claim.setString(3, runbook);
+          claim.setString(4, runner);
+          claim.setLong(5, now.toEpochMilli());
+          claim.setString(6, engine);
+          claim.executeUpdate();
+          List<Parked> taken = rows(c, "SELECT p.run_id, p.engine, p.wake_at, p.approval, p.events, p.slot FROM"
+              + " rb4j_parked p JOIN rb4j_runs r ON r.run_id = p.run_id WHERE p.engine <> ? AND r.runbook = ? AND"
+              + " r.owner = ? AND r.finished = 0", engine, runbook, runner);
+          move.setString(1, engine);
+          move.setInt(2, slot);
+          move.setString(3, engine);
+          move.setString(4, runbook);
+          move.setString(5, runner);
+          move.executeUpdate();
+          return taken.stream().map(p -> new Parked(p.runId(), engine, p.wakeAt(), p.approval(), p.events(), slot))
+              .toList();
+        }
+      });
+    }
+
+    @Override
     public List<Parked> decidedElsewhere(String engine) {
       return query("read the parked runs decided elsewhere", "SELECT p.run_id, p.engine, p.wake_at, p.approval, p.events,"
           + " p.slot FROM rb4j_parked p JOIN rb4j_runs r ON r.run_id = p.run_id WHERE p.engine = ? AND r.last_seq >"
@@ -986,6 +1035,18 @@ public final class JdbcJournal implements Journal, AutoCloseable {
           try (ResultSet rs = q.executeQuery()) {
             return rs.next() ? rs.getString(1) : null;
           }
+        }
+      });
+    }
+
+    @Override
+    public void extend(Instant now) {
+      transaction("renew the leases of runner " + runner, c -> {
+        try (PreparedStatement u = c.prepareStatement(
+            "UPDATE rb4j_runs SET lease_until = ? WHERE owner = ? AND finished = 0")) {
+          u.setLong(1, now.plus(leaseTtl).toEpochMilli());
+          u.setString(2, runner);
+          return u.executeUpdate();
         }
       });
     }

@@ -42,6 +42,16 @@ public interface ParkedRuns {
   /** How many runs {@code engine} has parked here. */
   int count(String engine);
 
+  /** The runbooks of the runs parked here by engines other than {@code engine} (gone, usually: a restart). */
+  java.util.Set<String> runbooksParkedElsewhere(String engine);
+
+  /**
+   * Takes over the records other engines left for runs of {@code runbook} that this journal's runner
+   * may run (unowned, its own, or whose lease expired at {@code now}), claiming their leases: they
+   * become {@code engine}'s, with {@code slot}. Returns them as they now are.
+   */
+  List<Parked> adopt(String engine, String runbook, int slot, Instant now);
+
   /** The records of {@code engine} whose runs have more events than when they parked: another process decided. */
   List<Parked> decidedElsewhere(String engine);
 

@@ -41,6 +41,14 @@ public interface RunLeases {
   Map<String, Long> renew(Instant now);
 
   /**
+   * Renews the leases of every run this runner owns, like {@link #renew}, without reading them back
+   * (for an engine that keeps no parked run in memory to compare). Default: {@link #renew}.
+   */
+  default void extend(Instant now) {
+    renew(now);
+  }
+
+  /**
    * Claims up to {@code max} unfinished runs of the named runbooks whose leases expired (their
    * runner is gone), skipping runs another runner is claiming at this moment; returns their ids.
    */
