@@ -25,10 +25,33 @@ import org.camunda.bpm.model.bpmn.Bpmn;
 final class WaitingRuns {
   private WaitingRuns() {}
 
-  record Result(String engine, int runs, double bytesPerRun, int threads) {
-    double runsPerGiB() {
-      return (1L << 30) / Math.max(1.0, bytesPerRun);
+  /**
+   * @param bytesPerRun heap per waiting run (used heap after a full GC, after minus before, over the runs)
+   * @param resolution the smallest figure per run this measurement tells from nothing: the largest
+   *     difference between back-to-back measurements with nothing done in between, over the runs
+   */
+  record Result(String engine, int runs, double bytesPerRun, double resolution, int threads) {
+    /** Whether the figure is within the measurement's noise (the runs cost less than it can see). */
+    boolean belowResolution() {
+      return bytesPerRun < resolution;
     }
+
+    /** Runs per GiB; for a figure within the noise, the lower bound the resolution gives. */
+    double runsPerGiB() {
+      return (1L << 30) / Math.max(1.0, belowResolution() ? resolution : bytesPerRun);
+    }
+  }
+
+  /** The largest difference between back-to-back heap measurements with nothing done in between. */
+  static long noise() {
+    long worst = 0;
+    long last = usedAfterGc();
+    for (int i = 0; i < 3; i++) {
+      long now = usedAfterGc();
+      worst = Math.max(worst, Math.abs(now - last));
+      last = now;
+    }
+    return worst;
   }
 
   static long usedAfterGc() {
@@ -59,6 +82,7 @@ final class WaitingRuns {
       while (engine.load().parked() < 1) {
         Thread.sleep(50);
       }
+      long noise = noise();
       long before = usedAfterGc();
       for (int i = 0; i < n; i++) {
         engine.start(rb, null, RunOptions.defaults());
@@ -71,7 +95,8 @@ final class WaitingRuns {
         throw new IllegalStateException("only " + engine.load() + " of " + n + " parked");
       }
       long after = usedAfterGc();
-      return new Result("Runbook4j (SQLite, parked runs)", n, (after - before) / (double) n, threads());
+      return new Result("Runbook4j (SQLite, parked runs)", n, (after - before) / (double) n, noise / (double) n,
+          threads());
     }
   }
 
@@ -88,6 +113,7 @@ final class WaitingRuns {
           Bpmn.createExecutableProcess("wait").startEvent().intermediateCatchEvent("timer").timerWithDuration("PT1H")
               .endEvent().done()).deploy();
       engine.getRuntimeService().startProcessInstanceByKey("wait");  // not counted
+      long noise = noise();
       long before = usedAfterGc();
       for (int i = 0; i < n; i++) {
         engine.getRuntimeService().startProcessInstanceByKey("wait");
@@ -97,7 +123,7 @@ final class WaitingRuns {
         throw new IllegalStateException("not all waiting");
       }
       return new Result("Camunda 7.24 (H2 file, timer event, job executor on)", n, (after - before) / (double) n,
-          threads());
+          noise / (double) n, threads());
     } finally {
       engine.close();
     }
@@ -123,6 +149,7 @@ final class WaitingRuns {
       w.registerWorkflowImplementationTypes(SleeperImpl.class);
       env.start();
       WorkflowClient client = env.getWorkflowClient();
+      long noise = noise();
       long before = usedAfterGc();
       for (int i = 0; i < n; i++) {
         Sleeper s = client.newWorkflowStub(Sleeper.class, WorkflowOptions.newBuilder().setTaskQueue("sleepers").build());
@@ -131,7 +158,7 @@ final class WaitingRuns {
       Thread.sleep(2000);  // let the worker run each workflow to its timer
       long after = usedAfterGc();
       return new Result("Temporal 1.38 test env (server and worker in process)", n, (after - before) / (double) n,
-          threads());
+          noise / (double) n, threads());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
