@@ -100,7 +100,7 @@ public final class WaitingRunsBenchmark {
       int resumed = engine.resumeAll(Map.of("baking", BAKING, "approving", APPROVING)::get).size();
       time.runUntilIdle();
       long rearm = (System.nanoTime() - t0) / 1_000_000;
-      System.out.printf("restart: %d runs re-armed in %d ms (%s)%n", resumed, rearm, engine.load());
+      System.out.printf("restart: %d runs taken over by resumeAll in %d ms (%s)%n", resumed, rearm, engine.load());
       for (int i = 1; i < parked.ids().size(); i += 4) {
         engine.approve(parked.ids().get(i), "approval", "bob");
       }
