@@ -334,4 +334,23 @@ class ParkingTests {
           .hasMessageContaining("cannot go on").hasMessageContaining("compatibleWith");
     }
   }
+
+  @Test
+  void aRunRebuiltAtItsApprovalDoesNotJournalItsWayThereAgain() {
+    VirtualTime time = VirtualTime.create();
+    for (boolean inJournal : new boolean[] {true, false}) {
+      try (JdbcJournal journal = JdbcJournal.sqlite(dir.resolve("states-" + inJournal + ".db"));
+          RunbookEngine engine = (inJournal ? RunbookEngine.builder().journal(journal)
+              : RunbookEngine.builder()).virtualTime(time).build()) {
+        RunHandle h = engine.start(approving(), null, RunOptions.defaults().withRequester("alice"));
+        time.runUntilIdle();
+        assertThat(engine.load().parked()).isEqualTo(1);
+        engine.approve(h.runId(), "go", "bob");
+        assertThat(h.await().state()).isEqualTo(RunState.SUCCEEDED);
+        assertThat(engine.history(h.runId())).filteredOn(RunEvent.RunStateChanged.class::isInstance)
+            .map(e -> ((RunEvent.RunStateChanged) e).from() + "→" + ((RunEvent.RunStateChanged) e).to())
+            .containsExactly("RUNNING→AWAITING_APPROVAL", "AWAITING_APPROVAL→RUNNING", "RUNNING→SUCCEEDED");
+      }
+    }
+  }
 }

@@ -149,6 +149,11 @@ final class Run {
   private volatile RunbookException lockFailure;
   private volatile boolean rollingBack;
   private volatile RunState state = RunState.RUNNING;
+  /**
+   * The state the journal last recorded: a rebuilt run replays its way back to where it was in
+   * memory without journaling that way again. Guarded by this.
+   */
+  private RunState journaledState = RunState.RUNNING;
   private volatile Instant updatedAt;
   private RunbookException failure;
   private volatile JournalException storageError;
@@ -320,8 +325,11 @@ final class Run {
         return;
       }
       RunState from = state;
-      record(new RunEvent.RunStateChanged(runId, from, to, activeIds.isEmpty() ? "" : String.join(", ", activeIds),
-          now()));
+      if (to != journaledState) {
+        record(new RunEvent.RunStateChanged(runId, journaledState, to, activeIds.isEmpty() ? ""
+            : String.join(", ", activeIds), now()));
+        journaledState = to;
+      }
       state = to;
       if (to == RunState.AWAITING_APPROVAL) {
         signal.complete(null);
@@ -451,6 +459,9 @@ final class Run {
       }
       if (history.state == RunState.WAITING || (decisionOnly && !history.state.isTerminal())) {
         state = history.state;  // where it was: the replay's first step back into the wait writes nothing
+      }
+      if (!history.state.isTerminal()) {
+        journaledState = history.state;
       }
       compensated.addAll(history.compensated);
       compensationFailed.addAll(history.compensationFailed);
@@ -676,8 +687,9 @@ final class Run {
     }
     synchronized (this) {
       failure = cause;
-      RunState from = state;
-      record(new RunEvent.RunStateChanged(runId, from, end, cause == null ? "completed" : cause.getMessage(), now()));
+      record(new RunEvent.RunStateChanged(runId, journaledState, end, cause == null ? "completed" : cause.getMessage(),
+          now()));
+      journaledState = end;
       state = end;
       record(new RunEvent.RunFinished(runId, end, summary(end), now()));
       signal.complete(null);
