@@ -297,7 +297,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
   public List<RunHandle> resumeAll(java.util.function.Function<String, Runbook<?>> runbooks) {
     List<RunHandle> handles = new ArrayList<>();
     java.util.Set<String> adopted = store == null ? java.util.Set.of() : adopt(runbooks, handles);
-    for (String runId : journal.runIds()) {
+    for (String runId : journal.unfinishedRunIds()) {
       if (adopted.contains(runId) || lookup(runId) != null || parked.containsKey(runId)) {
         continue;
       }

@@ -142,6 +142,11 @@ public final class FaultInjectingJournal implements Journal {
   }
 
   @Override
+  public List<String> unfinishedRunIds() {
+    return inner.unfinishedRunIds();
+  }
+
+  @Override
   public Optional<dev.runbook4j.spi.LockManager> lockManager() {
     return inner.lockManager();
   }

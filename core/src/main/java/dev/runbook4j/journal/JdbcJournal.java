@@ -726,10 +726,20 @@ public final class JdbcJournal implements Journal, AutoCloseable {
 
   @Override
   public List<String> runIds() {
+    return ids("SELECT run_id FROM rb4j_runs ORDER BY created, run_id");
+  }
+
+  /** The runs whose head row is not marked finished (from their last event), oldest first. */
+  @Override
+  public List<String> unfinishedRunIds() {
+    return ids("SELECT run_id FROM rb4j_runs WHERE finished = 0 ORDER BY created, run_id");
+  }
+
+  private List<String> ids(String sql) {
     List<String> ids = new ArrayList<>();
     lock.lock();
     try (Statement st = connection.createStatement();
-        ResultSet rs = st.executeQuery("SELECT run_id FROM rb4j_runs ORDER BY created, run_id")) {
+        ResultSet rs = st.executeQuery(sql)) {
       while (rs.next()) {
         ids.add(rs.getString(1));
       }

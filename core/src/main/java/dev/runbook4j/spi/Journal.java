@@ -30,6 +30,14 @@ public interface Journal {
   List<String> runIds();
 
   /**
+   * The ids of the runs that have not ended, oldest first, for a journal that can tell without
+   * reading them (a restart resumes these). Default: {@link #runIds()} (the caller reads each run).
+   */
+  default List<String> unfinishedRunIds() {
+    return runIds();
+  }
+
+  /**
    * Checks the integrity of a run's events, for journals that can (a hash chain). The engine
    * refuses to resume a run that does not verify.
    *

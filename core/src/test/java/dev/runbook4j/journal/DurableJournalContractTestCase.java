@@ -326,4 +326,13 @@ abstract class DurableJournalContractTestCase extends JournalContractTestCase {
       assertThat(j.parkedRuns().orElseThrow().find(h.runId())).isEmpty();
     }
   }
+
+  @Test
+  void theUnfinishedRunsAreListedWithoutTheEndedOnes() {
+    String ended = writeSample();
+    String open = newRunId();
+    journal().append(new RunEvent.RunStarted(open, "deploy", "ab".repeat(32), "alice", "{}", T0));
+    assertThat(journal().runIds()).contains(ended, open);
+    assertThat(journal().unfinishedRunIds()).contains(open).doesNotContain(ended);
+  }
 }

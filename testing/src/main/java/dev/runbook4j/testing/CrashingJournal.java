@@ -91,6 +91,11 @@ final class CrashingJournal implements Journal {
   }
 
   @Override
+  public List<String> unfinishedRunIds() {
+    return inner.unfinishedRunIds();
+  }
+
+  @Override
   public Optional<String> problem(String runId) {
     return inner.problem(runId);
   }
