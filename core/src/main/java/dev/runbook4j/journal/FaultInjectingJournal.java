@@ -4,9 +4,7 @@ import dev.runbook4j.JournalException;
 import dev.runbook4j.RunEvent;
 import dev.runbook4j.spi.Journal;
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.apiguardian.api.API;
@@ -29,7 +27,7 @@ import org.apiguardian.api.API;
  * @since 0.1
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.1")
-public final class FaultInjectingJournal implements Journal {
+public final class FaultInjectingJournal extends dev.runbook4j.spi.ForwardingJournal {
   /** How a write fails. */
   public enum Fault {
     /** Nothing is recorded and the caller gets an error. */
@@ -44,7 +42,6 @@ public final class FaultInjectingJournal implements Journal {
     void sleep(Duration d) throws InterruptedException;
   }
 
-  private final Journal inner;
   private volatile Predicate<RunEvent> failing = e -> false;
   private volatile Fault fault = Fault.WRITE_FAILS;
   private volatile int remaining = -1;
@@ -53,7 +50,7 @@ public final class FaultInjectingJournal implements Journal {
   private final AtomicInteger injected = new AtomicInteger();
 
   private FaultInjectingJournal(Journal inner) {
-    this.inner = Objects.requireNonNull(inner, "inner");
+    super(inner);
   }
 
   public static FaultInjectingJournal wrap(Journal inner) {
@@ -113,7 +110,7 @@ public final class FaultInjectingJournal implements Journal {
       throw new JournalException("Injected fault: the write of " + event.getClass().getSimpleName() + " of run "
           + event.runId() + " failed", null);
     }
-    inner.append(event);
+    delegate().append(event);
     if (f == Fault.SYNC_FAILS) {
       throw new JournalException("Injected fault: the sync after " + event.getClass().getSimpleName() + " of run "
           + event.runId() + " failed (the event was written)", null);
@@ -132,47 +129,7 @@ public final class FaultInjectingJournal implements Journal {
   }
 
   @Override
-  public List<RunEvent> read(String runId) {
-    return inner.read(runId);
-  }
-
-  @Override
-  public List<String> runIds() {
-    return inner.runIds();
-  }
-
-  @Override
-  public List<String> unfinishedRunIds() {
-    return inner.unfinishedRunIds();
-  }
-
-  @Override
-  public Optional<dev.runbook4j.spi.LockManager> lockManager() {
-    return inner.lockManager();
-  }
-
-  @Override
-  public Optional<dev.runbook4j.spi.RunLeases> leases() {
-    return inner.leases();
-  }
-
-  @Override
-  public Optional<String> problem(String runId) {
-    return inner.problem(runId);
-  }
-
-  @Override
-  public void idle(String runId) {
-    inner.idle(runId);
-  }
-
-  @Override
-  public Optional<dev.runbook4j.spi.ParkedRuns> parkedRuns() {
-    return inner.parkedRuns();
-  }
-
-  @Override
   public String toString() {
-    return "FaultInjectingJournal[" + inner + "]";
+    return "FaultInjectingJournal[" + delegate() + "]";
   }
 }

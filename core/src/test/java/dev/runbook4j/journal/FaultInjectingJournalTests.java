@@ -79,4 +79,17 @@ class FaultInjectingJournalTests {
       assertThat(Duration.between(t0, time.now())).isEqualTo(Duration.ofMillis(200L * slowed));
     }
   }
+
+  @Test
+  void aDecoratedJdbcJournalKeepsItsOptionalParts(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    try (JdbcJournal jdbc = JdbcJournal.sqlite(dir.resolve("j.db"))) {
+      FaultInjectingJournal wrapped = FaultInjectingJournal.wrap(jdbc);
+      assertThat(wrapped.parkedRuns()).isPresent();
+      assertThat(wrapped.leases()).isPresent();
+      assertThat(wrapped.lockManager()).isPresent();
+      wrapped.append(new RunEvent.RunStarted("open", "deploy", "ab".repeat(32), "alice", "{}", Instant.EPOCH));
+      assertThat(wrapped.unfinishedRunIds()).containsExactly("open");
+      assertThat(wrapped.problem("open")).isEmpty();
+    }
+  }
 }

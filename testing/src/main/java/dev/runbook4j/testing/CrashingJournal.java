@@ -3,11 +3,7 @@ package dev.runbook4j.testing;
 import dev.runbook4j.JournalException;
 import dev.runbook4j.RunEvent;
 import dev.runbook4j.spi.Journal;
-import dev.runbook4j.spi.LockManager;
-import dev.runbook4j.spi.RunLeases;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
@@ -16,15 +12,14 @@ import java.util.function.Consumer;
  * when a crash fault is due, "kills the process": that write (or the next, for a crash after it)
  * and every later one fail, and the incarnation is dead: the kit calls no more user code for it.
  */
-final class CrashingJournal implements Journal {
-  private final Journal inner;
+final class CrashingJournal extends dev.runbook4j.spi.ForwardingJournal {
   private final Faults faults;
   private final Consumer<String> onCrash;
   private final Map<String, Integer> written = new ConcurrentHashMap<>();
   private volatile String crash;
 
   CrashingJournal(Journal inner, Faults faults, Consumer<String> onCrash) {
-    this.inner = inner;
+    super(inner);
     this.faults = faults;
     this.onCrash = onCrash;
   }
@@ -41,19 +36,19 @@ final class CrashingJournal implements Journal {
       throw new JournalException("The engine is dead (" + dead + "); nothing more is written", null);
     }
     if (!faults.hasCrashes()) {
-      inner.append(event);
+      delegate().append(event);
       count(event);
       return;
     }
     int position;
     synchronized (this) {
-      position = written.computeIfAbsent(event.runId(), id -> inner.read(id).size()) + 1;
+      position = written.computeIfAbsent(event.runId(), id -> delegate().read(id).size()) + 1;
     }
     Faults.Crash before = faults.crashAt(event, position, true);
     if (before != null) {
       throw die("crash before write " + position + " (" + JournalText.describe(event) + ")");
     }
-    inner.append(event);
+    delegate().append(event);
     synchronized (this) {
       written.put(event.runId(), position);
     }
@@ -80,43 +75,4 @@ final class CrashingJournal implements Journal {
     return new JournalException("Simulated " + why + ": the engine is dead", null);
   }
 
-  @Override
-  public List<RunEvent> read(String runId) {
-    return inner.read(runId);
-  }
-
-  @Override
-  public List<String> runIds() {
-    return inner.runIds();
-  }
-
-  @Override
-  public List<String> unfinishedRunIds() {
-    return inner.unfinishedRunIds();
-  }
-
-  @Override
-  public Optional<String> problem(String runId) {
-    return inner.problem(runId);
-  }
-
-  @Override
-  public void idle(String runId) {
-    inner.idle(runId);
-  }
-
-  @Override
-  public Optional<dev.runbook4j.spi.ParkedRuns> parkedRuns() {
-    return inner.parkedRuns();
-  }
-
-  @Override
-  public Optional<LockManager> lockManager() {
-    return inner.lockManager();
-  }
-
-  @Override
-  public Optional<RunLeases> leases() {
-    return inner.leases();
-  }
 }
