@@ -1422,6 +1422,9 @@ final class DefaultRunbookEngine implements RunbookEngine {
           ends.complete(fromJournal);
         }
       }
+      if (ends.isDone()) {
+        results.remove(runId, ends);  // ended already: nothing will complete it again
+      }
       return ends.thenApply(r -> r);
     }
 
