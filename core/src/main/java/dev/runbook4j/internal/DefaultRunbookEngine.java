@@ -243,14 +243,13 @@ final class DefaultRunbookEngine implements RunbookEngine {
       if (p != null) {
         return new Handle(runId, p.done);
       }
+      Optional<dev.runbook4j.spi.ParkedRuns.Parked> parkedElsewhere = Optional.empty();
       if (store != null) {
         Optional<dev.runbook4j.spi.ParkedRuns.Parked> rec = store.find(runId);
         if (rec.isPresent() && rec.get().engine().equals(engineId)) {
           return new Handle(runId, new CompletableFuture<>());
         }
-        if (rec.isPresent()) {
-          store.take(runId);  // parked by an engine that is gone: this one resumes it
-        }
+        parkedElsewhere = rec;
       }
       List<RunEvent> events = journal.read(runId);
       if (events.isEmpty()) {
@@ -279,6 +278,9 @@ final class DefaultRunbookEngine implements RunbookEngine {
           throw new dev.runbook4j.RunbookException("Run " + runId + " (" + runbook.name() + ") is run by runner '"
               + owner + "' and its lease has not expired; it resumes here only when that runner stops renewing it");
         }
+      }
+      if (parkedElsewhere.isPresent()) {
+        store.take(runId);  // parked by an engine that is gone (its lease is this runner's now): resumed here
       }
       P params = given != null ? given : Json.params(history.started.params(), runbook.parameterType());
       Plan plan = Plan.of(runbook, params);

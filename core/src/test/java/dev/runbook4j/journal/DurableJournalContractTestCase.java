@@ -335,4 +335,27 @@ abstract class DurableJournalContractTestCase extends JournalContractTestCase {
     assertThat(journal().runIds()).contains(ended, open);
     assertThat(journal().unfinishedRunIds()).contains(open).doesNotContain(ended);
   }
+
+  @Test
+  void aRunParkedByALiveRunnerIsNotTakenByAnotherThatTriesToResumeIt() throws SQLException {
+    String url = freshUrl();
+    dev.runbook4j.spi.VirtualTime time = dev.runbook4j.spi.VirtualTime.create();
+    dev.runbook4j.Runbook<Void> rb = dev.runbook4j.Runbook.builder("parked-there")
+        .step("a", st -> st.action(ctx -> "a").compensate((ctx, o) -> { }))
+        .sleep("an-hour", java.time.Duration.ofHours(1))
+        .build();
+    try (JdbcJournal ja = runner(url, "a"); JdbcJournal jb = runner(url, "b");
+        dev.runbook4j.RunbookEngine a = dev.runbook4j.RunbookEngine.builder().journal(ja).virtualTime(time).build();
+        dev.runbook4j.RunbookEngine b = dev.runbook4j.RunbookEngine.builder().journal(jb).virtualTime(time).build()) {
+      String runId = a.start(rb, null, dev.runbook4j.RunOptions.defaults()).runId();
+      time.runUntilIdle();
+      String parkedBy = ja.parkedRuns().orElseThrow().find(runId).orElseThrow().engine();
+      assertThatThrownBy(() -> b.resume(runId, rb)).hasMessageContaining("is run by runner 'a'");
+      assertThat(b.resumeAll(java.util.Map.of("parked-there", rb)::get)).isEmpty();
+      assertThat(jb.parkedRuns().orElseThrow().find(runId)).hasValueSatisfying(
+          p -> assertThat(p.engine()).isEqualTo(parkedBy));  // still runner a's, where it waits
+      time.advance(java.time.Duration.ofHours(1));
+      assertThat(a.status(runId).state()).isEqualTo(dev.runbook4j.RunState.SUCCEEDED);
+    }
+  }
 }
