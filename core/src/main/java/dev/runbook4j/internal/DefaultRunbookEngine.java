@@ -783,58 +783,25 @@ final class DefaultRunbookEngine implements RunbookEngine {
   }
 
   /**
-   * Rebuilds a run taken out of the store from its journal and starts it where it was (marked as
-   * waking by the caller; unmarked here once it is in {@link #runs}). A run that cannot be rebuilt
-   * now is parked in memory instead, as {@link #unpark} would leave it.
+   * Rebuilds a run taken out of the store (marked as waking by the caller): it becomes an entry in
+   * {@link #parked} for the moment {@link #unpark} rebuilds it, which leaves it there, as any parked
+   * run, when it cannot go on now.
    */
-  private Run rebuildStored(dev.runbook4j.spi.ParkedRuns.Parked p, boolean forDecision) {
-    String runId = p.runId();
-    @SuppressWarnings("unchecked")
-    Runbook<Object> runbook = (Runbook<Object>) slots.get(p.slot());
-    Run run;
+  private Run rebuildStored(dev.runbook4j.spi.ParkedRuns.Parked rec, boolean forDecision) {
+    String runId = rec.runId();
+    ParkedRun p = new ParkedRun(runId, slots.get(rec.slot()), new CompletableFuture<>(), rec.approval(), rec.events(),
+        PARAMS_FROM_JOURNAL, Long.MAX_VALUE);
+    parked.put(runId, p);  // before the mark goes: never in neither place
+    slots.release(rec.slot());
+    unmark(runId);
     try {
-      List<RunEvent> events = journal.read(runId);
-      Optional<String> problem = journal.problem(runId);
-      if (problem.isPresent()) {
-        log.error("Parked run {} does not verify and stays parked: {}", runId, problem.get());
-        ParkedRun kept = new ParkedRun(runId, runbook, new CompletableFuture<>(), p.approval(), p.events(),
-            PARAMS_FROM_JOURNAL, Long.MAX_VALUE);
-        kept.problem = "Run " + runId + " does not verify: " + problem.get() + ". It is left as it is (no forward"
-            + " progress, no rollback); restore the journal or resolve the run by hand";
-        parked.put(runId, kept);
-        return null;
-      }
-      History history = History.fold(runId, events);
-      Object params = Json.params(history.started.params(), runbook.parameterType());
-      Plan plan = Plan.of(runbook, params);
-      String mismatch = planMismatch(runbook, plan, history.started.planHash());
-      if (mismatch != null) {
-        log.error("Parked run {} cannot go on with the runbook given and stays parked: {}", runId, mismatch);
-        ParkedRun kept = new ParkedRun(runId, runbook, new CompletableFuture<>(), p.approval(), p.events(),
-            PARAMS_FROM_JOURNAL, Long.MAX_VALUE);
-        kept.problem = "Run " + runId + " (" + runbook.name() + ") cannot go on: " + mismatch;
-        parked.put(runId, kept);
-        return null;
-      }
-      run = new Run(this, runId, runbook, params, history.started.requester(), plan, history,
-          new CompletableFuture<>(), true);
-      run.mayPark = !forDecision;
-      runs.put(runId, run);
-    } catch (RuntimeException e) {
-      parkEntry(new ParkedRun(runId, runbook, new CompletableFuture<>(), p.approval(), p.events(), PARAMS_FROM_JOURNAL,
-          nanos(clock.instant().plus(STORAGE_RETRY_FIRST))));
-      log.warn("Parked run {} could not be rebuilt ({}); next try in {}", runId, e.getMessage(), STORAGE_RETRY_FIRST);
-      return null;
+      return unpark(runId, p, forDecision);
     } finally {
-      slots.release(p.slot());
-      unmark(runId);
       CompletableFuture<Void> signal = rebuilt.remove(runId);
       if (signal != null) {
         signal.complete(null);
       }
     }
-    launch(run, forDecision);
-    return run;
   }
 
   private void mark(String runId) {
@@ -1003,6 +970,14 @@ final class DefaultRunbookEngine implements RunbookEngine {
       Object params = p.params == PARAMS_FROM_JOURNAL ? Json.params(history.started.params(), runbook.parameterType())
           : p.params;
       Plan plan = Plan.of(runbook, params);
+      String mismatch = planMismatch(runbook, plan, history.started.planHash());
+      if (mismatch != null) {
+        // taken over from an engine that is gone, with a runbook that changed since
+        log.error("Parked run {} cannot go on with the runbook given and stays parked: {}", runId, mismatch);
+        p.problem = "Run " + runId + " (" + runbook.name() + ") cannot go on: " + mismatch;
+        p.woke();
+        return null;
+      }
       run = new Run(this, runId, runbook, params, history.started.requester(), plan, history, p.done, true);
     } catch (RuntimeException e) {
       // the journal cannot be read now: stay parked and try again later
