@@ -951,7 +951,7 @@ public final class JdbcJournal implements Journal, AutoCloseable {
     public List<Parked> adopt(String engine, String runbook, int slot, Instant now) {
       return transaction("adopt the parked runs of runbook " + runbook, c -> {
         try (PreparedStatement claim = c.prepareStatement("UPDATE rb4j_runs SET owner = ?, lease_until = ? WHERE"
-            + " finished = 0 AND runbook = ? AND (owner IS NULL OR owner = ? OR lease_until < ?) AND run_id IN"
+            + " finished = 0 AND runbook = ? AND " + CLAIMABLE + " AND run_id IN"
             + " (SELECT run_id FROM rb4j_parked WHERE engine <> ?)");
             PreparedStatement move = c.prepareStatement("UPDATE rb4j_parked SET engine = ?, slot = ? WHERE engine <> ?"
                 + " AND run_id IN (SELECT run_id FROM rb4j_runs WHERE runbook = ? AND owner = ? AND finished = 0)")) {
@@ -1014,6 +1014,9 @@ public final class JdbcJournal implements Journal, AutoCloseable {
     return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
   }
 
+  /** The runs a runner may claim (parameters: the runner, now): unowned, its own, or whose lease expired. */
+  private static final String CLAIMABLE = "(owner IS NULL OR owner = ? OR lease_until < ?)";
+
   /** Run claims in the runs' head rows: owner and lease expiry, in the engine's time. */
   private final class Leases implements RunLeases {
     @Override
@@ -1030,7 +1033,7 @@ public final class JdbcJournal implements Journal, AutoCloseable {
     public String claim(String runId, Instant now) {
       return transaction("claim run " + runId, c -> {
         try (PreparedStatement u = c.prepareStatement("UPDATE rb4j_runs SET owner = ?, lease_until = ? WHERE"
-            + " run_id = ? AND finished = 0 AND (owner IS NULL OR owner = ? OR lease_until < ?)")) {
+            + " run_id = ? AND finished = 0 AND " + CLAIMABLE)) {
           u.setString(1, runner);
           u.setLong(2, now.plus(leaseTtl).toEpochMilli());
           u.setString(3, runId);

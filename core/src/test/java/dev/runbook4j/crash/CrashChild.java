@@ -13,8 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -57,14 +55,13 @@ public final class CrashChild {
   }
 
   /** Stops dead before or after the k-th append. */
-  static final class PausingJournal implements Journal {
-    private final Journal inner;
+  static final class PausingJournal extends dev.runbook4j.spi.ForwardingJournal {
     private final int pauseAt;
     private final boolean before;
     private final AtomicInteger count = new AtomicInteger();
 
     PausingJournal(Journal inner, int pauseAt, boolean before) {
-      this.inner = inner;
+      super(inner);
       this.pauseAt = pauseAt;
       this.before = before;
     }
@@ -75,7 +72,7 @@ public final class CrashChild {
       if (n == pauseAt && before) {
         freeze(n);
       }
-      inner.append(event);
+      delegate().append(event);
       if (n == pauseAt && !before) {
         freeze(n);
       }
@@ -92,21 +89,6 @@ public final class CrashChild {
           // keep blocking: only SIGKILL ends this
         }
       }
-    }
-
-    @Override
-    public List<RunEvent> read(String runId) {
-      return inner.read(runId);
-    }
-
-    @Override
-    public List<String> runIds() {
-      return inner.runIds();
-    }
-
-    @Override
-    public Optional<String> problem(String runId) {
-      return inner.problem(runId);
     }
   }
 
