@@ -562,7 +562,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
 
   /**
    * What is left in memory of a parked run: this entry in {@link #parked} (and in {@link #wakeUps}
-   * when it has a time to wake). No timer per run, no callbacks: about 120 bytes.
+   * when it has a time to wake). No timer per run, no callbacks: about 140 bytes with its run id.
    */
   static final class ParkedRun {
     final String runId;
