@@ -62,7 +62,7 @@ public final class JdbcJournal implements Journal, AutoCloseable {
   public enum Dialect { SQLITE, POSTGRESQL }
 
   /** The schema version this code writes and reads. */
-  public static final int SCHEMA_VERSION = 2;
+  public static final int SCHEMA_VERSION = 3;
 
   /** The lease a runner holds on its runs when none is given. */
   public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
@@ -79,6 +79,14 @@ public final class JdbcJournal implements Journal, AutoCloseable {
   private final Duration leaseTtl;
   private final JdbcLocks locks;
   private final Leases leases = new Leases();
+  /**
+   * Until when this runner's row in {@code rb4j_runners} says it is alive, as last committed (epoch
+   * millis, engine time), and what the open transaction writes there ({@link #NONE} if nothing);
+   * guarded by {@link #lock}.
+   */
+  private long aliveUntil = Long.MIN_VALUE;
+  private long aliveWriting = NONE;
+  private static final long NONE = Long.MIN_VALUE;
 
   private JdbcJournal(String url, Properties properties, String runner, Duration leaseTtl) {
     this.url = url;
@@ -237,7 +245,9 @@ public final class JdbcJournal implements Journal, AutoCloseable {
   /**
    * Creates the schema, or upgrades an older one in place. Version 1: runs (the head of each
    * chain) and events. Version 2 adds each run's runbook, owner, lease and end to its head row, and
-   * the lock tables.
+   * the lock tables. Version 3 adds the runners and until when each is alive: a run's lease is its
+   * runner's (one row renewed per heartbeat, whatever the number of runs), and runners of version 2
+   * would not see it, so they are refused.
    */
   private void migrate() throws SQLException {
     begin();
@@ -253,6 +263,8 @@ public final class JdbcJournal implements Journal, AutoCloseable {
       st.execute("CREATE TABLE IF NOT EXISTS rb4j_runs (run_id VARCHAR(200) PRIMARY KEY, created BIGINT NOT NULL,"
           + " last_seq BIGINT NOT NULL, last_hash VARCHAR(64) NOT NULL, runbook VARCHAR(200), owner VARCHAR(200),"
           + " lease_until BIGINT, finished SMALLINT NOT NULL DEFAULT 0)");
+      st.execute("CREATE TABLE IF NOT EXISTS rb4j_runners (runner VARCHAR(200) PRIMARY KEY,"
+          + " alive_until BIGINT NOT NULL)");
       if (version != null && version == 1) {
         for (String column : List.of("runbook VARCHAR(200)", "owner VARCHAR(200)", "lease_until BIGINT",
             "finished SMALLINT NOT NULL DEFAULT 0")) {
@@ -261,6 +273,12 @@ public final class JdbcJournal implements Journal, AutoCloseable {
         // runs of a version-1 journal: finished when their last event says so
         st.execute("UPDATE rb4j_runs SET finished = 1 WHERE EXISTS (SELECT 1 FROM rb4j_events e WHERE"
             + " e.run_id = rb4j_runs.run_id AND e.seq = rb4j_runs.last_seq AND e.type = 'RunFinished')");
+      }
+      if (version != null && version < SCHEMA_VERSION) {
+        // the owners of a version-2 journal, alive as long as their runs' leases say
+        st.execute("INSERT INTO rb4j_runners (runner, alive_until) SELECT owner, MAX(lease_until) FROM rb4j_runs"
+            + " WHERE owner IS NOT NULL AND finished = 0 AND lease_until IS NOT NULL GROUP BY owner"
+            + " ON CONFLICT (runner) DO NOTHING");
         st.execute("UPDATE rb4j_schema SET version = " + SCHEMA_VERSION);
       }
       st.execute("CREATE INDEX IF NOT EXISTS rb4j_runs_created ON rb4j_runs (created)");
@@ -479,6 +497,7 @@ public final class JdbcJournal implements Journal, AutoCloseable {
           if (insertRun.executeUpdate() != 1) {
             return false;  // the run exists already
           }
+          keepAlive(connection, event.at());
           h = new Head(0, GENESIS);
         }
         before.put(runId, h);
@@ -592,6 +611,7 @@ public final class JdbcJournal implements Journal, AutoCloseable {
           + " so its " + event.getClass().getSimpleName() + " was not recorded and it stops the run here");
       return;
     }
+    keepAlive(connection, event.at());  // the run is this runner's (again, if it had been released)
     String hash = chain(prev, seq, p.json);
     insertEvent.setString(1, event.runId());
     insertEvent.setLong(2, seq);
@@ -670,6 +690,10 @@ public final class JdbcJournal implements Journal, AutoCloseable {
       connection.commit();
     }
     inTransaction = false;
+    if (aliveWriting != NONE) {
+      aliveUntil = aliveWriting;
+      aliveWriting = NONE;
+    }
   }
 
   private void rollbackQuietly() {
@@ -687,6 +711,34 @@ public final class JdbcJournal implements Journal, AutoCloseable {
       // the connection is broken; the next call reports it
     }
     inTransaction = false;
+    aliveWriting = NONE;
+  }
+
+  /**
+   * Makes this runner alive for a lease from {@code now} in the open transaction, unless its row
+   * says so for half a lease still: the transaction gives it runs, and a runner without a live row
+   * loses them once their own lease (from when it took them) expires. The heartbeat renews it
+   * unconditionally ({@link Leases#extend}).
+   */
+  private void keepAlive(Connection c, Instant now) throws SQLException {
+    if (aliveWriting == NONE && aliveUntil < now.toEpochMilli() + leaseTtl.toMillis() / 2) {
+      alive(c, now);
+    }
+  }
+
+  private PreparedStatement alive;
+
+  /** Writes this runner's row: alive for a lease from {@code now}; with the lock held, in a transaction. */
+  private void alive(Connection c, Instant now) throws SQLException {
+    if (alive == null) {
+      alive = c.prepareStatement("INSERT INTO rb4j_runners (runner, alive_until) VALUES (?, ?)"
+          + " ON CONFLICT (runner) DO UPDATE SET alive_until = excluded.alive_until");
+    }
+    long until = now.plus(leaseTtl).toEpochMilli();
+    alive.setString(1, runner);
+    alive.setLong(2, until);
+    alive.executeUpdate();
+    aliveWriting = until;
   }
 
   static String chain(String prev, long seq, String json) {
@@ -960,8 +1012,11 @@ public final class JdbcJournal implements Journal, AutoCloseable {
           claim.setString(3, runbook);
           claim.setString(4, runner);
           claim.setLong(5, now.toEpochMilli());
-          claim.setString(6, engine);
-          claim.executeUpdate();
+          claim.setLong(6, now.toEpochMilli());
+          claim.setString(7, engine);
+          if (claim.executeUpdate() > 0) {
+            keepAlive(c, now);
+          }
           List<Parked> taken = rows(c, "SELECT p.run_id, p.engine, p.wake_at, p.approval, p.events, p.slot FROM"
               + " rb4j_parked p JOIN rb4j_runs r ON r.run_id = p.run_id WHERE p.engine <> ? AND r.runbook = ? AND"
               + " r.owner = ? AND r.finished = 0", engine, runbook, runner);
@@ -1014,8 +1069,12 @@ public final class JdbcJournal implements Journal, AutoCloseable {
     return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
   }
 
-  /** The runs a runner may claim (parameters: the runner, now): unowned, its own, or whose lease expired. */
-  private static final String CLAIMABLE = "(owner IS NULL OR owner = ? OR lease_until < ?)";
+  /**
+   * The runs a runner may claim (parameters: the runner, now, now): unowned, its own, or whose lease
+   * expired — the lease it got when its runner took it, and its runner's, renewed by its heartbeat.
+   */
+  private static final String CLAIMABLE = "(owner IS NULL OR owner = ? OR (lease_until < ? AND NOT EXISTS"
+      + " (SELECT 1 FROM rb4j_runners w WHERE w.runner = rb4j_runs.owner AND w.alive_until >= ?)))";
 
   /** Run claims in the runs' head rows: owner and lease expiry, in the engine's time. */
   private final class Leases implements RunLeases {
@@ -1039,7 +1098,9 @@ public final class JdbcJournal implements Journal, AutoCloseable {
           u.setString(3, runId);
           u.setString(4, runner);
           u.setLong(5, now.toEpochMilli());
+          u.setLong(6, now.toEpochMilli());
           if (u.executeUpdate() == 1) {
+            keepAlive(c, now);
             return null;
           }
         }
@@ -1052,27 +1113,19 @@ public final class JdbcJournal implements Journal, AutoCloseable {
       });
     }
 
+    /** One row, whatever the number of runs this runner owns. */
     @Override
     public void extend(Instant now) {
-      transaction("renew the leases of runner " + runner, c -> {
-        try (PreparedStatement u = c.prepareStatement(
-            "UPDATE rb4j_runs SET lease_until = ? WHERE owner = ? AND finished = 0")) {
-          u.setLong(1, now.plus(leaseTtl).toEpochMilli());
-          u.setString(2, runner);
-          return u.executeUpdate();
-        }
+      transaction("renew the lease of runner " + runner, c -> {
+        alive(c, now);
+        return null;
       });
     }
 
     @Override
     public java.util.Map<String, Long> renew(Instant now) {
-      return transaction("renew the leases of runner " + runner, c -> {
-        try (PreparedStatement u = c.prepareStatement(
-            "UPDATE rb4j_runs SET lease_until = ? WHERE owner = ? AND finished = 0")) {
-          u.setLong(1, now.plus(leaseTtl).toEpochMilli());
-          u.setString(2, runner);
-          u.executeUpdate();
-        }
+      return transaction("renew the lease of runner " + runner, c -> {
+        alive(c, now);
         java.util.Map<String, Long> owned = new java.util.LinkedHashMap<>();
         try (PreparedStatement q = c.prepareStatement(
             "SELECT run_id, last_seq FROM rb4j_runs WHERE owner = ? AND finished = 0")) {
@@ -1095,10 +1148,14 @@ public final class JdbcJournal implements Journal, AutoCloseable {
       return transaction("take over expired runs", c -> {
         List<String> ids = new ArrayList<>();
         String in = String.join(", ", java.util.Collections.nCopies(runbooks.size(), "?"));
+        // released runs, and the runs of runners no longer alive: a lookup by owner for each such
+        // runner (few), never a read of the runs live runners hold (parked runs: many)
         try (PreparedStatement q = c.prepareStatement("SELECT run_id FROM rb4j_runs WHERE finished = 0 AND"
-            + " (owner IS NULL OR lease_until < ?) AND runbook IN (" + in + ") ORDER BY created LIMIT ?"
+            + " (lease_until IS NULL OR (lease_until < ? AND owner IN (SELECT runner FROM rb4j_runners WHERE"
+            + " alive_until < ?))) AND runbook IN (" + in + ") ORDER BY created LIMIT ?"
             + (postgres() ? " FOR UPDATE SKIP LOCKED" : ""))) {
           int i = 1;
+          q.setLong(i++, now.toEpochMilli());
           q.setLong(i++, now.toEpochMilli());
           for (String name : runbooks) {
             q.setString(i++, name);
@@ -1109,6 +1166,9 @@ public final class JdbcJournal implements Journal, AutoCloseable {
               ids.add(rs.getString(1));
             }
           }
+        }
+        if (!ids.isEmpty()) {
+          keepAlive(c, now);
         }
         try (PreparedStatement u = c.prepareStatement("UPDATE rb4j_runs SET owner = ?, lease_until = ? WHERE run_id = ?")) {
           for (String id : ids) {

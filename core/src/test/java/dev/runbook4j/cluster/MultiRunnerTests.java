@@ -184,6 +184,29 @@ class MultiRunnerTests {
   }
 
   @Test
+  void theParkedRunsOfALiveRunnerStayItsOwnLongAfterTheLeaseTheyStartedWith() {
+    Runbook<Params> rb = deploy("deploy", Duration.ofMinutes(1), Duration.ofHours(1), null, "s1", "s2", "s3");
+    RunbookEngine a = engine(journal("a"), rb);
+    track(a, "a");
+    RunbookEngine b = engine(journal("b"), rb);
+    track(b, "b");
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      ids.add(a.start(rb, new Params("web" + i), RunOptions.defaults()).runId());
+    }
+    // an hour and more in their bakes, parked in the journal: nothing of them is written all that time,
+    // only runner a's heartbeat
+    time.advance(Duration.ofHours(2));
+
+    for (String id : ids) {
+      assertThat(a.status(id).state()).isEqualTo(RunState.SUCCEEDED);
+      assertThat(a.history(id)).noneMatch(RunEvent.RunResumed.class::isInstance);
+      assertThat(effects.stream().filter(e -> e.runId().equals(id)).map(e -> e.runner() + ":" + e.step()))
+          .containsExactly("a:s1", "a:s2", "a:s3");
+    }
+  }
+
+  @Test
   void aStepInFlightWhenTheRunnerDiedIsRunAgainWithTheSameIdempotencyKey() {
     Runbook<Params> rb = deploy("deploy", Duration.ofMinutes(10), null, null, "s1", "s2", "s3");
     JdbcJournal ja = journal("a");

@@ -200,14 +200,16 @@ class ChildJvmCrashTests {
     Child killed = child("runner", url, effects, "takeover", false, 4, "");
     assertThat(killed.line()).isEqualTo("WAITING");
     Instant death = Instant.now();
-    // the child's leases as it left them: each expires one second after its last renewal (at the
-    // run's start or at a heartbeat of the child), which may come before the run's last event
+    // the child's leases as it left them: each run's expires one second after the child took it, and
+    // the child's one second after its last heartbeat (which may come before the run's last event);
+    // the run is free once both have expired
     java.util.Map<String, Instant> leaseUntil = new java.util.HashMap<>();
     try (java.sql.Connection c = java.sql.DriverManager.getConnection(url);
-        java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT run_id, owner, lease_until FROM rb4j_runs")) {
+        java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT r.run_id, r.owner, r.lease_until,"
+            + " w.alive_until FROM rb4j_runs r JOIN rb4j_runners w ON w.runner = r.owner")) {
       while (rs.next()) {
         assertThat(rs.getString(2)).as(rs.getString(1)).isEqualTo("child");
-        leaseUntil.put(rs.getString(1), Instant.ofEpochMilli(rs.getLong(3)));
+        leaseUntil.put(rs.getString(1), Instant.ofEpochMilli(Math.max(rs.getLong(3), rs.getLong(4))));
       }
     }
     assertThat(leaseUntil).hasSize(4);

@@ -120,7 +120,7 @@ abstract class DurableJournalContractTestCase extends JournalContractTestCase {
     }
     assertThatThrownBy(() -> JdbcJournal.open(url)).isInstanceOf(JournalException.class)
         .hasMessageContaining("has schema version 7, written by a newer Runbook4j; this Runbook4j reads schema"
-            + " version 2. Upgrade Runbook4j to use this journal");
+            + " version 3. Upgrade Runbook4j to use this journal");
   }
 
   @Test
@@ -185,6 +185,59 @@ abstract class DurableJournalContractTestCase extends JournalContractTestCase {
       assertThat(la.takeExpired(java.util.Set.of("deploy"), 10, T0.plusSeconds(999))).isEmpty();
       assertThat(a.verify(runId).ok()).isTrue();
       assertThat(a.read(runId)).hasSize(3);
+    }
+  }
+
+  @Test
+  void aRunnersHeartbeatWritesOneRowWhateverItsRunsAndKeepsEveryRunItsOwnUntilItStops() throws SQLException {
+    String url = freshUrl();
+    try (JdbcJournal a = runner(url, "a"); JdbcJournal b = runner(url, "b")) {
+      java.util.Set<String> ids = new java.util.TreeSet<>();
+      for (int i = 0; i < 40; i++) {
+        String runId = newRunId();
+        ids.add(runId);
+        a.append(new RunEvent.RunStarted(runId, "deploy", "ab".repeat(32), "alice", "{}", T0.plusMillis(i)));
+      }
+      dev.runbook4j.spi.RunLeases la = a.leases().orElseThrow();
+      dev.runbook4j.spi.RunLeases lb = b.leases().orElseThrow();
+      for (int beat = 1; beat <= 30; beat++) {
+        la.extend(T0.plusSeconds(10L * beat));  // five minutes of heartbeats, every 10 s
+      }
+      try (Connection c = connect(url); Statement st = c.createStatement();
+          java.sql.ResultSet rs = st.executeQuery("SELECT MAX(lease_until), COUNT(*) FROM rb4j_runs WHERE owner = 'a'")) {
+        rs.next();
+        // no run's row was written by the heartbeats: each keeps the lease it got when a took it
+        assertThat(rs.getLong(1)).isEqualTo(T0.plusMillis(39).plusSeconds(30).toEpochMilli());
+        assertThat(rs.getInt(2)).isEqualTo(40);
+      }
+      java.time.Instant later = T0.plusSeconds(300 + 29);
+      assertThat(lb.takeExpired(java.util.Set.of("deploy"), 100, later)).isEmpty();
+      assertThat(ids).allSatisfy(id -> assertThat(lb.claim(id, later)).isEqualTo("a"));
+      // a stops: its runs are free a lease after its last heartbeat, all of them at once
+      assertThat(lb.takeExpired(java.util.Set.of("deploy"), 100, T0.plusSeconds(300 + 31)))
+          .containsExactlyInAnyOrderElementsOf(ids);
+      assertThat(la.renew(T0.plusSeconds(400))).isEmpty();
+    }
+  }
+
+  @Test
+  void aVersion2JournalIsUpgradedWithItsRunnersAliveAsLongAsTheirRunsLeasesSaid() throws SQLException {
+    String url = freshUrl();
+    String runId = newRunId();
+    try (JdbcJournal old = runner(url, "old")) {
+      old.append(new RunEvent.RunStarted(runId, "deploy", "ab".repeat(32), "alice", "{}", T0));
+    }
+    // what version 2 wrote: no runners; each run's lease renewed in its own row
+    try (Connection c = connect(url); Statement st = c.createStatement()) {
+      st.execute("DROP TABLE rb4j_runners");
+      st.execute("UPDATE rb4j_runs SET lease_until = " + T0.plusSeconds(90).toEpochMilli());
+      st.execute("UPDATE rb4j_schema SET version = 2");
+    }
+    try (JdbcJournal b = runner(url, "b")) {
+      dev.runbook4j.spi.RunLeases lb = b.leases().orElseThrow();
+      assertThat(lb.takeExpired(java.util.Set.of("deploy"), 10, T0.plusSeconds(89))).isEmpty();
+      assertThat(lb.claim(runId, T0.plusSeconds(89))).isEqualTo("old");
+      assertThat(lb.takeExpired(java.util.Set.of("deploy"), 10, T0.plusSeconds(91))).containsExactly(runId);
     }
   }
 
