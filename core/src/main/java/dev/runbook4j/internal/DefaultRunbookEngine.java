@@ -521,6 +521,23 @@ final class DefaultRunbookEngine implements RunbookEngine {
     return run;
   }
 
+  /**
+   * Tells the engine that parked {@code runId} in the journal (in another process) that a decision on
+   * it was recorded here: its record becomes due, and that engine takes it on its next heartbeat.
+   */
+  private void nudge(String runId) {
+    if (store == null) {
+      return;  // the engine that runs it keeps it in memory: it sees the new events on its heartbeat
+    }
+    try {
+      store.nudge(runId, clock.instant());
+    } catch (RuntimeException e) {
+      throw new dev.runbook4j.JournalException("The decision on run " + runId + " is recorded, but the engine"
+          + " that holds the run could not be told to wake it (" + e.getMessage() + "); it sees the decision when"
+          + " the run next wakes, or when its runner resumes it", e);
+    }
+  }
+
   /** Calls {@code call} on the run, again on its rebuilt object if it parked in between. */
   private RunStatus decide(String runId, java.util.function.Function<Run, RunStatus> call) {
     while (true) {
@@ -528,6 +545,9 @@ final class DefaultRunbookEngine implements RunbookEngine {
       try {
         RunStatus s = call.apply(run);
         run.mayPark = true;
+        if (run.decisionOnly) {
+          nudge(runId);
+        }
         return s;
       } catch (Run.Parked again) {
         // it parked between the lookup and the call: go round
@@ -553,7 +573,12 @@ final class DefaultRunbookEngine implements RunbookEngine {
         return s;
       }
       Run elsewhere = decisionOnly(runId, false);
-      return elsewhere == null ? s : elsewhere.cancel(by, reason);
+      if (elsewhere == null) {
+        return s;
+      }
+      RunStatus cancelled = elsewhere.cancel(by, reason);
+      nudge(runId);
+      return cancelled;
     }
     return decide(runId, r -> r.cancel(by, reason));
   }
@@ -1150,14 +1175,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
       });
     }
     if (store != null && stored.get() > 0) {
-      for (dev.runbook4j.spi.ParkedRuns.Parked p : store.decidedElsewhere(engineId)) {
-        try {
-          takeStored(p.runId(), false);  // another process recorded a decision on it
-        } catch (RuntimeException e) {
-          log.warn("Parked run {} was decided on elsewhere but could not be rebuilt here: {}", p.runId(),
-              e.getMessage());
-        }
-      }
+      sweep();  // runs another process decided on were made due then (nudged); nothing else is read
     }
     locks.poll();
     if (leases == null || catalog.isEmpty()) {

@@ -1033,10 +1033,16 @@ public final class JdbcJournal implements Journal, AutoCloseable {
     }
 
     @Override
-    public List<Parked> decidedElsewhere(String engine) {
-      return query("read the parked runs decided elsewhere", "SELECT p.run_id, p.engine, p.wake_at, p.approval, p.events,"
-          + " p.slot FROM rb4j_parked p JOIN rb4j_runs r ON r.run_id = p.run_id WHERE p.engine = ? AND r.last_seq >"
-          + " p.events", engine);
+    public void nudge(String runId, Instant now) {
+      transaction("wake parked run " + runId, c -> {
+        try (PreparedStatement u = c.prepareStatement("UPDATE rb4j_parked SET wake_at = ? WHERE run_id = ? AND"
+            + " (wake_at IS NULL OR wake_at > ?)")) {
+          u.setLong(1, nanos(now));
+          u.setString(2, runId);
+          u.setLong(3, nanos(now));
+          return u.executeUpdate();
+        }
+      });
     }
 
     private List<Parked> query(String what, String sql, Object... args) {
@@ -1146,27 +1152,19 @@ public final class JdbcJournal implements Journal, AutoCloseable {
         return List.of();
       }
       return transaction("take over expired runs", c -> {
-        List<String> ids = new ArrayList<>();
-        String in = String.join(", ", java.util.Collections.nCopies(runbooks.size(), "?"));
-        // released runs, and the runs of runners no longer alive: a lookup by owner for each such
-        // runner (few), never a read of the runs live runners hold (parked runs: many)
-        try (PreparedStatement q = c.prepareStatement("SELECT run_id FROM rb4j_runs WHERE finished = 0 AND"
-            + " (lease_until IS NULL OR (lease_until < ? AND owner IN (SELECT runner FROM rb4j_runners WHERE"
-            + " alive_until < ?))) AND runbook IN (" + in + ") ORDER BY created LIMIT ?"
-            + (postgres() ? " FOR UPDATE SKIP LOCKED" : ""))) {
-          int i = 1;
-          q.setLong(i++, now.toEpochMilli());
-          q.setLong(i++, now.toEpochMilli());
-          for (String name : runbooks) {
-            q.setString(i++, name);
-          }
-          q.setInt(i, max);
-          try (ResultSet rs = q.executeQuery()) {
-            while (rs.next()) {
-              ids.add(rs.getString(1));
-            }
-          }
-        }
+        // two lookups, each on its index: the released runs (no lease), and the runs of each runner no
+        // longer alive (by owner: few runners) — never a read of the runs live runners hold (parked
+        // runs: many; the "+" keeps the planner off the lease index, where they all are)
+        String in = " AND runbook IN (" + String.join(", ", java.util.Collections.nCopies(runbooks.size(), "?"))
+            + ") ORDER BY created LIMIT ?" + (postgres() ? " FOR UPDATE SKIP LOCKED" : "");
+        List<java.util.Map.Entry<Long, String>> found = new ArrayList<>();
+        expired(c, "SELECT run_id, created FROM rb4j_runs WHERE finished = 0 AND lease_until IS NULL" + in,
+            runbooks, max, found);
+        expired(c, "SELECT run_id, created FROM rb4j_runs WHERE owner IN (SELECT runner FROM rb4j_runners WHERE"
+            + " alive_until < ?) AND +finished = 0 AND +lease_until < ?" + in, runbooks, max, found,
+            now.toEpochMilli(), now.toEpochMilli());
+        List<String> ids = found.stream().sorted(java.util.Map.Entry.comparingByKey()).limit(max)
+            .map(java.util.Map.Entry::getValue).toList();
         if (!ids.isEmpty()) {
           keepAlive(c, now);
         }
@@ -1180,6 +1178,26 @@ public final class JdbcJournal implements Journal, AutoCloseable {
         }
         return ids;
       });
+    }
+
+    /** Adds the runs {@code sql} finds to {@code found}: when each was created, and its id. */
+    private void expired(Connection c, String sql, Set<String> runbooks, int max,
+        List<java.util.Map.Entry<Long, String>> found, long... times) throws SQLException {
+      try (PreparedStatement q = c.prepareStatement(sql)) {
+        int i = 1;
+        for (long t : times) {
+          q.setLong(i++, t);
+        }
+        for (String name : runbooks) {
+          q.setString(i++, name);
+        }
+        q.setInt(i, max);
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            found.add(java.util.Map.entry(rs.getLong(2), rs.getString(1)));
+          }
+        }
+      }
     }
 
     @Override

@@ -22,7 +22,7 @@ public interface ParkedRuns {
    * @param engine the engine that parks it
    * @param wakeAt when to wake it; {@code null}: only a decision wakes it
    * @param approval whether it waits at an approval
-   * @param events how many events its journal held when it parked (more means another process decided)
+   * @param events how many events its journal held when it parked
    * @param slot a number the engine uses to find the run's runbook again (meaningful to that engine only)
    */
   void park(String engine, String runId, Instant wakeAt, boolean approval, long events, int slot);
@@ -52,8 +52,12 @@ public interface ParkedRuns {
    */
   List<Parked> adopt(String engine, String runbook, int slot, Instant now);
 
-  /** The records of {@code engine} whose runs have more events than when they parked: another process decided. */
-  List<Parked> decidedElsewhere(String engine);
+  /**
+   * Another process recorded a decision on {@code runId} (an approval, a rejection, a cancel): makes
+   * its record due at {@code now}, unless it is due earlier, so that the engine that parked it takes
+   * it on its next sweep or heartbeat. Nothing happens when the run has no record.
+   */
+  void nudge(String runId, Instant now);
 
   /**
    * A parked run.

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Decisions taken in another process of the same runner (the command line's {@code approve} while
  * {@code run} waits): the deciding engine rebuilds the run from the shared journal only far enough
- * to record the decision; the engine that runs it sees the new events on its heartbeat and goes on.
+ * to record the decision, and makes the parked run due; the engine that runs it takes it on its
+ * heartbeat and goes on.
  */
 class CrossProcessDecisionTests {
   @TempDir

@@ -324,7 +324,7 @@ abstract class DurableJournalContractTestCase extends JournalContractTestCase {
   }
 
   @Test
-  void parkedRunsAreKeptPerEngineTakenOnceAndSeenWhenAnotherProcessWritesThem() {
+  void parkedRunsAreKeptPerEngineTakenOnceAndMadeDueWhenAnotherProcessDecides() {
     dev.runbook4j.spi.ParkedRuns parked = journal().parkedRuns().orElseThrow();
     String e1 = "engine-" + newRunId();
     String e2 = "engine-" + newRunId();
@@ -339,19 +339,22 @@ abstract class DurableJournalContractTestCase extends JournalContractTestCase {
     assertThat(parked.next(e1)).contains(T0.plusSeconds(3600));
     assertThat(parked.find(approving)).contains(new dev.runbook4j.spi.ParkedRuns.Parked(approving, e1, null, true, 5, 1));
     assertThat(parked.takeDue(e1, T0.plusSeconds(3599), 10)).isEmpty();
-    assertThat(parked.decidedElsewhere(e1)).isEmpty();
-    // another process appends to the parked run (a decision): the engine that parked it sees it
-    journal().append(new RunEvent.StepStarted(baking, "s", 1, "k", T0.plusSeconds(1)));
-    assertThat(parked.decidedElsewhere(e1)).extracting(dev.runbook4j.spi.ParkedRuns.Parked::runId)
-        .containsExactly(baking);
-    assertThat(parked.takeDue(e1, T0.plusSeconds(3600), 10)).extracting(dev.runbook4j.spi.ParkedRuns.Parked::runId)
+    // another process decided on the parked run: it is due at once, for the engine that parked it only
+    parked.nudge(baking, T0.plusSeconds(1));
+    assertThat(parked.next(e1)).contains(T0.plusSeconds(1));
+    assertThat(parked.takeDue(e2, T0.plusSeconds(2), 10)).extracting(dev.runbook4j.spi.ParkedRuns.Parked::runId)
+        .containsExactly(other);
+    parked.nudge(baking, T0.plusSeconds(5));  // due already: stays due from its first nudge
+    parked.nudge(newRunId(), T0);  // not parked: nothing
+    assertThat(parked.takeDue(e1, T0.plusSeconds(2), 10)).extracting(dev.runbook4j.spi.ParkedRuns.Parked::runId)
         .containsExactly(baking);
     assertThat(parked.find(baking)).isEmpty();
     assertThat(parked.next(e1)).isEmpty();  // only the approval is left, with no time
     assertThat(parked.take(approving)).isTrue();
     assertThat(parked.take(approving)).isFalse();  // taken once
     assertThat(parked.count(e1)).isZero();
-    assertThat(parked.count(e2)).isEqualTo(1);
+    assertThat(parked.count(e2)).isZero();
+    parked.park(e2, other, T0, false, 3, 0);
     parked.park(e1, other, T0.plusSeconds(60), false, 4, 2);  // parked again, by another engine: replaced
     assertThat(parked.count(e2)).isZero();
     assertThat(parked.find(other).orElseThrow().engine()).isEqualTo(e1);
