@@ -64,6 +64,75 @@ public final class WaitingRunsBenchmark {
     return new Measured(perRun, ManagementFactory.getThreadMXBean().getThreadCount(), millis, ids);
   }
 
+  /**
+   * The journal work of the engine's heartbeat while the runs wait: the time spent in the journal's
+   * leases and parked runs per heartbeat, over 24 heartbeats with nothing due (four virtual minutes),
+   * against the time of one append measured while the runs were started.
+   */
+  static void heartbeats(Timed journal, VirtualTime time, int n) {
+    double appendMicros = journal.appendNanos.sum() / 1e3 / journal.appends.sum();
+    journal.heartbeatNanos.reset();
+    journal.heartbeatCalls.reset();
+    Duration beat = JdbcJournal.DEFAULT_LEASE.dividedBy(3);
+    int beats = 24;
+    for (int i = 0; i < beats; i++) {
+      time.advance(beat);
+      time.runUntilIdle();
+    }
+    double perBeat = journal.heartbeatNanos.sum() / 1e3 / beats;
+    System.out.printf("heartbeat with %d runs parked: %.0f µs of journal work per heartbeat (%d calls in %d"
+        + " heartbeats); one append while starting them: %.0f µs%n", n, perBeat, journal.heartbeatCalls.sum(),
+        beats, appendMicros);
+    Summary.row("WaitingRuns", n + " runs parked, journal work per heartbeat (every " + beat.toSeconds() + " s)",
+        String.format("%.0f µs", perBeat), String.format("one append %.0f µs", appendMicros),
+        perBeat / appendMicros, Summary.atMost(perBeat / appendMicros, 10, "≤ 10 appends, whatever the runs"));
+  }
+
+  /** The journal, with the time the engine spends in its appends and in its leases and parked runs. */
+  static final class Timed extends dev.runbook4j.spi.ForwardingJournal {
+    final java.util.concurrent.atomic.LongAdder appendNanos = new java.util.concurrent.atomic.LongAdder();
+    final java.util.concurrent.atomic.LongAdder appends = new java.util.concurrent.atomic.LongAdder();
+    final java.util.concurrent.atomic.LongAdder heartbeatNanos = new java.util.concurrent.atomic.LongAdder();
+    final java.util.concurrent.atomic.LongAdder heartbeatCalls = new java.util.concurrent.atomic.LongAdder();
+
+    Timed(dev.runbook4j.spi.Journal delegate) {
+      super(delegate);
+    }
+
+    @Override
+    public void append(dev.runbook4j.RunEvent event) {
+      long t0 = System.nanoTime();
+      super.append(event);
+      appendNanos.add(System.nanoTime() - t0);
+      appends.increment();
+    }
+
+    @Override
+    public java.util.Optional<dev.runbook4j.spi.RunLeases> leases() {
+      return super.leases().map(l -> timed(dev.runbook4j.spi.RunLeases.class, l));
+    }
+
+    @Override
+    public java.util.Optional<dev.runbook4j.spi.ParkedRuns> parkedRuns() {
+      return super.parkedRuns().map(p -> timed(dev.runbook4j.spi.ParkedRuns.class, p));
+    }
+
+    private <T> T timed(Class<T> type, T target) {
+      return type.cast(java.lang.reflect.Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
+          (proxy, method, args) -> {
+            long t0 = System.nanoTime();
+            try {
+              return method.invoke(target, args);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+              throw e.getCause();
+            } finally {
+              heartbeatNanos.add(System.nanoTime() - t0);
+              heartbeatCalls.increment();
+            }
+          }));
+    }
+  }
+
   public static void main(String[] args) throws IOException {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
     Path dir = Files.createTempDirectory("rb4j-waiting");
@@ -79,9 +148,13 @@ public final class WaitingRunsBenchmark {
 
     Path file = dir.resolve("parked.db");
     Measured parked;
-    try (JdbcJournal journal = JdbcJournal.sqlite(file);
-        RunbookEngine engine = RunbookEngine.builder().journal(journal).virtualTime(time).build()) {
+    try (JdbcJournal jdbc = JdbcJournal.sqlite(file)) {
+      Timed journal = new Timed(jdbc);
+      // with the runbooks it may take over, as a runner sharing its journal: the heartbeat looks for them too
+      RunbookEngine engine = RunbookEngine.builder().journal(journal).virtualTime(time).runbooks(BAKING, APPROVING)
+          .build();
       parked = fill(engine, time, n);
+      heartbeats(journal, time, n);
       System.out.printf("parked (default):     %d runs waiting (%s): %.0f bytes of heap per run (%.2fx the"
           + " baseline; target ~400), %d live threads (started in %d ms)%n", n, engine.load(), parked.bytesPerRun(),
           parked.bytesPerRun() / baseline.bytesPerRun(), parked.threads(), parked.millis());
@@ -92,6 +165,7 @@ public final class WaitingRunsBenchmark {
       Summary.row("WaitingRuns", n + " runs parked, live threads in the JVM", String.valueOf(parked.threads()),
           "not parked: " + baseline.threads(), (double) parked.threads() / baseline.threads(),
           Summary.atMost(parked.threads(), 63, "< 64 threads"));
+      engine.close();
     }
 
     try (JdbcJournal journal = JdbcJournal.sqlite(file);
