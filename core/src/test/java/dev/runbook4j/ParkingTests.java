@@ -94,6 +94,70 @@ class ParkingTests {
     }
   }
 
+  @Test
+  void aJournalThatCannotRecordParkedRunsHasThemParkedInMemoryAndTheyEndOnTime() {
+    VirtualTime time = VirtualTime.create();
+    Instant t0 = time.now();
+    List<String> checks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (JdbcJournal jdbc = JdbcJournal.sqlite(dir.resolve("journal.db"))) {
+      dev.runbook4j.journal.FaultInjectingJournal journal = dev.runbook4j.journal.FaultInjectingJournal.wrap(jdbc)
+          .failParkedRuns();
+      try (RunbookEngine engine = RunbookEngine.builder().journal(journal).virtualTime(time).build()) {
+        String baked = engine.start(baking(checks), null, RunOptions.defaults()).runId();
+        String approved = engine.start(approving(), null, RunOptions.defaults().withRequester("alice")).runId();
+        time.runUntilIdle();
+        assertThat(engine.load()).isEqualTo(new RunbookEngine.Load(0, 2));
+        assertThat(journal.injected()).isEqualTo(2);
+        journal.heal();
+        assertThat(jdbc.parkedRuns().orElseThrow().count("any")).isZero();
+        assertThat(jdbc.parkedRuns().orElseThrow().find(baked)).isEmpty();  // in memory, not in the table
+        engine.approve(approved, "go", "bob");
+        time.advance(Duration.ofHours(1));
+        assertThat(engine.status(approved).state()).isEqualTo(RunState.SUCCEEDED);
+        assertThat(engine.status(baked).state()).isEqualTo(RunState.SUCCEEDED);
+        assertThat(first(engine.history(baked), RunEvent.WaitFinished.class).at()).isEqualTo(t0.plus(Duration.ofHours(1)));
+        assertThat(checks).hasSize(14);  // as if the journal had parked it (see the next test)
+      }
+    }
+  }
+
+  @Test
+  void aRunParkedInTheJournalWakesOnceTheJournalAnswersAgainAndADecisionMeanwhileIsRefusedClearly() {
+    VirtualTime time = VirtualTime.create();
+    Instant t0 = time.now();
+    List<String> checks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (JdbcJournal jdbc = JdbcJournal.sqlite(dir.resolve("journal.db"))) {
+      dev.runbook4j.journal.FaultInjectingJournal journal = dev.runbook4j.journal.FaultInjectingJournal.wrap(jdbc);
+      try (RunbookEngine engine = RunbookEngine.builder().journal(journal).virtualTime(time).build()) {
+        String baked = engine.start(baking(checks), null, RunOptions.defaults()).runId();
+        String approved = engine.start(approving(), null, RunOptions.defaults().withRequester("alice")).runId();
+        time.runUntilIdle();
+        assertThat(jdbc.parkedRuns().orElseThrow().find(baked)).isPresent();
+        assertThat(jdbc.parkedRuns().orElseThrow().find(approved)).isPresent();
+        journal.failParkedRuns();
+        time.advance(Duration.ofMinutes(30));  // the bake's watch checks cannot wake it: its row cannot be read
+        assertThat(engine.status(baked).state()).isEqualTo(RunState.WAITING);
+        assertThat(checks).hasSize(1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> engine.approve(approved, "go", "bob"))
+            .isInstanceOf(dev.runbook4j.JournalException.class)
+            .hasMessageContaining("parked runs could not find run " + approved);
+        assertThat(engine.status(approved).state()).isEqualTo(RunState.AWAITING_APPROVAL);
+        journal.heal();
+        time.advance(Duration.ofMinutes(1));  // the next try finds both rows
+        engine.approve(approved, "go", "bob");
+        time.advance(Duration.ofHours(1));
+        assertThat(engine.status(approved).state()).isEqualTo(RunState.SUCCEEDED);
+        assertThat(engine.status(baked).state()).isEqualTo(RunState.SUCCEEDED);
+        List<RunEvent> events = engine.history(baked);
+        assertThat(first(events, RunEvent.WaitFinished.class).at()).isEqualTo(t0.plus(Duration.ofHours(1)));
+        assertThat(events.stream().filter(RunEvent.StepSucceeded.class::isInstance)).hasSize(2);
+        assertThat(checks).hasSize(1 + 2 + 6);  // the missed checks once, on waking; then every five minutes
+        assertThat(engine.load()).isEqualTo(new RunbookEngine.Load(0, 0));
+        assertThat(jdbc.parkedRuns().orElseThrow().find(baked)).isEmpty();
+      }
+    }
+  }
+
   private static <E extends RunEvent> E first(List<RunEvent> events, Class<E> type) {
     return events.stream().filter(type::isInstance).map(type::cast).findFirst().orElseThrow();
   }

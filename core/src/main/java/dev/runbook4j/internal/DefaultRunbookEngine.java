@@ -736,6 +736,9 @@ final class DefaultRunbookEngine implements RunbookEngine {
    * Takes every run of this engine due in the store (on a worker) and rebuilds each; then arms the
    * timer for the store's next one.
    */
+  /** Sweeps in a row that could not read the journal; guarded by {@link #wakeUps}. */
+  private int sweepFailures;
+
   private void sweep() {
     List<dev.runbook4j.spi.ParkedRuns.Parked> due;
     synchronized (wakeUps) {
@@ -748,15 +751,22 @@ final class DefaultRunbookEngine implements RunbookEngine {
         mark(p.runId());
       }
     } catch (RuntimeException e) {
-      log.warn("Parked runs could not be read from {} ({}); next try in {}", journal, e.getMessage(),
-          STORAGE_RETRY_FIRST);
+      java.time.Duration retry;
       synchronized (wakeUps) {
-        storedNext = Math.min(storedNext, nanos(clock.instant().plus(STORAGE_RETRY_FIRST)));
+        // the journal does not answer: try again later, less often the longer it lasts (the heartbeat
+        // tries too, whatever this timer says)
+        retry = STORAGE_RETRY_FIRST.multipliedBy(1L << Math.min(sweepFailures++, 6));
+        retry = retry.compareTo(STORAGE_RETRY_MAX) > 0 ? STORAGE_RETRY_MAX : retry;
+        storedNext = Math.min(storedNext, nanos(clock.instant().plus(retry)));
         rearm();
       }
+      log.warn("Parked runs could not be read from {} ({}); next try in {}", journal, e.getMessage(), retry);
       return;
     } finally {
       sweeps.decrementAndGet();
+    }
+    synchronized (wakeUps) {
+      sweepFailures = 0;
     }
     stored.addAndGet(-due.size());
     for (dev.runbook4j.spi.ParkedRuns.Parked p : due) {

@@ -3,8 +3,13 @@ package dev.runbook4j.journal;
 import dev.runbook4j.JournalException;
 import dev.runbook4j.RunEvent;
 import dev.runbook4j.spi.Journal;
+import dev.runbook4j.spi.ParkedRuns;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.apiguardian.api.API;
@@ -13,7 +18,8 @@ import org.apiguardian.api.API;
  * A journal decorator that injects storage faults, for testing what a runbook and the engine do
  * when the journal misbehaves: writes that fail (a full disk, a lost connection), writes whose
  * sync fails after the data reached the journal (the caller sees an error, yet the event is there),
- * and slow writes.
+ * slow writes, and a store of parked runs that fails ({@link #failParkedRuns()}: a run then parks in
+ * memory, or wakes late, and nothing is lost).
  *
  * <pre>{@code
  * FaultInjectingJournal journal = FaultInjectingJournal.wrap(new InMemoryJournal());
@@ -48,6 +54,7 @@ public final class FaultInjectingJournal extends dev.runbook4j.spi.ForwardingJou
   private volatile Duration delay = Duration.ZERO;
   private volatile Sleeper sleeper = d -> Thread.sleep(d.toMillis());
   private final AtomicInteger injected = new AtomicInteger();
+  private volatile boolean parkedRunsFail;
 
   private FaultInjectingJournal(Journal inner) {
     super(inner);
@@ -82,11 +89,21 @@ public final class FaultInjectingJournal extends dev.runbook4j.spi.ForwardingJou
     return this;
   }
 
+  /**
+   * Every call to the journal's parked runs ({@link Journal#parkedRuns()}: recording, finding and
+   * taking them) fails, until {@link #heal()}; events are still written.
+   */
+  public FaultInjectingJournal failParkedRuns() {
+    parkedRunsFail = true;
+    return this;
+  }
+
   /** Stops injecting faults and delays. */
   public synchronized FaultInjectingJournal heal() {
     failing = e -> false;
     remaining = -1;
     delay = Duration.ZERO;
+    parkedRunsFail = false;
     return this;
   }
 
@@ -114,6 +131,81 @@ public final class FaultInjectingJournal extends dev.runbook4j.spi.ForwardingJou
     if (f == Fault.SYNC_FAILS) {
       throw new JournalException("Injected fault: the sync after " + event.getClass().getSimpleName() + " of run "
           + event.runId() + " failed (the event was written)", null);
+    }
+  }
+
+  @Override
+  public Optional<ParkedRuns> parkedRuns() {
+    return delegate().parkedRuns().map(FailingParkedRuns::new);
+  }
+
+  /** The parked runs of the journal, failing while {@link #failParkedRuns()} says so. */
+  private final class FailingParkedRuns implements ParkedRuns {
+    private final ParkedRuns inner;
+
+    FailingParkedRuns(ParkedRuns inner) {
+      this.inner = inner;
+    }
+
+    private void check(String what) {
+      if (parkedRunsFail) {
+        injected.incrementAndGet();
+        throw new JournalException("Injected fault: the journal's parked runs could not " + what, null);
+      }
+    }
+
+    @Override
+    public void park(String engine, String runId, Instant wakeAt, boolean approval, long events, int slot) {
+      check("record run " + runId);
+      inner.park(engine, runId, wakeAt, approval, events, slot);
+    }
+
+    @Override
+    public boolean take(String runId) {
+      check("take run " + runId);
+      return inner.take(runId);
+    }
+
+    @Override
+    public Optional<Parked> find(String runId) {
+      check("find run " + runId);
+      return inner.find(runId);
+    }
+
+    @Override
+    public List<Parked> takeDue(String engine, Instant now, int max) {
+      check("take the due runs");
+      return inner.takeDue(engine, now, max);
+    }
+
+    @Override
+    public Optional<Instant> next(String engine) {
+      check("read the next wake-up");
+      return inner.next(engine);
+    }
+
+    @Override
+    public int count(String engine) {
+      check("count the parked runs");
+      return inner.count(engine);
+    }
+
+    @Override
+    public Set<String> runbooksParkedElsewhere(String engine) {
+      check("read the runbooks parked elsewhere");
+      return inner.runbooksParkedElsewhere(engine);
+    }
+
+    @Override
+    public List<Parked> adopt(String engine, String runbook, int slot, Instant now) {
+      check("adopt the runs of " + runbook);
+      return inner.adopt(engine, runbook, slot, now);
+    }
+
+    @Override
+    public void nudge(String runId, Instant now) {
+      check("wake run " + runId);
+      inner.nudge(runId, now);
     }
   }
 
