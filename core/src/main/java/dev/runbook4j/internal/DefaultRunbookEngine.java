@@ -732,13 +732,13 @@ final class DefaultRunbookEngine implements RunbookEngine {
     return true;
   }
 
+  /** Sweeps in a row that could not read the journal; guarded by {@link #wakeUps}. */
+  private int sweepFailures;
+
   /**
    * Takes every run of this engine due in the store (on a worker) and rebuilds each; then arms the
    * timer for the store's next one.
    */
-  /** Sweeps in a row that could not read the journal; guarded by {@link #wakeUps}. */
-  private int sweepFailures;
-
   private void sweep() {
     List<dev.runbook4j.spi.ParkedRuns.Parked> due;
     synchronized (wakeUps) {
