@@ -1,7 +1,7 @@
 package dev.runbook4j.peers;
 
 import dev.runbook4j.journal.InMemoryJournal;
-import dev.runbook4j.journal.JdbcJournal;
+import dev.runbook4j.journal.jdbc.JdbcJournal;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;

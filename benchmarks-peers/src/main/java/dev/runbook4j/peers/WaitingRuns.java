@@ -3,7 +3,7 @@ package dev.runbook4j.peers;
 import dev.runbook4j.RunOptions;
 import dev.runbook4j.Runbook;
 import dev.runbook4j.RunbookEngine;
-import dev.runbook4j.journal.JdbcJournal;
+import dev.runbook4j.journal.jdbc.JdbcJournal;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestWorkflowEnvironment;

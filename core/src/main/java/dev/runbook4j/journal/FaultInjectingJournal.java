@@ -134,6 +134,26 @@ public final class FaultInjectingJournal extends dev.runbook4j.spi.ForwardingJou
     }
   }
 
+  /** Faults are injected as for {@link #append}: a failing write fails the whole decision. */
+  @Override
+  public boolean appendIf(String runId, long expected, java.util.List<RunEvent> events) {
+    boolean syncFails = false;
+    for (RunEvent event : events) {
+      Fault f = take(event);
+      if (f == Fault.WRITE_FAILS) {
+        throw new JournalException("Injected fault: the write of " + event.getClass().getSimpleName() + " of run "
+            + event.runId() + " failed", null);
+      }
+      syncFails |= f == Fault.SYNC_FAILS;
+    }
+    boolean recorded = delegate().appendIf(runId, expected, events);
+    if (syncFails && recorded) {
+      throw new JournalException("Injected fault: the sync after the decision on run " + runId
+          + " failed (it was written)", null);
+    }
+    return recorded;
+  }
+
   @Override
   public Optional<ParkedRuns> parkedRuns() {
     return delegate().parkedRuns().map(FailingParkedRuns::new);

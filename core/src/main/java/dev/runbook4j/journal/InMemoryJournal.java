@@ -43,8 +43,18 @@ public final class InMemoryJournal implements Journal {
     return new InMemoryJournal(finishedRuns);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * @throws dev.runbook4j.JournalException for a {@code RunStarted} of a run the journal holds already
+   *     (two engines that start one run id at the same moment never both start it)
+   */
   @Override
   public synchronized void append(RunEvent event) {
+    if (event instanceof RunEvent.RunStarted && runs.containsKey(event.runId())) {
+      throw new dev.runbook4j.JournalException("Run " + event.runId() + " exists already in this journal; its"
+          + " RunStarted was not recorded again", null);
+    }
     runs.computeIfAbsent(event.runId(), k -> new ArrayList<>(64)).add(event);
     if (event instanceof RunEvent.RunFinished && keepFinished != Integer.MAX_VALUE) {
       finished.add(event.runId());
@@ -55,9 +65,32 @@ public final class InMemoryJournal implements Journal {
   }
 
   @Override
+  public synchronized boolean appendIf(String runId, long expected, List<RunEvent> events) {
+    List<RunEvent> log = runs.get(runId);
+    int size = log == null ? 0 : log.size();
+    if (size != expected || (size > 0 && log.get(size - 1) instanceof RunEvent.RunFinished)) {
+      return false;
+    }
+    events.forEach(this::append);
+    return true;
+  }
+
+  @Override
   public synchronized List<RunEvent> read(String runId) {
     List<RunEvent> events = runs.get(runId);
     return events == null ? List.of() : List.copyOf(events);
+  }
+
+  @Override
+  public synchronized Map<String, Long> lengths(java.util.Collection<String> runIds) {
+    Map<String, Long> n = new java.util.HashMap<>();
+    for (String id : runIds) {
+      List<RunEvent> events = runs.get(id);
+      if (events != null) {
+        n.put(id, (long) events.size());
+      }
+    }
+    return n;
   }
 
   @Override

@@ -19,7 +19,9 @@ import org.apiguardian.api.API;
  * @param policyAdapter timeouts and circuit breakers (default: Resilience4j)
  * @param lockManager locks (default: FIFO in memory)
  * @param listeners listeners registered at build time
- * @param runbooks the runbooks the engine may take over from dead runners, by name
+ * @param runbooks the runbooks the engine knows, by name: it decides on their runs, and takes them over from dead
+ *     runners when {@code takeOver}
+ * @param takeOver whether the heartbeat takes over the expired runs of {@code runbooks} (since 0.2)
  * @param heartbeat how often leases are renewed and other runners' changes polled (null: default)
  * @param parkAfter waits at least this long park the run in the journal (null: never)
  * @param interceptors wrap every call into user code, the first outermost
@@ -28,7 +30,7 @@ import org.apiguardian.api.API;
 @API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record EngineSettings(Journal journal, Clock clock, Scheduler scheduler, ExecutorService workers,
     int maxWorkers, PolicyAdapter policyAdapter, LockManager lockManager, List<RunListener> listeners,
-    java.util.Map<String, dev.runbook4j.Runbook<?>> runbooks, java.time.Duration heartbeat,
+    java.util.Map<String, dev.runbook4j.Runbook<?>> runbooks, boolean takeOver, java.time.Duration heartbeat,
     java.time.Duration parkAfter, List<Interceptor> interceptors) {
   public EngineSettings {
     listeners = List.copyOf(listeners);

@@ -32,8 +32,23 @@ public abstract class ForwardingJournal implements Journal {
   }
 
   @Override
+  public boolean appendIf(String runId, long expected, List<RunEvent> events) {
+    return delegate.appendIf(runId, expected, events);
+  }
+
+  @Override
   public List<RunEvent> read(String runId) {
     return delegate.read(runId);
+  }
+
+  @Override
+  public Verified readVerified(String runId) {
+    return delegate.readVerified(runId);
+  }
+
+  @Override
+  public java.util.Map<String, Long> lengths(java.util.Collection<String> runIds) {
+    return delegate.lengths(runIds);
   }
 
   @Override

@@ -23,8 +23,76 @@ public interface Journal {
    */
   void append(RunEvent event);
 
+  /**
+   * Appends {@code events} to the log of {@code runId} only if it holds exactly {@code expected}
+   * events now and has not ended, all of them or none, atomically: how a decision (an approval, a
+   * rejection, a cancel, a gate's timeout) is recorded, so that decisions from several processes
+   * happen in one order and the first that closes a gate wins. Any runner may record one (it is not
+   * refused for not owning the run); the run's owner keeps it.
+   *
+   * <p>The default reads and appends under this object's monitor: atomic only for a journal that one
+   * object in one process writes.
+   *
+   * @return true when the events were recorded; false when the log moved (the caller reads it again
+   *     and decides again) or the run has ended
+   * @throws dev.runbook4j.JournalException when it cannot be recorded; nothing is recorded then
+   * @since 0.2
+   */
+  default boolean appendIf(String runId, long expected, List<RunEvent> events) {
+    synchronized (this) {
+      List<RunEvent> now = read(runId);
+      if (now.size() != expected || (!now.isEmpty() && now.get(now.size() - 1) instanceof RunEvent.RunFinished)) {
+        return false;
+      }
+      events.forEach(this::append);
+      return true;
+    }
+  }
+
   /** The events of {@code runId}, in append order; empty for an unknown run. */
   List<RunEvent> read(String runId);
+
+  /**
+   * A run's events with the result of checking them: {@code problem} names the first event that
+   * does not verify, or is empty (also for a journal that cannot tell).
+   *
+   * @param events the run's events, in append order (empty for an unknown run)
+   * @param problem a sentence naming the first bad event, if any
+   * @since 0.2
+   */
+  record Verified(List<RunEvent> events, java.util.Optional<String> problem) {
+    public Verified {
+      events = List.copyOf(events);
+    }
+  }
+
+  /**
+   * The events of {@code runId}, checked as {@link #problem} checks them, for the engine to rebuild
+   * a run from. A journal that can should read them once. Default: {@link #read} and {@link #problem}.
+   *
+   * @since 0.2
+   */
+  default Verified readVerified(String runId) {
+    return new Verified(read(runId), problem(runId));
+  }
+
+  /**
+   * How many events each of {@code runIds} holds (a run the journal does not know is left out): the
+   * engine compares them with what it wrote, to see decisions other processes recorded. Default:
+   * {@link #read} of each.
+   *
+   * @since 0.2
+   */
+  default java.util.Map<String, Long> lengths(java.util.Collection<String> runIds) {
+    java.util.Map<String, Long> n = new java.util.HashMap<>();
+    for (String id : runIds) {
+      List<RunEvent> events = read(id);
+      if (!events.isEmpty()) {
+        n.put(id, (long) events.size());
+      }
+    }
+    return n;
+  }
 
   /** The ids of every run in the journal, oldest first. */
   List<String> runIds();

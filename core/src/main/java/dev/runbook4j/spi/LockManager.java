@@ -53,6 +53,16 @@ public interface LockManager {
   String forceRelease(String key);
 
   /**
+   * Every lock this manager knows that is held or waited for, by key. Default: empty (a manager
+   * that cannot list its locks).
+   *
+   * @since 0.2
+   */
+  default java.util.List<dev.runbook4j.LockInfo> list() {
+    return java.util.List.of();
+  }
+
+  /**
    * Delivers grants and supersessions decided by other processes to this process's waiters. The
    * engine calls it on every heartbeat; a manager that sees every change itself does nothing.
    */

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import dev.runbook4j.RunnerInfo;
 import java.util.Set;
 import org.apiguardian.api.API;
 
@@ -56,4 +58,25 @@ public interface RunLeases {
 
   /** Gives up this runner's claim on {@code runId} (the run stays unfinished; another may take it). */
   void release(String runId);
+
+  /**
+   * The runner {@code runner} as the journal knows it (host, process, since when, until when it is
+   * alive), if it does. Default: empty.
+   *
+   * @since 0.2
+   */
+  default Optional<RunnerInfo> runnerInfo(String runner) {
+    return Optional.empty();
+  }
+
+  /**
+   * The live runner that holds the claim on {@code runId} at {@code now} (this one included), if any:
+   * empty when the run is free, ended, or orphaned (its runner's lease lapsed, or its process on this
+   * host is gone). Default: empty.
+   *
+   * @since 0.2
+   */
+  default Optional<RunnerInfo> driver(String runId, Instant now) {
+    return Optional.empty();
+  }
 }

@@ -1,5 +1,7 @@
 package dev.runbook4j.journal;
 
+import dev.runbook4j.journal.jdbc.JdbcJournal;
+import dev.runbook4j.journal.jdbc.JournalVerification;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -120,7 +122,7 @@ abstract class DurableJournalContractTestCase extends JournalContractTestCase {
     }
     assertThatThrownBy(() -> JdbcJournal.open(url)).isInstanceOf(JournalException.class)
         .hasMessageContaining("has schema version 7, written by a newer Runbook4j; this Runbook4j reads schema"
-            + " version 3. Upgrade Runbook4j to use this journal");
+            + " version " + JdbcJournal.SCHEMA_VERSION + ". Upgrade Runbook4j to use this journal");
   }
 
   @Test
@@ -188,6 +190,122 @@ abstract class DurableJournalContractTestCase extends JournalContractTestCase {
     }
   }
 
+  /** A process id that no live process has: a child that has ended. */
+  private static long deadPid() throws Exception {
+    Process p = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-version").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    p.waitFor();
+    return p.pid();
+  }
+
+  private void setRunner(String url, String runner, String set) throws SQLException {
+    try (Connection c = connect(url); Statement st = c.createStatement()) {
+      st.execute("UPDATE rb4j_runners SET " + set + " WHERE runner = '" + runner + "'");
+    }
+  }
+
+  @Test
+  void aRunnerOnThisHostWhoseProcessIsGoneLosesItsRunsAtOnce() throws Exception {
+    String url = freshUrl();
+    try (JdbcJournal a = runner(url, "a"); JdbcJournal b = runner(url, "b")) {
+      String gone = newRunId();
+      String reused = newRunId();
+      a.append(new RunEvent.RunStarted(gone, "deploy", "ab".repeat(32), "alice", "{}", T0));
+      dev.runbook4j.spi.RunLeases lb = b.leases().orElseThrow();
+      // a lives in this process: alive, its lease holds
+      assertThat(lb.claim(gone, T0.plusSeconds(1))).isEqualTo("a");
+      assertThat(lb.driver(gone, T0.plusSeconds(1)).orElseThrow().describe())
+          .contains("runner 'a' (host ", "pid " + ProcessHandle.current().pid());
+      setRunner(url, "a", "pid = " + deadPid());
+      assertThat(lb.driver(gone, T0.plusSeconds(2))).isEmpty();  // orphaned: its process is gone
+      assertThat(lb.claim(gone, T0.plusSeconds(2))).isNull();
+
+      try (JdbcJournal c = runner(url, "c")) {
+        c.append(new RunEvent.RunStarted(reused, "deploy", "ab".repeat(32), "alice", "{}", T0));
+        // c's process id now names a process that started at another time: the id was reused
+        setRunner(url, "c", "proc_start = 12345");
+        assertThat(lb.claim(reused, T0.plusSeconds(2))).isNull();
+      }
+    }
+  }
+
+  @Test
+  void aRunnerOnAnotherHostKeepsItsRunsUntilItsLeaseLapses() throws Exception {
+    String url = freshUrl();
+    try (JdbcJournal a = runner(url, "a"); JdbcJournal b = runner(url, "b")) {
+      String runId = newRunId();
+      a.append(new RunEvent.RunStarted(runId, "deploy", "ab".repeat(32), "alice", "{}", T0));
+      setRunner(url, "a", "host = 'another-host', pid = " + deadPid());
+      dev.runbook4j.spi.RunLeases lb = b.leases().orElseThrow();
+      assertThat(lb.claim(runId, T0.plusSeconds(29))).isEqualTo("a");  // that host's processes are not ours to see
+      assertThat(lb.takeExpired(java.util.Set.of("deploy"), 10, T0.plusSeconds(29))).isEmpty();
+      assertThat(lb.claim(runId, T0.plusSeconds(31))).isNull();
+    }
+  }
+
+  @Test
+  void aRunnerThatClosesItsJournalFreesItsRunsAtOnce() throws Exception {
+    String url = freshUrl();
+    String runId = newRunId();
+    try (JdbcJournal b = runner(url, "b")) {
+      try (JdbcJournal a = runner(url, "a")) {
+        a.append(new RunEvent.RunStarted(runId, "deploy", "ab".repeat(32), "alice", "{}", T0));
+        assertThat(b.leases().orElseThrow().claim(runId, T0.plusSeconds(1))).isEqualTo("a");
+      }
+      assertThat(b.leases().orElseThrow().driver(runId, T0.plusSeconds(1))).isEmpty();
+      assertThat(b.leases().orElseThrow().takeExpired(java.util.Set.of("deploy"), 10, T0.plusSeconds(1)))
+          .containsExactly(runId);
+    }
+  }
+
+  @Test
+  void aSecondRunStartedOfOneRunIdIsRefusedWhoeverWritesIt() throws SQLException {
+    String url = freshUrl();
+    try (JdbcJournal a = runner(url, "a"); JdbcJournal b = runner(url, "b")) {
+      String runId = newRunId();
+      RunEvent.RunStarted started = new RunEvent.RunStarted(runId, "deploy", "ab".repeat(32), "alice", "{}", T0);
+      a.append(started);
+      assertThatThrownBy(() -> b.append(started)).isInstanceOf(JournalException.class)
+          .hasMessageContaining("Run " + runId + " exists already");
+      assertThatThrownBy(() -> a.append(started)).isInstanceOf(JournalException.class)
+          .hasMessageContaining("its RunStarted was not recorded again");
+      assertThat(a.read(runId)).hasSize(1);
+    }
+  }
+
+  @Test
+  void aDecisionIsRecordedOnlyWhenNothingWasWrittenSinceItWasReadWhoeverOwnsTheRun() throws SQLException {
+    String url = freshUrl();
+    try (JdbcJournal a = runner(url, "a"); JdbcJournal b = runner(url, "b")) {
+      String runId = newRunId();
+      a.append(new RunEvent.RunStarted(runId, "deploy", "ab".repeat(32), "alice", "{}", T0));
+      a.append(new RunEvent.ApprovalRequested(runId, "go", "bob", 1, null, T0));
+      RunEvent approve = new RunEvent.GatePassed(runId, "go", T0.plusSeconds(1));
+      RunEvent reject = new RunEvent.GateRejected(runId, "go", "no", T0.plusSeconds(1));
+      assertThat(b.appendIf(runId, 1, List.of(approve))).isFalse();  // it read an older journal
+      assertThat(b.appendIf(runId, 2, List.of(approve))).isTrue();
+      assertThat(a.appendIf(runId, 2, List.of(reject))).isFalse();  // the first decision won
+      assertThat(a.read(runId)).hasSize(3).last().isEqualTo(approve);
+      assertThat(a.verify(runId).ok()).isTrue();
+      // the run is still a's: the decider took nothing over
+      assertThat(b.leases().orElseThrow().claim(runId, T0.plusSeconds(2))).isEqualTo("a");
+      a.append(new RunEvent.StepStarted(runId, "s", 1, "k", T0.plusSeconds(3)));
+      a.append(new RunEvent.RunFinished(runId, dev.runbook4j.RunState.SUCCEEDED, "done", T0.plusSeconds(4)));
+      assertThat(b.appendIf(runId, 5, List.of(new RunEvent.CancelRequested(runId, "x", "", T0)))).isFalse();
+      assertThat(a.lengths(List.of(runId, "nope"))).containsExactly(java.util.Map.entry(runId, 5L));
+    }
+  }
+
+  @Test
+  void aRunsEventsAreReadVerifiedInOnePass() throws SQLException {
+    String runId = writeSample();
+    assertThat(journal().readVerified(runId).problem()).isEmpty();
+    assertThat(journal().readVerified(runId).events()).isEqualTo(journal().read(runId));
+    sql("UPDATE rb4j_events SET body = REPLACE(body, 'alice', 'mallory') WHERE run_id = '" + runId + "'");
+    assertThat(journal().readVerified(runId).problem().orElseThrow()).contains("does not match its hash")
+        .isEqualTo(journal().problem(runId).orElseThrow());
+  }
+
   @Test
   void aRunnersHeartbeatWritesOneRowWhateverItsRunsAndKeepsEveryRunItsOwnUntilItStops() throws SQLException {
     String url = freshUrl();
@@ -227,10 +345,11 @@ abstract class DurableJournalContractTestCase extends JournalContractTestCase {
     try (JdbcJournal old = runner(url, "old")) {
       old.append(new RunEvent.RunStarted(runId, "deploy", "ab".repeat(32), "alice", "{}", T0));
     }
-    // what version 2 wrote: no runners; each run's lease renewed in its own row
+    // what version 2 wrote: no runners; each run's owner and lease, renewed in its own row (the owner is
+    // written back: closing the journal above ended runner "old", which version 2 did not do)
     try (Connection c = connect(url); Statement st = c.createStatement()) {
       st.execute("DROP TABLE rb4j_runners");
-      st.execute("UPDATE rb4j_runs SET lease_until = " + T0.plusSeconds(90).toEpochMilli());
+      st.execute("UPDATE rb4j_runs SET owner = 'old', lease_until = " + T0.plusSeconds(90).toEpochMilli());
       st.execute("UPDATE rb4j_schema SET version = 2");
     }
     try (JdbcJournal b = runner(url, "b")) {
@@ -406,7 +525,7 @@ abstract class DurableJournalContractTestCase extends JournalContractTestCase {
       String runId = a.start(rb, null, dev.runbook4j.RunOptions.defaults()).runId();
       time.runUntilIdle();
       String parkedBy = ja.parkedRuns().orElseThrow().find(runId).orElseThrow().engine();
-      assertThatThrownBy(() -> b.resume(runId, rb)).hasMessageContaining("is run by runner 'a'");
+      assertThatThrownBy(() -> b.resume(runId, rb)).hasMessageContaining("is driven by runner 'a'");
       assertThat(b.resumeAll(java.util.Map.of("parked-there", rb)::get)).isEmpty();
       assertThat(jb.parkedRuns().orElseThrow().find(runId)).hasValueSatisfying(
           p -> assertThat(p.engine()).isEqualTo(parkedBy));  // still runner a's, where it waits

@@ -1,5 +1,7 @@
 package dev.runbook4j.journal;
 
+import dev.runbook4j.journal.jdbc.JdbcJournal;
+import dev.runbook4j.journal.jdbc.JournalVerification;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,6 +1,7 @@
 package dev.runbook4j.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.runbook4j.RetrySpec;
 import dev.runbook4j.Reversibility;
@@ -47,6 +48,24 @@ abstract class JournalContractTestCase {
         new RunEvent.CompensationSkipped(runId, "check", Reversibility.READ_ONLY, T0.plusSeconds(721)),
         new RunEvent.RunStateChanged(runId, RunState.ROLLING_BACK, RunState.ROLLED_BACK, "done", T0.plusSeconds(722)),
         new RunEvent.RunFinished(runId, RunState.ROLLED_BACK, "rolled back", T0.plusSeconds(722)));
+  }
+
+  @Test
+  void aDecisionIsAppendedOnlyOnTheJournalItWasTakenOnAndNeverAfterTheEnd() {
+    Journal journal = journal();
+    String runId = newRunId();
+    List<RunEvent> events = sampleRun(runId);
+    journal.append(events.get(0));
+    journal.append(events.get(1));
+    RunEvent cancel = new RunEvent.CancelRequested(runId, "oncall", "", T0.plusSeconds(3));
+    assertThat(journal.appendIf(runId, 1, List.of(cancel))).isFalse();
+    assertThat(journal.appendIf(runId, 2, List.of(cancel, cancel))).isTrue();
+    assertThat(journal.read(runId)).hasSize(4);
+    assertThat(journal.lengths(List.of(runId))).containsEntry(runId, 4L);
+    assertThatThrownBy(() -> journal.append(events.get(0))).isInstanceOf(dev.runbook4j.JournalException.class);
+    journal.append(events.get(events.size() - 1));
+    assertThat(journal.appendIf(runId, 5, List.of(cancel))).isFalse();
+    assertThat(journal.read(runId)).hasSize(5);
   }
 
   @Test

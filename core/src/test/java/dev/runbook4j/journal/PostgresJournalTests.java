@@ -1,5 +1,7 @@
 package dev.runbook4j.journal;
 
+import dev.runbook4j.journal.jdbc.JdbcJournal;
+import dev.runbook4j.journal.jdbc.JournalVerification;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.sql.Connection;

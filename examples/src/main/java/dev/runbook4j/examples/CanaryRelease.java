@@ -12,7 +12,7 @@ import dev.runbook4j.RunState;
 import dev.runbook4j.Runbook;
 import dev.runbook4j.RunbookEngine;
 import dev.runbook4j.StepKey;
-import dev.runbook4j.journal.JdbcJournal;
+import dev.runbook4j.journal.jdbc.JdbcJournal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

@@ -8,7 +8,7 @@ import dev.runbook4j.RunState;
 import dev.runbook4j.Runbook;
 import dev.runbook4j.RunbookEngine;
 import dev.runbook4j.examples.ServiceRelease.Release;
-import dev.runbook4j.journal.JdbcJournal;
+import dev.runbook4j.journal.jdbc.JdbcJournal;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.PrintStream;

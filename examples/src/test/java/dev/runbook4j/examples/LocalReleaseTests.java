@@ -7,7 +7,7 @@ import dev.runbook4j.RunState;
 import dev.runbook4j.RunbookEngine;
 import dev.runbook4j.dsl.RunbookScripts;
 import dev.runbook4j.dsl.ScriptRunbook;
-import dev.runbook4j.journal.JdbcJournal;
+import dev.runbook4j.journal.jdbc.JdbcJournal;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.InetAddress;

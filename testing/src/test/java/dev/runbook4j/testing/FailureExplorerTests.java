@@ -132,12 +132,12 @@ class FailureExplorerTests {
 
   @Test
   void crashPathsHoldOnARealSqliteJournal(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-    List<dev.runbook4j.journal.JdbcJournal> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<dev.runbook4j.journal.jdbc.JdbcJournal> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
     java.util.concurrent.atomic.AtomicInteger files = new java.util.concurrent.atomic.AtomicInteger();
     try {
       ExplorationReport report = canary().compensationFailures(false).sample(14).seed(3)
           .kit(b -> {
-            dev.runbook4j.journal.JdbcJournal j = dev.runbook4j.journal.JdbcJournal.sqlite(
+            dev.runbook4j.journal.jdbc.JdbcJournal j = dev.runbook4j.journal.jdbc.JdbcJournal.sqlite(
                 dir.resolve("journal-" + files.incrementAndGet() + ".db"));
             opened.add(j);
             b.journal(j);
@@ -148,7 +148,7 @@ class FailureExplorerTests {
           || p.point().kind() == FailurePoint.Kind.CRASH_AFTER_WRITE)).hasSizeGreaterThan(4)
           .allSatisfy(p -> assertThat(p.run().events(dev.runbook4j.RunEvent.RunStarted.class)).hasSize(1));
     } finally {
-      opened.forEach(dev.runbook4j.journal.JdbcJournal::close);
+      opened.forEach(dev.runbook4j.journal.jdbc.JdbcJournal::close);
     }
   }
 

@@ -1,4 +1,4 @@
-package dev.runbook4j.journal;
+package dev.runbook4j.spi;
 
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -10,19 +10,27 @@ import com.fasterxml.jackson.databind.jsontype.NamedType;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.runbook4j.JournalException;
 import dev.runbook4j.RunEvent;
+import org.apiguardian.api.API;
 
 /**
- * Events as JSON: {@code {"type":"StepStarted","runId":...}}. The type is the record's simple
- * name; step outputs are written as plain JSON values and read back as JSON types (maps, lists,
- * strings, numbers), which the engine converts to the step's output type when it needs them.
+ * Events as JSON, the one form every journal writes: {@code {"type":"StepStarted","runId":...}}.
+ * The type is the record's simple name; step outputs are written as plain JSON values and read
+ * back as JSON types (maps, lists, strings, numbers), which the engine converts to the step's
+ * output type when it needs them. A journal of a third party uses it to store the same JSON as
+ * the journals of this library.
+ *
+ * <p>This class is threadsafe.
+ *
+ * @since 0.2
  */
-final class EventJson {
+@API(status = API.Status.EXPERIMENTAL, since = "0.2")
+public final class EventCodec {
   @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
   private interface Polymorphic {}
 
-  static final ObjectMapper MAPPER = mapper();
+  private static final ObjectMapper MAPPER = mapper();
 
-  private EventJson() {}
+  private EventCodec() {}
 
   private static ObjectMapper mapper() {
     ObjectMapper m = JsonMapper.builder()
@@ -39,7 +47,12 @@ final class EventJson {
     return m;
   }
 
-  static String write(RunEvent event) {
+  /**
+   * {@code event} as JSON.
+   *
+   * @throws JournalException when it cannot be written (a step output that is not serialisable)
+   */
+  public static String write(RunEvent event) {
     try {
       return MAPPER.writerFor(RunEvent.class).writeValueAsString(event);
     } catch (JsonProcessingException e) {
@@ -48,7 +61,12 @@ final class EventJson {
     }
   }
 
-  static RunEvent read(String json, String runId, long seq) {
+  /**
+   * The event that {@code json} holds, the {@code seq}-th of run {@code runId} (both name it in errors).
+   *
+   * @throws JournalException when it cannot be read
+   */
+  public static RunEvent read(String json, String runId, long seq) {
     try {
       return MAPPER.readValue(json, RunEvent.class);
     } catch (JsonProcessingException e) {

@@ -1,4 +1,4 @@
-package dev.runbook4j.journal;
+package dev.runbook4j.journal.jdbc;
 
 import dev.runbook4j.LockPolicy;
 import dev.runbook4j.LockUnavailableException;
@@ -22,11 +22,11 @@ import java.util.concurrent.ConcurrentHashMap;
 final class JdbcLocks implements LockManager {
   private record Waiting(String key, String runId, Waiter waiter) {}
 
-  private final JdbcJournal journal;
+  private final Session journal;
   /** This process's waiting runs, by key and run. */
   private final Map<String, Waiting> waiting = new ConcurrentHashMap<>();
 
-  JdbcLocks(JdbcJournal journal) {
+  JdbcLocks(Session journal) {
     this.journal = journal;
   }
 
@@ -192,6 +192,38 @@ final class JdbcLocks implements LockManager {
           return rs.next() ? rs.getString(1) : null;
         }
       }
+    });
+  }
+
+  @Override
+  public List<dev.runbook4j.LockInfo> list() {
+    return journal.transaction("list the locks", c -> {
+      Map<String, List<String>> queued = new java.util.HashMap<>();
+      try (PreparedStatement q = c.prepareStatement("SELECT lock_key, run_id FROM rb4j_lock_queue WHERE"
+          + " superseded_by IS NULL ORDER BY lock_key, seq");
+          ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          queued.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getString(2));
+        }
+      }
+      List<dev.runbook4j.LockInfo> out = new ArrayList<>();
+      try (PreparedStatement q = c.prepareStatement("SELECT lock_key, holder, token, since FROM rb4j_locks"
+          + " ORDER BY lock_key");
+          ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          String key = rs.getString(1);
+          String holder = rs.getString(2);
+          long token = rs.getLong(3);
+          long since = rs.getLong(4);
+          java.util.Optional<java.time.Instant> sinceAt = rs.wasNull() || holder == null ? java.util.Optional.empty()
+              : java.util.Optional.of(java.time.Instant.ofEpochMilli(since));
+          List<String> waiting = queued.getOrDefault(key, List.of());
+          if (holder != null || !waiting.isEmpty()) {
+            out.add(new dev.runbook4j.LockInfo(key, java.util.Optional.ofNullable(holder), token, sinceAt, waiting));
+          }
+        }
+      }
+      return out;
     });
   }
 

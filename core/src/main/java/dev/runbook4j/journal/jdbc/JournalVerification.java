@@ -1,4 +1,4 @@
-package dev.runbook4j.journal;
+package dev.runbook4j.journal.jdbc;
 
 import java.util.Optional;
 import org.apiguardian.api.API;
