@@ -95,6 +95,14 @@ public sealed interface RunEvent {
 
   record CancelRequested(String runId, String by, String reason, Instant at) implements RunEvent {}
 
+  /**
+   * The run queued for the lock {@code key}, held by run {@code holder} (null when it was released
+   * meanwhile): it waits until it is granted ({@link LockChanged}).
+   *
+   * @since 0.2
+   */
+  record LockWaiting(String runId, String key, String holder, Instant at) implements RunEvent {}
+
   /** A lock was taken ({@code acquired}) or released. */
   record LockChanged(String runId, String key, boolean acquired, Instant at) implements RunEvent {}
 

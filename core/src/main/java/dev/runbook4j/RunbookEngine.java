@@ -153,6 +153,15 @@ public interface RunbookEngine extends AutoCloseable {
   /** A snapshot of the run. */
   RunStatus status(String runId);
 
+  /**
+   * Where the run is now: driven by this engine, parked, driven by another live runner (which
+   * {@link RunPlace#runner} names), orphaned, or ended.
+   *
+   * @throws UnknownRunException when neither this engine nor its journal knows the run
+   * @since 0.2
+   */
+  RunPlace where(String runId);
+
   /** The run's journaled events, in order. */
   List<RunEvent> history(String runId);
 
@@ -185,6 +194,14 @@ public interface RunbookEngine extends AutoCloseable {
    */
   String releaseLock(String key, String by, String reason);
 
+  /**
+   * The locks held or waited for, by key, as the engine's lock manager (the journal's, when it has
+   * one) knows them: the runs of every process on a shared journal.
+   *
+   * @since 0.2
+   */
+  List<LockInfo> locks();
+
   /** Shuts down the pools the engine made; runs in flight stop where they are. */
   @Override
   void close();
@@ -202,6 +219,7 @@ public interface RunbookEngine extends AutoCloseable {
     private final List<dev.runbook4j.spi.Interceptor> interceptors = new ArrayList<>();
     private final java.util.Map<String, Runbook<?>> runbooks = new java.util.LinkedHashMap<>();
     private java.time.Duration heartbeat;
+    private boolean takeOver = true;
     private java.time.Duration parkAfter = java.time.Duration.ofMinutes(1);
 
     private Builder() {}
@@ -251,9 +269,11 @@ public interface RunbookEngine extends AutoCloseable {
     }
 
     /**
-     * The runbooks this engine can take over from a runner that died: when the journal is shared
-     * (PostgreSQL), the engine claims the unfinished runs of these runbooks whose runner's lease
-     * expired, and resumes them. Without it, the engine runs only what it starts or resumes.
+     * The runbooks this engine knows: it decides (approve, reject, cancel) on their runs that other
+     * processes drive, and it takes over their runs from a runner that died: when the journal is
+     * shared, the engine claims the unfinished runs of these runbooks whose runner's lease expired (or
+     * whose process on this host is gone), and resumes them — unless {@link #takeOverOrphans
+     * takeOverOrphans(false)}. Without it, the engine runs only what it starts or resumes.
      */
     public Builder runbooks(Runbook<?>... runbooks) {
       for (Runbook<?> r : runbooks) {
@@ -262,6 +282,18 @@ public interface RunbookEngine extends AutoCloseable {
           throw new IllegalArgumentException("Two runbooks are named '" + r.name() + "'; names must be unique");
         }
       }
+      return this;
+    }
+
+    /**
+     * Whether this engine's heartbeat takes over the orphaned runs of its {@link #runbooks} (default:
+     * true). An engine that only decides or reports (a command-line {@code approve}) says false, so
+     * that it never drives a run it was not asked to.
+     *
+     * @since 0.2
+     */
+    public Builder takeOverOrphans(boolean takeOver) {
+      this.takeOver = takeOver;
       return this;
     }
 
@@ -325,7 +357,7 @@ public interface RunbookEngine extends AutoCloseable {
     /** Makes the engine. */
     public RunbookEngine build() {
       EngineSettings settings = new EngineSettings(journal, clock, scheduler, workers, maxWorkers, policyAdapter,
-          lockManager, listeners, runbooks, heartbeat, parkAfter, interceptors);
+          lockManager, listeners, runbooks, takeOver, heartbeat, parkAfter, interceptors);
       return EngineFactories.get().create(settings);
     }
   }

@@ -2,7 +2,7 @@ package dev.runbook4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.runbook4j.journal.JdbcJournal;
+import dev.runbook4j.journal.jdbc.JdbcJournal;
 import dev.runbook4j.spi.VirtualTime;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;

@@ -54,6 +54,8 @@ final class DefaultRunbookEngine implements RunbookEngine {
   /** Claims on runs when several runners share the journal; null for a journal of one process. */
   final RunLeases leases;
   private final Map<String, Runbook<?>> catalog;
+  /** Whether the heartbeat takes over the expired runs of the catalog's runbooks. */
+  private final boolean takeOver;
   private final java.time.Duration heartbeat;
   private final java.util.concurrent.atomic.AtomicBoolean ticking = new java.util.concurrent.atomic.AtomicBoolean();
   private volatile boolean closed;
@@ -135,7 +137,8 @@ final class DefaultRunbookEngine implements RunbookEngine {
         : leases != null ? leases.leaseTtl().dividedBy(3) : java.time.Duration.ofSeconds(10);
     this.timers = new TimerExecutorService(scheduler, workers, clock);
     this.listeners.addAll(s.listeners());
-    if (!catalog.isEmpty() && leases != null) {
+    this.takeOver = s.takeOver() && !catalog.isEmpty();
+    if (takeOver && leases != null) {
       ensureTicking();
     }
   }
@@ -185,16 +188,38 @@ final class DefaultRunbookEngine implements RunbookEngine {
       // a fresh random one cannot, and is not looked up
       List<RunEvent> past = options.runId().isPresent() ? journal.read(runId) : List.of();
       if (!past.isEmpty()) {
-        RunEvent.RunStarted first = past.get(0) instanceof RunEvent.RunStarted rs ? rs : null;
-        sameRun(runId, first == null ? "?" : first.runbook(), first == null ? "?" : first.planHash(), runbook.name(),
-            plan.hash());
-        // the same run, started before (by this process before a restart, or by another): pick it up
-        return resume(runId, runbook);
+        return startedBefore(runId, runbook, params, plan, past);
       }
       run = new Run(this, runId, runbook, params, options.requester(), plan);
       runs.put(runId, run);
     }
-    return launch(run, onCallerThread);
+    try {
+      return launch(run, onCallerThread);
+    } catch (dev.runbook4j.JournalException e) {
+      List<RunEvent> past = options.runId().isPresent() ? journal.read(runId) : List.of();
+      if (past.isEmpty()) {
+        throw e;
+      }
+      // another process started the same run id at the same moment: the journal took its RunStarted
+      log.info("Run {} ({}) was started at the same moment elsewhere: {}", runId, runbook.name(), e.getMessage());
+      return startedBefore(runId, runbook, params, plan, past);
+    }
+  }
+
+  /**
+   * A start of a run id the journal holds: the same run (else an error), picked up here when nobody
+   * drives it, or followed when another live runner does (never driven by two).
+   */
+  private <P> RunHandle startedBefore(String runId, Runbook<P> runbook, P params, Plan plan, List<RunEvent> past) {
+    RunEvent.RunStarted first = past.get(0) instanceof RunEvent.RunStarted rs ? rs : null;
+    sameRun(runId, first == null ? "?" : first.runbook(), first == null ? "?" : first.planHash(), runbook.name(),
+        plan.hash());
+    try {
+      return resume(runId, runbook, params);
+    } catch (dev.runbook4j.RunDrivenElsewhereException e) {
+      log.info("Run {} ({}) is driven by {}; this engine follows it", runId, runbook.name(), e.driver().describe());
+      return new FollowingHandle(runId);
+    }
   }
 
   /**
@@ -221,7 +246,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
       runs.remove(run.runId, run);
     }
     CompletableFuture<RunResult> waiting = results.remove(run.runId);
-    if (waiting != null && !run.decisionOnly) {
+    if (waiting != null) {
       waiting.complete(result);
     }
   }
@@ -275,8 +300,12 @@ final class DefaultRunbookEngine implements RunbookEngine {
       if (leases != null) {
         String owner = leases.claim(runId, clock.instant());
         if (owner != null) {
-          throw new dev.runbook4j.RunbookException("Run " + runId + " (" + runbook.name() + ") is run by runner '"
-              + owner + "' and its lease has not expired; it resumes here only when that runner stops renewing it");
+          dev.runbook4j.RunnerInfo driver = leases.runnerInfo(owner)
+              .orElse(new dev.runbook4j.RunnerInfo(owner, "", 0, null, null));
+          throw new dev.runbook4j.RunDrivenElsewhereException(runId, runbook.name(), driver, "it is not resumed"
+              + " here. It goes on there; it can be resumed elsewhere once that runner has stopped"
+              + (driver.aliveUntil() == null ? "" : " (or its lease, renewed until " + driver.aliveUntil()
+              + ", lapses)"));
         }
       }
       if (parkedElsewhere.isPresent()) {
@@ -444,16 +473,16 @@ final class DefaultRunbookEngine implements RunbookEngine {
         Thread.onSpinWait();  // it is parking or waking right now
         continue;
       }
-      Run elsewhere = decisionOnly(runId);
-      if (elsewhere != null) {
-        return elsewhere;
-      }
-      RunStatus s = fold(runId);
-      if (s.state().isTerminal()) {
-        throw new dev.runbook4j.ApprovalException("Run " + runId + " (" + s.runbook() + ") has ended " + s.state()
-            + "; there is nothing to decide or cancel");
-      }
-      throw new UnknownRunException(runId);
+      throw new NotHeldHere();
+    }
+  }
+
+  /** The run is not (or no longer) held by this engine: the decision is taken on the journal. */
+  private static final class NotHeldHere extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NotHeldHere() {
+      super(null, null, false, false);
     }
   }
 
@@ -478,54 +507,10 @@ final class DefaultRunbookEngine implements RunbookEngine {
   }
 
   /**
-   * A run this engine does not hold, waiting in another process of this runner with nothing but a
-   * gate open: rebuilt from the journal, without its locks, to record one decision there. Null when
-   * the journal does not have the run waiting like that (the caller reports why).
-   */
-  private Run decisionOnly(String runId) {
-    return decisionOnly(runId, true);
-  }
-
-  private Run decisionOnly(String runId, boolean atGate) {
-    List<RunEvent> events = journal.read(runId);
-    if (events.isEmpty()) {
-      return null;
-    }
-    History h = History.fold(runId, events);
-    if (h.started == null || h.finished != null || h.rollback != null) {
-      return null;
-    }
-    List<String> active = h.active();
-    if (active.size() != 1 || (atGate && h.awaiting().size() != 1)) {
-      throw new dev.runbook4j.ApprovalException("Run " + runId + " (" + h.started.runbook() + ") is run by another"
-          + " process and is busy (" + (active.isEmpty() ? "running a step" : "active: " + active) + "); decide on it"
-          + " where it runs, or once it waits only at its gate");
-    }
-    Runbook<?> runbook = catalog.get(h.started.runbook());
-    if (runbook == null) {
-      throw new dev.runbook4j.ApprovalException("Run " + runId + " (" + h.started.runbook() + ") is run by another"
-          + " process; to decide on it here, give this engine its runbook: RunbookEngine.builder().runbooks(...)");
-    }
-    Optional<String> problem = journal.problem(runId);
-    if (problem.isPresent()) {
-      throw new dev.runbook4j.JournalException("Run " + runId + " does not verify: " + problem.get(), null);
-    }
-    Object params = Json.params(h.started.params(), runbook.parameterType());
-    @SuppressWarnings("unchecked")
-    Runbook<Object> rb = (Runbook<Object>) runbook;
-    Run run = new Run(this, runId, rb, params, h.started.requester(), Plan.of(rb, params), h, new CompletableFuture<>(),
-        true);
-    run.decisionOnly = true;
-    run.mayPark = false;
-    run.start(true);
-    return run;
-  }
-
-  /**
    * Tells the engine that parked {@code runId} in the journal (in another process) that a decision on
    * it was recorded here: its record becomes due, and that engine takes it on its next heartbeat.
    */
-  private void nudge(String runId) {
+  void nudge(String runId) {
     if (store == null) {
       return;  // the engine that runs it keeps it in memory: it sees the new events on its heartbeat
     }
@@ -538,49 +523,94 @@ final class DefaultRunbookEngine implements RunbookEngine {
     }
   }
 
-  /** Calls {@code call} on the run, again on its rebuilt object if it parked in between. */
+  /**
+   * Calls {@code call} on the run, again on its rebuilt object if it parked in between, and again
+   * when another process wrote to the run's journal first (the decision is taken on what it wrote).
+   */
   private RunStatus decide(String runId, java.util.function.Function<Run, RunStatus> call) {
     while (true) {
       Run run = run(runId);
       try {
         RunStatus s = call.apply(run);
         run.mayPark = true;
-        if (run.decisionOnly) {
-          nudge(runId);
-        }
         return s;
       } catch (Run.Parked again) {
         // it parked between the lookup and the call: go round
+      } catch (Run.DecisionRaced raced) {
+        run.mayPark = true;
+        run.catchUp();  // the live run learns what was decided elsewhere, then decides again
       }
     }
   }
 
   @Override
   public RunStatus approve(String runId, String gateId, String user, String comment, String planHash) {
-    return decide(runId, r -> r.approve(gateId, user, comment, planHash));
+    while (true) {
+      if (held(runId)) {
+        try {
+          return decide(runId, r -> r.approve(gateId, user, comment, planHash));
+        } catch (NotHeldHere gone) {
+          continue;
+        }
+      }
+      RunStatus s = Decisions.decide(this, runId, gateId, user, true, comment, planHash);
+      if (s != null) {
+        nudge(runId);
+        return s;
+      }
+    }
   }
 
   @Override
   public RunStatus reject(String runId, String gateId, String user, String reason) {
-    return decide(runId, r -> r.reject(gateId, user, reason));
+    while (true) {
+      if (held(runId)) {
+        try {
+          return decide(runId, r -> r.reject(gateId, user, reason));
+        } catch (NotHeldHere gone) {
+          continue;
+        }
+      }
+      RunStatus s = Decisions.decide(this, runId, gateId, user, false, reason, null);
+      if (s != null) {
+        nudge(runId);
+        return s;
+      }
+    }
+  }
+
+  /** The runbook named {@code name} that this engine was given, or null. */
+  Runbook<?> runbook(String name) {
+    return catalog.get(name);
   }
 
   @Override
   public RunStatus cancel(String runId, String by, String reason) {
-    if (!held(runId)) {
-      RunStatus s = fold(runId);
-      if (s.state().isTerminal()) {
-        return s;
+    while (true) {
+      if (held(runId)) {
+        try {
+          return decide(runId, r -> r.cancel(by, reason));
+        } catch (NotHeldHere gone) {
+          continue;
+        }
       }
-      Run elsewhere = decisionOnly(runId, false);
-      if (elsewhere == null) {
-        return s;
+      // driven elsewhere, parked in the journal or orphaned: the cancel is a write that holds only if
+      // nothing was written since it was read; the run's driver sees it within a second (or when it
+      // wakes, or when it is resumed)
+      List<RunEvent> events = journal.read(runId);
+      if (events.isEmpty()) {
+        throw new UnknownRunException(runId);
       }
-      RunStatus cancelled = elsewhere.cancel(by, reason);
-      nudge(runId);
-      return cancelled;
+      History h = History.fold(runId, events);
+      if (h.finished != null || h.cancelRequested) {
+        return fold(runId);  // ended, or cancelled already; during a rollback the cancel is recorded, and changes nothing
+      }
+      if (journal.appendIf(runId, events.size(), List.of(new RunEvent.CancelRequested(runId, by,
+          reason == null ? "" : reason, clock.instant())))) {
+        nudge(runId);
+        return fold(runId);
+      }
     }
-    return decide(runId, r -> r.cancel(by, reason));
   }
 
   // ---------------------------------------------------------------- parking
@@ -1040,7 +1070,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
   }
 
   /** The status of a run this engine did not start, read from its journal. */
-  private RunStatus fold(String runId) {
+  RunStatus fold(String runId) {
     List<RunEvent> events = journal.read(runId);
     if (events.isEmpty()) {
       throw new UnknownRunException(runId);
@@ -1051,6 +1081,30 @@ final class DefaultRunbookEngine implements RunbookEngine {
     return new RunStatus(runId, s == null ? "" : s.runbook(), h.state, s == null ? "" : s.requester(),
         s == null ? "" : s.planHash(), ended ? List.of() : h.active(), ended ? List.of() : h.awaiting(), h.startOrder, List.copyOf(h.compensated),
         Optional.ofNullable(h.rollback).map(RunEvent.RollbackStarted::cause), 0, events.get(events.size() - 1).at());
+  }
+
+  @Override
+  public dev.runbook4j.RunPlace where(String runId) {
+    Run run = lookup(runId);
+    Optional<dev.runbook4j.RunnerInfo> me = leases == null ? Optional.empty() : leases.runnerInfo(leases.runner());
+    if (run != null && !run.done.isDone() && !run.parked() && run.storageError() == null) {
+      return new dev.runbook4j.RunPlace(runId, dev.runbook4j.RunPlace.Place.DRIVEN_HERE, me);
+    }
+    if (parked.containsKey(runId) || storedHere(runId)) {
+      return new dev.runbook4j.RunPlace(runId, dev.runbook4j.RunPlace.Place.PARKED, me);
+    }
+    RunStatus s = fold(runId);
+    if (s.state().isTerminal()) {
+      return new dev.runbook4j.RunPlace(runId, dev.runbook4j.RunPlace.Place.ENDED, Optional.empty());
+    }
+    Optional<dev.runbook4j.RunnerInfo> driver = leases == null ? Optional.empty()
+        : leases.driver(runId, clock.instant());
+    boolean parkedInJournal = store != null && store.find(runId).isPresent();
+    if (driver.isPresent() && !driver.get().id().equals(leases.runner())) {
+      return new dev.runbook4j.RunPlace(runId, parkedInJournal ? dev.runbook4j.RunPlace.Place.PARKED
+          : dev.runbook4j.RunPlace.Place.DRIVEN_ELSEWHERE, driver);
+    }
+    return new dev.runbook4j.RunPlace(runId, dev.runbook4j.RunPlace.Place.ORPHANED, Optional.empty());
   }
 
   @Override
@@ -1138,7 +1192,9 @@ final class DefaultRunbookEngine implements RunbookEngine {
       return;
     }
     if (ticking.compareAndSet(false, true)) {
-      scheduler.schedule(heartbeat, this::tick);
+      // with a shared journal, at least every second: decisions from other processes are seen within it
+      scheduler.schedule(leases != null && heartbeat.compareTo(DECISIONS_SEEN_WITHIN) > 0 ? DECISIONS_SEEN_WITHIN
+          : heartbeat, this::tick);
     }
   }
 
@@ -1161,7 +1217,7 @@ final class DefaultRunbookEngine implements RunbookEngine {
         } finally {
           ticking.set(false);
           if (!closed && (!runs.isEmpty() || !parked.isEmpty() || stored.get() > 0
-              || (leases != null && !catalog.isEmpty()))) {
+              || (leases != null && takeOver))) {
             ensureTicking();
           }
         }
@@ -1171,12 +1227,20 @@ final class DefaultRunbookEngine implements RunbookEngine {
     }
   }
 
+  /** Decisions other processes write on this engine's runs are seen within this (see {@link #beat}). */
+  private static final java.time.Duration DECISIONS_SEEN_WITHIN = java.time.Duration.ofSeconds(1);
+  /** When the leases were last renewed; guarded by the heartbeat (one beat at a time). */
+  private java.time.Instant renewed;
+
   private void beat() {
     java.time.Instant now = clock.instant();
-    if (leases != null && parked.isEmpty()) {
+    boolean renew = leases != null && (renewed == null || !now.isBefore(renewed.plus(heartbeat)));
+    if (renew && parked.isEmpty()) {
       leases.extend(now);  // nothing in memory to compare with what the journal holds: no need to read it back
-    } else if (leases != null) {
+      renewed = now;
+    } else if (renew) {
       Map<String, Long> owned = leases.renew(now);
+      renewed = now;
       parked.forEach((runId, p) -> {
         Long events = owned.get(runId);
         if (events != null && events > p.version) {
@@ -1184,11 +1248,13 @@ final class DefaultRunbookEngine implements RunbookEngine {
         }
       });
     }
-    if (store != null && stored.get() > 0) {
+    if (leases != null) {
+      catchUpLiveRuns();
+    }    if (store != null && stored.get() > 0) {
       sweep();  // runs another process decided on were made due then (nudged); nothing else is read
     }
     locks.poll();
-    if (leases == null || catalog.isEmpty()) {
+    if (leases == null || !takeOver) {
       return;
     }
     for (String runId : leases.takeExpired(catalog.keySet(), 32, now)) {
@@ -1213,6 +1279,34 @@ final class DefaultRunbookEngine implements RunbookEngine {
     }
   }
 
+  /**
+   * The runs this engine drives in memory whose journals hold events it did not write (a decision
+   * from another process: an approval, a rejection, a cancel) learn them now: one read of the run
+   * heads for all of them, and a read of each run that moved.
+   */
+  private void catchUpLiveRuns() {
+    List<Run> live = new ArrayList<>();
+    for (Run r : runs.values()) {
+      if (!r.done.isDone() && !r.parked() && r.storageError() == null) {
+        live.add(r);
+      }
+    }
+    if (live.isEmpty()) {
+      return;
+    }
+    Map<String, Long> lengths = journal.lengths(live.stream().map(r -> r.runId).toList());
+    for (Run r : live) {
+      Long n = lengths.get(r.runId);
+      if (n != null && n > r.journaled) {
+        try {
+          r.catchUp();
+        } catch (RuntimeException e) {
+          log.warn("Run {} could not read what other processes decided on it: {}", r.runId, e.getMessage());
+        }
+      }
+    }
+  }
+
   @Override
   public Load load() {
     int live = 0;
@@ -1222,6 +1316,11 @@ final class DefaultRunbookEngine implements RunbookEngine {
       }
     }
     return new Load(live, parked.size() + stored.get());
+  }
+
+  @Override
+  public List<dev.runbook4j.LockInfo> locks() {
+    return locks.list();
   }
 
   @Override
@@ -1268,6 +1367,93 @@ final class DefaultRunbookEngine implements RunbookEngine {
     }
     if (ownedScheduler != null) {
       ownedScheduler.close();
+    }
+  }
+
+  /** How often a handle on a run driven elsewhere reads the journal. */
+  private static final java.time.Duration FOLLOW_EVERY = java.time.Duration.ofMillis(250);
+
+  /**
+   * A handle on a run another live runner drives: it reads the journal (never drives the run) and
+   * ends when the run ends, when it parks at an approval, or when its runner is gone (then the run
+   * is orphaned, and {@code await} returns its state so that the caller can resume it).
+   */
+  private final class FollowingHandle implements RunHandle {
+    private final String runId;
+    private final CompletableFuture<RunResult> ended = new CompletableFuture<>();
+    /** Whether a poll of the journal is scheduled (one per handle, until the run ends). */
+    private final java.util.concurrent.atomic.AtomicBoolean polling = new java.util.concurrent.atomic.AtomicBoolean();
+
+    FollowingHandle(String runId) {
+      this.runId = runId;
+    }
+
+    @Override
+    public String runId() {
+      return runId;
+    }
+
+    @Override
+    public RunStatus status() {
+      return fold(runId);
+    }
+
+    private boolean drivenElsewhere() {
+      return leases != null && leases.driver(runId, clock.instant()).map(d -> !d.id().equals(leases.runner()))
+          .orElse(false);
+    }
+
+    @Override
+    public RunResult await() {
+      while (true) {
+        RunResult r = new JournalHandle(runId).await();
+        if (r.state().isTerminal()) {
+          ended.complete(r);
+          return r;
+        }
+        if (r.state() == RunState.AWAITING_APPROVAL || !drivenElsewhere()) {
+          return r;
+        }
+        CompletableFuture<Void> tick = new CompletableFuture<>();
+        scheduler.schedule(FOLLOW_EVERY, () -> tick.complete(null));
+        scheduler.await(tick);
+      }
+    }
+
+    @Override
+    public CompletableFuture<RunResult> result() {
+      if (!ended.isDone() && polling.compareAndSet(false, true)) {
+        RunResult r = new JournalHandle(runId).await();
+        if (r.state().isTerminal()) {
+          ended.complete(r);
+        } else {
+          poll();
+        }
+      }
+      return ended.thenApply(r -> r);
+    }
+
+    private void poll() {
+      scheduler.schedule(FOLLOW_EVERY, () -> {
+        if (ended.isDone() || closed) {
+          return;
+        }
+        try {
+          RunResult r = new JournalHandle(runId).await();
+          if (r.state().isTerminal()) {
+            ended.complete(r);
+            return;
+          }
+        } catch (RuntimeException e) {
+          log.debug("Run {} could not be read while following it: {}", runId, e.toString());
+        }
+        poll();
+      });
+    }
+
+    @Override
+    public String toString() {
+      return "RunHandle[" + runId + ", driven elsewhere]";
     }
   }
 

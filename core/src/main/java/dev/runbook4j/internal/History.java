@@ -61,6 +61,10 @@ final class History {
   final Set<String> compensationFailed = new LinkedHashSet<>();
   final Set<String> skipped = new LinkedHashSet<>();
   final Map<String, Integer> compensationAttempts = new HashMap<>();
+  /** The locks the run held when its journal ends (taken and not released), in the order taken. */
+  final Set<String> locksHeld = new LinkedHashSet<>();
+  /** The locks the run waits for, in the order it queued. */
+  final Set<String> locksWaited = new LinkedHashSet<>();
   RunState state = RunState.RUNNING;
   RunEvent.RunFinished finished;
   int events;
@@ -88,9 +92,12 @@ final class History {
     return ids;
   }
 
-  /** The waits and gates in progress. */
+  /** The waits, gates and lock waits in progress. */
   List<String> active() {
     List<String> ids = new ArrayList<>();
+    if (finished == null) {
+      locksWaited.forEach(k -> ids.add("lock:" + k));
+    }
     waits.forEach((id, w) -> {
       if (!w.finished) {
         ids.add(id);
@@ -182,6 +189,17 @@ final class History {
       }
     } else if (e instanceof RunEvent.CompensationSkipped c) {
       skipped.add(c.stepId());
+    } else if (e instanceof RunEvent.LockWaiting l) {
+      locksWaited.add(l.key());
+    } else if (e instanceof RunEvent.LockChanged l) {
+      locksWaited.remove(l.key());
+      if (l.acquired()) {
+        locksHeld.add(l.key());
+      } else {
+        locksHeld.remove(l.key());
+      }
+    } else if (e instanceof RunEvent.LockForceReleased l) {
+      locksHeld.remove(l.key());
     } else if (e instanceof RunEvent.RunStateChanged c) {
       state = c.to();
     } else if (e instanceof RunEvent.RunFinished f) {

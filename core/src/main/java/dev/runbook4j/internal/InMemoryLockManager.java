@@ -97,6 +97,24 @@ final class InMemoryLockManager implements LockManager {
   }
 
   @Override
+  public synchronized List<dev.runbook4j.LockInfo> list() {
+    java.util.TreeSet<String> keys = new java.util.TreeSet<>(holders.keySet());
+    queues.forEach((k, q) -> {
+      if (!q.isEmpty()) {
+        keys.add(k);
+      }
+    });
+    List<dev.runbook4j.LockInfo> out = new ArrayList<>();
+    for (String k : keys) {
+      Held h = holders.get(k);
+      ArrayDeque<Waiting> q = queues.getOrDefault(k, new ArrayDeque<>());
+      out.add(new dev.runbook4j.LockInfo(k, java.util.Optional.ofNullable(h == null ? null : h.runId()),
+          tokens.getOrDefault(k, 0L), java.util.Optional.empty(), q.stream().map(Waiting::runId).toList()));
+    }
+    return out;
+  }
+
+  @Override
   public synchronized String holder(String key) {
     Held h = holders.get(key);
     return h == null ? null : h.runId();

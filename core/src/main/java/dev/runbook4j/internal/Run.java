@@ -87,6 +87,8 @@ final class Run {
     final Set<String> approvedBy = new LinkedHashSet<>();
     final CompletableFuture<Outcome> future = new CompletableFuture<>();
     Cancellable timer;
+    /** When the gate times out, or null. */
+    Instant deadline;
 
     PendingApproval(Gate<Object> gate, String id, ApprovalSpec spec) {
       this.gate = gate;
@@ -111,12 +113,6 @@ final class Run {
   private final boolean unparked;
   /** Whether this object may park; off while a decision it was woken for is applied. */
   volatile boolean mayPark = true;
-  /**
-   * Rebuilt only to record a decision (an approval, a rejection, a cancel) on a run another process
-   * of the same runner runs: it takes no locks, and stops once the decision is journaled; the
-   * process that runs the run sees the new events on its heartbeat and goes on.
-   */
-  volatile boolean decisionOnly;
   /** How many events the run's journal holds, as far as this object knows (its own and those it read). */
   volatile long journaled;
   /** Set when this object parked: it does nothing more; the engine holds the run as a parked entry. */
@@ -136,6 +132,8 @@ final class Run {
   private int waiting;
   private int awaiting;
   private final Map<String, PendingApproval> approvals = new ConcurrentHashMap<>();
+  /** How each approval gate that was waiting here was decided ("passed", "rejected by ..."), by id. */
+  private final Map<String, String> decided = new ConcurrentHashMap<>();
   private final Set<CompletableFuture<Boolean>> pauses = ConcurrentHashMap.newKeySet();
   /** Calls of user code in progress, for timeouts and cancel to interrupt; guarded by this. */
   private final List<Attempt> inflight = new ArrayList<>(4);
@@ -145,6 +143,11 @@ final class Run {
   private final List<Throwable> compensationErrors = new ArrayList<>();
   /** The locks this run holds and their fencing tokens, in the order taken; guarded by this. */
   private final Map<String, Long> heldLocks = new LinkedHashMap<>();
+  /**
+   * The locks the journal says this run held when it was rebuilt: released when it ends, whether or
+   * not it took them again (a run cancelled before it retook its locks still holds them). Guarded by this.
+   */
+  private final Set<String> journaledLocks = new LinkedHashSet<>();
   /** Why the locks could not be taken (fail-fast), or null. */
   private volatile RunbookException lockFailure;
   private volatile boolean rollingBack;
@@ -420,9 +423,6 @@ final class Run {
           retakeLocks();
           finish(history.cancelRequested ? Outcome.cancelled(cause) : Outcome.failed(cause));
         };
-      } else if (decisionOnly) {
-        // only far enough to meet the gate again: no locks (the runner that runs it holds them)
-        body = () -> sequence(runbook.nodes(), Frame.root(runbook.watches()));
       } else {
         body = () -> acquireLocks(plan.locks(), 0)
             .thenCompose(ok -> ok ? sequence(runbook.nodes(), Frame.root(runbook.watches())) : done(noLocks()))
@@ -457,12 +457,13 @@ final class Run {
           outputs.put(id, Json.convert(r.output, st.step().outputType()));
         }
       }
-      if (history.state == RunState.WAITING || (decisionOnly && !history.state.isTerminal())) {
+      if (history.state == RunState.WAITING) {
         state = history.state;  // where it was: the replay's first step back into the wait writes nothing
       }
       if (!history.state.isTerminal()) {
         journaledState = history.state;
       }
+      journaledLocks.addAll(history.locksHeld);
       compensated.addAll(history.compensated);
       compensationFailed.addAll(history.compensationFailed);
       notUndone.addAll(history.skipped);
@@ -539,6 +540,7 @@ final class Run {
         }
         if (token == 0) {
           String id = "lock:" + key;
+          record(new RunEvent.LockWaiting(runId, key, engine.locks.holder(key), now()));
           setActive(id, RunState.WAITING);
           int next = i + 1;
           return granted.thenCompose(ok -> {
@@ -705,8 +707,11 @@ final class Run {
   private void releaseLocks() {
     List<String> keys;
     synchronized (this) {
-      keys = new ArrayList<>(heldLocks.keySet());
+      Set<String> all = new LinkedHashSet<>(heldLocks.keySet());
+      all.addAll(journaledLocks);
+      keys = new ArrayList<>(all);
       heldLocks.clear();
+      journaledLocks.clear();
     }
     for (String key : keys) {
       record(new RunEvent.LockChanged(runId, key, false, now()));
@@ -1294,6 +1299,11 @@ final class Run {
 
   private Outcome rejectGate(Gate<Object> g, String id, String reason) {
     record(new RunEvent.GateRejected(runId, id, reason, now()));
+    return rejected(g, id, reason);
+  }
+
+  /** What follows a gate's rejection (journaled already). */
+  private Outcome rejected(Gate<Object> g, String id, String reason) {
     clearActive(id);
     GateRejectedException e = new GateRejectedException(runbook.name(), runId, id, reason);
     return switch (g.onFailure()) {
@@ -1318,19 +1328,20 @@ final class Run {
       } else {
         deadline = replay.approvalDeadline;
         pa.approvedBy.addAll(replay.approvedBy);
-        if (pa.approvedBy.size() >= spec.minApprovals() && !decisionOnly) {
+        if (pa.approvedBy.size() >= spec.minApprovals()) {
           // the last approval was journaled, but the process died before the gate's pass was
           record(new RunEvent.GatePassed(runId, id, now()));
           return DONE_OK;
         }
       }
+      pa.deadline = deadline;
       approvals.put(id, pa);
       setActive(id, RunState.AWAITING_APPROVAL);
       Duration left = deadline == null ? null : Duration.between(now(), deadline);
       if (tryPark(left == null ? ChronoUnit.FOREVER.getDuration() : left, true)) {
         return pa.future;  // never completes: approve, reject, cancel or the deadline rebuild the run
       }
-      if (deadline != null && !decisionOnly) {
+      if (deadline != null) {
         pa.timer = engine.scheduler.schedule(left.isNegative() ? Duration.ZERO : left,
             () -> onWorker(() -> approvalTimedOut(pa)));
       }
@@ -1342,13 +1353,26 @@ final class Run {
   private void approvalTimedOut(PendingApproval pa) {
     Outcome o;
     try {
-      synchronized (this) {
-        if (pa.future.isDone() || approvals.remove(pa.id) == null) {
-          return;
+      while (true) {
+        synchronized (this) {
+          if (pa.future.isDone() || approvals.get(pa.id) != pa) {
+            return;  // decided meanwhile, here or by another process
+          }
+          String reason = "only " + pa.approvedBy.size() + " of " + pa.spec.minApprovals() + " approvals "
+              + (pa.approvedBy.isEmpty() ? "" : pa.approvedBy + " ") + "arrived within "
+              + Durations.format(pa.spec.timeout().orElseThrow());
+          try {
+            // a decision like any other: recorded only if no approval or rejection came first
+            recordDecision(List.of(new RunEvent.GateRejected(runId, pa.id, reason, now())));
+          } catch (DecisionRaced raced) {
+            catchUp();
+            continue;
+          }
+          approvals.remove(pa.id);
+          decided.put(pa.id, reason);
+          o = rejected(pa.gate, pa.id, reason);
+          break;
         }
-        o = rejectGate(pa.gate, pa.id, "only " + pa.approvedBy.size() + " of " + pa.spec.minApprovals()
-            + " approvals " + (pa.approvedBy.isEmpty() ? "" : pa.approvedBy + " ") + "arrived within "
-            + Durations.format(pa.spec.timeout().orElseThrow()));
       }
     } catch (RuntimeException e) {
       o = internalError(e);
@@ -1370,11 +1394,39 @@ final class Run {
       }
     }
     if (pa == null) {
+      String how = decidedAlready(gate);
+      if (how != null) {
+        throw new ApprovalException("Gate '" + gate + "' of run " + runId + " (" + runbook.name() + ") has been"
+            + " decided already: " + how + "; this decision was not recorded");
+      }
       throw new ApprovalException("Gate '" + gate + "' of run " + runId + " (" + runbook.name()
           + ") is not awaiting approval (run is " + state + (approvals.isEmpty() ? "" : "; awaiting: "
           + approvals.keySet()) + ")");
     }
     return pa;
+  }
+
+  /** How the gate {@code gate} (an id or a name) was decided, here or in the journal this object was rebuilt from. */
+  private String decidedAlready(String gate) {
+    for (Map.Entry<String, String> e : decided.entrySet()) {
+      if (e.getKey().equals(gate) || e.getKey().endsWith("/" + gate)) {
+        return e.getValue();
+      }
+    }
+    if (history != null) {
+      for (Map.Entry<String, History.GateRecord> e : history.gates.entrySet()) {
+        History.GateRecord g = e.getValue();
+        if ((e.getKey().equals(gate) || e.getKey().endsWith("/" + gate)) && g.approvalRequested) {
+          if (g.passed) {
+            return "passed, approved by " + String.join(", ", g.approvedBy);
+          }
+          if (g.rejectedReason != null) {
+            return g.rejectedReason;
+          }
+        }
+      }
+    }
+    return null;
   }
 
   private void checkDecider(PendingApproval pa, String user) {
@@ -1393,7 +1445,6 @@ final class Run {
 
   RunStatus approve(String gate, String user, String comment, String planHash) {
     PendingApproval pa;
-    boolean passed = false;
     synchronized (this) {
       if (parked) {
         throw new Parked();
@@ -1405,57 +1456,137 @@ final class Run {
             + "; review the run's plan and approve again");
       }
       checkDecider(pa, user);
+      checkOpen(pa, user);
       if (pa.approvedBy.contains(user)) {
         return status();
       }
-      // durable before it is acknowledged
-      record(new RunEvent.ApprovalGranted(runId, pa.id, user, comment == null ? "" : comment, plan.hash(), now()));
-      pa.approvedBy.add(user);
-      if (pa.approvedBy.size() >= pa.spec.minApprovals()) {
-        approvals.remove(pa.id);
-        if (pa.timer != null) {
-          pa.timer.cancel();
-        }
-        record(new RunEvent.GatePassed(runId, pa.id, now()));
-        if (decisionOnly) {
-          parked = true;  // recorded: the process that runs the run goes on from here
-          return status();
-        }
-        clearActive(pa.id);
-        passed = true;
+      List<RunEvent> decision = new ArrayList<>(2);
+      decision.add(new RunEvent.ApprovalGranted(runId, pa.id, user, comment == null ? "" : comment, plan.hash(),
+          now()));
+      if (pa.approvedBy.size() + 1 >= pa.spec.minApprovals()) {
+        decision.add(new RunEvent.GatePassed(runId, pa.id, now()));
       }
-      if (decisionOnly) {
-        parked = true;
-        return status();
+      recordDecision(decision);  // durable before it is acknowledged
+      for (RunEvent e : decision) {
+        applyDecision(e);
       }
-    }
-    if (passed) {
-      onWorker(() -> pa.future.complete(Outcome.OK));
     }
     return status();
   }
 
   RunStatus reject(String gate, String user, String reason) {
-    PendingApproval pa;
-    Outcome o;
     synchronized (this) {
       if (parked) {
         throw new Parked();
       }
-      pa = pending(gate);
+      PendingApproval pa = pending(gate);
       checkDecider(pa, user);
-      approvals.remove(pa.id);
-      if (pa.timer != null) {
-        pa.timer.cancel();
+      checkOpen(pa, user);
+      RunEvent decision = new RunEvent.GateRejected(runId, pa.id, "rejected by " + user
+          + (reason == null || reason.isBlank() ? "" : ": " + reason), now());
+      recordDecision(List.of(decision));
+      applyDecision(decision);
+    }
+    return status();
+  }
+
+  /** A gate whose deadline passed takes no more decisions (its timeout is the decision). */
+  private void checkOpen(PendingApproval pa, String user) {
+    if (pa.deadline != null && !now().isBefore(pa.deadline)) {
+      throw new ApprovalException("Gate '" + pa.id + "' of run " + runId + " (" + runbook.name() + ") timed out at "
+          + pa.deadline + "; the decision of '" + user + "' was not recorded");
+    }
+  }
+
+  /** Thrown when a decision was not recorded because the run's journal moved: read it again, decide again. */
+  static final class DecisionRaced extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    DecisionRaced() {
+      super(null, null, false, false);
+    }
+  }
+
+  /**
+   * Records a decision only if the journal holds exactly what this object knows: the first decision
+   * that closes a gate wins, whichever process takes it. Holds this.
+   *
+   * @throws DecisionRaced when the journal moved (another process wrote); nothing is recorded
+   */
+  private void recordDecision(List<RunEvent> events) {
+    if (storageError != null) {
+      throw new JournalException("Run " + runId + " is paused on a storage error; this decision was not recorded",
+          null);
+    }
+    boolean recorded;
+    try {
+      recorded = engine.journal.appendIf(runId, journaled, events);
+    } catch (JournalException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new JournalException("The journal could not record a decision on run " + runId + " (" + runbook.name()
+          + "): " + e.getMessage(), e);
+    }
+    if (!recorded) {
+      throw new DecisionRaced();
+    }
+    journaled += events.size();
+    updatedAt = events.get(events.size() - 1).at();
+    for (RunEvent e : events) {
+      engine.dispatch(this, e);
+    }
+  }
+
+  /**
+   * Reads the run's journal again and applies what another process decided meanwhile (approvals,
+   * a gate's pass or rejection, a cancel); each applies once, whoever reads it again.
+   */
+  void catchUp() {
+    List<RunEvent> events = engine.journal.read(runId);
+    synchronized (this) {
+      for (RunEvent e : events) {
+        applyDecision(e);
       }
-      o = rejectGate(pa.gate, pa.id, "rejected by " + user + (reason == null || reason.isBlank() ? "" : ": " + reason));
-      if (decisionOnly) {
-        parked = true;
-        return status();
+      journaled = Math.max(journaled, events.size());
+    }
+  }
+
+  /**
+   * Applies a journaled decision to this object, once (a second application changes nothing); true
+   * when it changed something. Holds this.
+   */
+  private boolean applyDecision(RunEvent e) {
+    if (e instanceof RunEvent.CancelRequested c) {
+      if (cancelRequested || rollingBack || state.isTerminal()) {
+        return false;
       }
+      cancelled(c.by(), c.reason());
+      return true;
+    }
+    String gateId = e instanceof RunEvent.ApprovalGranted a ? a.gateId() : e instanceof RunEvent.GatePassed g
+        ? g.gateId() : e instanceof RunEvent.GateRejected r ? r.gateId() : null;
+    PendingApproval pa = gateId == null ? null : approvals.get(gateId);
+    if (pa == null || pa.future.isDone()) {
+      return false;
+    }
+    if (e instanceof RunEvent.ApprovalGranted a) {
+      return pa.approvedBy.add(a.user());
+    }
+    approvals.remove(pa.id);
+    if (pa.timer != null) {
+      pa.timer.cancel();
+    }
+    Outcome o;
+    if (e instanceof RunEvent.GatePassed) {
+      decided.put(pa.id, "passed, approved by " + String.join(", ", pa.approvedBy));
+      clearActive(pa.id);
+      o = Outcome.OK;
+    } else {
+      decided.put(pa.id, ((RunEvent.GateRejected) e).reason());
+      o = rejected(pa.gate, pa.id, ((RunEvent.GateRejected) e).reason());
     }
     onWorker(() -> pa.future.complete(o));
-    return status();
+    return true;
   }
 
   private static String abbreviate(String hash) {
@@ -1562,9 +1693,6 @@ final class Run {
   /** Completes with true after {@code d}, or with false as soon as the run is cancelled. */
   private CompletableFuture<Boolean> pause(Duration d) {
     CompletableFuture<Boolean> p = new CompletableFuture<>();
-    if (decisionOnly) {
-      return p;  // this object only records a decision: the run's own process keeps its time
-    }
     if (tryPark(d, false)) {
       return p;  // never completes: this object is dropped, and the run is rebuilt from the journal at its time
     }
@@ -1850,32 +1978,38 @@ final class Run {
   // ---------------------------------------------------------------- cancel
 
   RunStatus cancel(String by, String reason) {
-    List<PendingApproval> waiting;
     synchronized (this) {
       if (parked) {
         throw new Parked();
       }
-      if (state.isTerminal()) {
-        return status();
+      if (state.isTerminal() || cancelRequested) {
+        return status();  // ended, or cancelled already: nothing is journaled
       }
-      record(new RunEvent.CancelRequested(runId, by, reason == null ? "" : reason, now()));
-      if (decisionOnly) {
-        parked = true;
-        return status();
-      }
-      if (rollingBack || cancelRequested) {
+      RunEvent decision = new RunEvent.CancelRequested(runId, by, reason == null ? "" : reason, now());
+      recordDecision(List.of(decision));
+      if (rollingBack) {
         log.info("Run {} ({}): cancel by {} recorded; the rollback goes on", runId, runbook.name(), by);
         return status();
       }
-      cancelRequested = true;
-      cancelledBy = by;
-      cancelReason = reason;
-      waiting = new ArrayList<>(approvals.values());
-      approvals.clear();
+      cancelled(by, reason);
     }
-    synchronized (this) {
-      inflight.forEach(Attempt::interrupt);
+    return status();
+  }
+
+  /**
+   * What follows a journaled cancel: the action in flight is interrupted, waits and approvals end,
+   * and the run rolls back. Nothing when the run is cancelled, rolling back or ended already. Holds this.
+   */
+  private void cancelled(String by, String reason) {
+    if (cancelRequested || rollingBack || state.isTerminal()) {
+      return;
     }
+    cancelRequested = true;
+    cancelledBy = by;
+    cancelReason = reason;
+    List<PendingApproval> waiting = new ArrayList<>(approvals.values());
+    approvals.clear();
+    inflight.forEach(Attempt::interrupt);
     for (CompletableFuture<Boolean> p : pauses) {
       onWorker(() -> p.complete(false));
     }
@@ -1886,7 +2020,6 @@ final class Run {
       clearActive(pa.id);
       onWorker(() -> pa.future.complete(cancelledOutcome()));
     }
-    return status();
   }
 
   // ---------------------------------------------------------------- helpers

@@ -11,7 +11,7 @@ import dev.runbook4j.RunResult;
 import dev.runbook4j.RunState;
 import dev.runbook4j.Runbook;
 import dev.runbook4j.RunbookEngine;
-import dev.runbook4j.journal.JdbcJournal;
+import dev.runbook4j.journal.jdbc.JdbcJournal;
 import dev.runbook4j.spi.VirtualTime;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,10 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Decisions taken in another process of the same runner (the command line's {@code approve} while
- * {@code run} waits): the deciding engine rebuilds the run from the shared journal only far enough
- * to record the decision, and makes the parked run due; the engine that runs it takes it on its
- * heartbeat and goes on.
+ * Decisions taken by another engine on the shared journal (the command line's {@code approve}
+ * while {@code run} waits): the deciding engine writes the decision on the run's journal alone,
+ * only if nothing was written since it read it, and makes a parked run due; the engine that drives
+ * the run sees it within a second, whether the run waits in the journal or in memory, and goes on.
  */
 class CrossProcessDecisionTests {
   @TempDir
@@ -105,6 +105,81 @@ class CrossProcessDecisionTests {
       assertThat(r.state()).isEqualTo(RunState.ROLLED_BACK);
       assertThat(effects).containsExactly("stage", "ship", "unship", "unstage");
       assertThat(r.failure().orElseThrow()).hasMessageContaining("cancelled by oncall: bad numbers");
+    }
+  }
+
+  private JdbcJournal runner(String id) {
+    return JdbcJournal.builder("jdbc:sqlite:" + dir.resolve("journal.db")).runner(id).build();
+  }
+
+  @Test
+  void aCancelFromAnotherRunnerDuringAShortWaitInMemoryRollsTheRunBackWithinASecond() {
+    Runbook<Void> rb = Runbook.builder("short")
+        .step("stage", s -> s.action(ctx -> effects.add("stage")).compensate((ctx, out) -> effects.add("unstage")))
+        .sleep("settle", Duration.ofSeconds(30))  // shorter than the parking threshold: it waits in memory
+        .step("ship", s -> s.action(ctx -> effects.add("ship")).compensate((ctx, out) -> effects.add("unship")))
+        .build();
+    try (JdbcJournal ja = runner("a"); JdbcJournal jb = runner("b");
+        RunbookEngine a = RunbookEngine.builder().virtualTime(time).journal(ja).build();
+        RunbookEngine b = RunbookEngine.builder().virtualTime(time).journal(jb).build()) {
+      RunHandle h = a.start(rb, null, RunOptions.defaults());
+      time.advance(Duration.ofSeconds(5));
+      assertThat(a.load().inMemory()).isEqualTo(1);
+      assertThat(b.where(h.runId()).place()).isEqualTo(dev.runbook4j.RunPlace.Place.DRIVEN_ELSEWHERE);
+      java.time.Instant cancelledAt = time.now();
+      b.cancel(h.runId(), "oncall", "bad numbers");
+      RunResult r = h.await();
+      assertThat(r.state()).isEqualTo(RunState.ROLLED_BACK);
+      assertThat(time.now()).isBefore(cancelledAt.plusSeconds(2));
+      assertThat(effects).containsExactly("stage", "unstage");
+      assertThat(ja.read(h.runId()).stream().filter(RunEvent.CancelRequested.class::isInstance)).hasSize(1);
+    }
+  }
+
+  @Test
+  void anApprovalFromAnotherRunnerReachesAGateInsideAParallelBranchOfALiveRun() {
+    Runbook<Void> rb = Runbook.builder("fan")
+        .parallel("both", p -> p
+            .branch("east", b -> b
+                .gate("go", g -> g.approval(a -> a.approvers("alice")))
+                .step("ship-east", s -> s.action(ctx -> effects.add("east")).compensate((ctx, o) -> {})))
+            .branch("west", b -> b.step("ship-west", s -> s.action(ctx -> effects.add("west"))
+                .compensate((ctx, o) -> {}))))
+        .build();
+    try (JdbcJournal ja = runner("a"); JdbcJournal jb = runner("b");
+        RunbookEngine a = RunbookEngine.builder().virtualTime(time).journal(ja).build();
+        RunbookEngine b = RunbookEngine.builder().virtualTime(time).journal(jb).runbooks(rb).build()) {
+      RunHandle h = a.start(rb, null, RunOptions.defaults().withRequester("dave"));
+      assertThat(h.await().state()).isEqualTo(RunState.AWAITING_APPROVAL);
+      assertThat(a.load().inMemory()).isEqualTo(1);  // several strands: it waits in memory
+      b.approve(h.runId(), "go", "alice");
+      assertThatThrownBy(() -> b.approve(h.runId(), "go", "alice")).isInstanceOf(ApprovalException.class)
+          .hasMessageContaining("has been decided already: passed, approved by alice");
+      time.advance(Duration.ofSeconds(2));  // the driving engine sees the approval within a second
+      assertThat(a.status(h.runId()).state()).isEqualTo(RunState.SUCCEEDED);
+      assertThat(effects).containsExactlyInAnyOrder("east", "west");
+      assertThat(ja.read(h.runId()).stream().filter(RunEvent.GatePassed.class::isInstance)).hasSize(1);
+    }
+  }
+
+  @Test
+  void aGatesTimeoutAndAnApprovalAreNeverBothRecorded() {
+    Runbook<Void> rb = Runbook.builder("timed")
+        .parallel("both", p -> p
+            .branch("east", b -> b.gate("go", g -> g.approval(a -> a.approvers("alice").timeout(Duration.ofMinutes(5)))))
+            .branch("west", b -> b.sleep("w", Duration.ofSeconds(1))))
+        .build();
+    try (JdbcJournal ja = runner("a"); JdbcJournal jb = runner("b");
+        RunbookEngine a = RunbookEngine.builder().virtualTime(time).journal(ja).build();
+        RunbookEngine b = RunbookEngine.builder().virtualTime(time).journal(jb).runbooks(rb).build()) {
+      RunHandle h = a.start(rb, null, RunOptions.defaults().withRequester("dave"));
+      time.advance(Duration.ofMinutes(6));
+      assertThat(a.status(h.runId()).state()).isEqualTo(RunState.ROLLED_BACK);
+      assertThatThrownBy(() -> b.approve(h.runId(), "go", "alice")).isInstanceOf(ApprovalException.class)
+          .hasMessageContaining("has ended ROLLED_BACK");
+      List<RunEvent> events = ja.read(h.runId());
+      assertThat(events.stream().filter(e -> e instanceof RunEvent.GatePassed || e instanceof RunEvent.GateRejected))
+          .hasSize(1);
     }
   }
 }

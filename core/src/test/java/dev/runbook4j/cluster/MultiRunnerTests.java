@@ -13,7 +13,7 @@ import dev.runbook4j.RunResult;
 import dev.runbook4j.RunState;
 import dev.runbook4j.Runbook;
 import dev.runbook4j.RunbookEngine;
-import dev.runbook4j.journal.JdbcJournal;
+import dev.runbook4j.journal.jdbc.JdbcJournal;
 import dev.runbook4j.spi.LockManager;
 import dev.runbook4j.spi.VirtualTime;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -159,7 +159,8 @@ class MultiRunnerTests {
       assertThat(a.status(id).state()).isEqualTo(RunState.WAITING);
     }
     Instant death = time.now();
-    ja.close();  // runner a dies: no more heartbeats, no more writes
+    // runner a dies: no more heartbeats, no more writes (its journal is not closed: a closed journal ends
+    // its runner, and its runs are free at once; see aRunnerThatClosesItsJournalFreesItsRunsAtOnce)
     a.close();
 
     time.advance(Duration.ofHours(2));

@@ -5,7 +5,7 @@ import dev.runbook4j.RunOptions;
 import dev.runbook4j.RunResult;
 import dev.runbook4j.Runbook;
 import dev.runbook4j.RunbookEngine;
-import dev.runbook4j.journal.JdbcJournal;
+import dev.runbook4j.journal.jdbc.JdbcJournal;
 import dev.runbook4j.spi.Journal;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -100,6 +100,8 @@ public final class JournalText {
           java.util.Locale.ROOT).replace('_', '-') + ")"};
     } else if (e instanceof RunEvent.CancelRequested s) {
       return new String[] {"cancel requested", "by " + s.by() + (s.reason().isEmpty() ? "" : ": " + s.reason())};
+    } else if (e instanceof RunEvent.LockWaiting s) {
+      return new String[] {"lock waited for", s.key() + (s.holder() == null ? "" : " (held by run " + s.holder() + ")")};
     } else if (e instanceof RunEvent.LockChanged s) {
       return new String[] {s.acquired() ? "lock acquired" : "lock released", s.key()};
     } else if (e instanceof RunEvent.LockForceReleased s) {

@@ -1,0 +1,175 @@
+package dev.runbook4j.internal;
+
+import dev.runbook4j.ApprovalException;
+import dev.runbook4j.ApprovalSpec;
+import dev.runbook4j.ForEach;
+import dev.runbook4j.Gate;
+import dev.runbook4j.Group;
+import dev.runbook4j.Node;
+import dev.runbook4j.Parallel;
+import dev.runbook4j.RunEvent;
+import dev.runbook4j.RunStatus;
+import dev.runbook4j.Runbook;
+import dev.runbook4j.UnknownRunException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Approvals and rejections of runs this engine does not hold (driven by another process, parked
+ * there, or orphaned): taken on the run's journal alone, with no run rebuilt and no user code
+ * called. The gate's rules come from the runbook; whether it is still open (not passed, rejected
+ * or timed out), from the journal; and the decision is written only if the journal has not moved
+ * since it was read, so that the first decision that closes a gate wins.
+ */
+final class Decisions {
+  private Decisions() {}
+
+  /**
+   * Records the decision, or returns null when the journal moved meanwhile (the caller reads it
+   * again and decides again).
+   *
+   * @throws ApprovalException when the decision may not be taken: the run has ended, the gate is not
+   *     waiting or was decided already, it timed out, or the user may not decide on it
+   */
+  static RunStatus decide(DefaultRunbookEngine engine, String runId, String gate, String user, boolean approve,
+      String text, String planHash) {
+    List<RunEvent> events = engine.journal.read(runId);
+    if (events.isEmpty()) {
+      throw new UnknownRunException(runId);
+    }
+    History h = History.fold(runId, events);
+    if (h.started == null) {
+      throw new dev.runbook4j.JournalException("Run " + runId + " has no RunStarted event in " + engine.journal, null);
+    }
+    String runbookName = h.started.runbook();
+    if (h.finished != null) {
+      throw new ApprovalException("Run " + runId + " (" + runbookName + ") has ended " + h.finished.state()
+          + "; there is nothing to decide");
+    }
+    String id = gateId(h, runId, runbookName, gate);
+    History.GateRecord g = h.gates.get(id);
+    if (g.passed || g.rejectedReason != null) {
+      throw new ApprovalException("Gate '" + gate + "' of run " + runId + " (" + runbookName + ") has been decided"
+          + " already: " + (g.passed ? "passed, approved by " + String.join(", ", g.approvedBy) : g.rejectedReason)
+          + "; this decision was not recorded");
+    }
+    if (h.rollback != null || h.cancelRequested) {
+      throw new ApprovalException("Run " + runId + " (" + runbookName + ") is " + (h.rollback != null
+          ? "rolling back" : "cancelled") + "; its gate '" + gate + "' takes no more decisions");
+    }
+    Instant now = engine.clock.instant();
+    if (g.approvalDeadline != null && !now.isBefore(g.approvalDeadline)) {
+      throw new ApprovalException("Gate '" + id + "' of run " + runId + " (" + runbookName + ") timed out at "
+          + g.approvalDeadline + "; the decision of '" + user + "' was not recorded");
+    }
+    Runbook<?> runbook = engine.runbook(runbookName);
+    if (runbook == null) {
+      throw new ApprovalException("Run " + runId + " (" + runbookName + ") is not held by this engine; to decide on"
+          + " it here, give this engine its runbook: RunbookEngine.builder().runbooks(...)");
+    }
+    Gate<?> node = find(runbook.nodes(), "", id);
+    if (node == null || node.approval().isEmpty()) {
+      throw new ApprovalException("Run " + runId + " waits for approval at gate '" + id + "', which runbook '"
+          + runbookName + "' as given has no approval gate for; decide with the runbook it was started with");
+    }
+    ApprovalSpec spec = node.approval().get();
+    if (user == null || user.isBlank()) {
+      throw new ApprovalException("An approval of gate '" + id + "' of run " + runId + " names no user");
+    }
+    if (user.equals(h.started.requester())) {
+      throw new ApprovalException("User '" + user + "' requested run " + runId + " (" + runbookName
+          + ") and may not approve or reject its gate '" + id + "'; ask another approver (" + spec + ")");
+    }
+    if (!spec.mayApprove(user)) {
+      throw new ApprovalException("User '" + user + "' may not approve or reject gate '" + id + "' of run " + runId
+          + " (" + runbookName + "); it needs " + spec);
+    }
+    String hash = h.started.planHash();
+    if (approve && planHash != null && !planHash.equals(hash)) {
+      throw new ApprovalException("The approval of gate '" + id + "' by '" + user + "' was given for plan "
+          + abbreviate(planHash) + ", but run " + runId + " runs plan " + abbreviate(hash)
+          + "; review the run's plan and approve again");
+    }
+    List<RunEvent> decision = new ArrayList<>(2);
+    if (approve) {
+      if (g.approvedBy.contains(user)) {
+        return engine.fold(runId);  // the same person again counts once
+      }
+      decision.add(new RunEvent.ApprovalGranted(runId, id, user, text == null ? "" : text, hash, now));
+      if (g.approvedBy.size() + 1 >= spec.minApprovals()) {
+        decision.add(new RunEvent.GatePassed(runId, id, now));
+      }
+    } else {
+      decision.add(new RunEvent.GateRejected(runId, id, "rejected by " + user
+          + (text == null || text.isBlank() ? "" : ": " + text), now));
+    }
+    if (!engine.journal.appendIf(runId, events.size(), decision)) {
+      return null;
+    }
+    return engine.fold(runId);
+  }
+
+  /** The id of the gate named {@code gate} (an id, or a name) that asked for approval in the run. */
+  private static String gateId(History h, String runId, String runbook, String gate) {
+    List<String> waiting = new ArrayList<>();
+    List<String> decided = new ArrayList<>();
+    for (Map.Entry<String, History.GateRecord> e : h.gates.entrySet()) {
+      String id = e.getKey();
+      if (!e.getValue().approvalRequested || !(id.equals(gate) || id.endsWith("/" + gate))) {
+        continue;
+      }
+      if (id.equals(gate)) {
+        return id;
+      }
+      (e.getValue().passed || e.getValue().rejectedReason != null ? decided : waiting).add(id);
+    }
+    if (waiting.size() == 1) {
+      return waiting.get(0);
+    }
+    if (waiting.size() > 1) {
+      throw new ApprovalException("Gate name '" + gate + "' is awaiting approval more than once in run " + runId
+          + "; use the gate id, one of " + waiting);
+    }
+    if (!decided.isEmpty()) {
+      return decided.get(decided.size() - 1);
+    }
+    throw new ApprovalException("Gate '" + gate + "' of run " + runId + " (" + runbook + ") is not awaiting approval"
+        + " (run is " + h.state + (h.awaiting().isEmpty() ? "" : "; awaiting: " + h.awaiting()) + ")");
+  }
+
+  /** The gate whose runtime id is {@code id} (forEach items in brackets), or null. */
+  private static Gate<?> find(List<Node> nodes, String path, String id) {
+    for (Node n : nodes) {
+      String p = path.isEmpty() ? n.name() : path + "/" + n.name();
+      if (n instanceof Gate<?> g && p.equals(id)) {
+        return g;
+      }
+      if (!id.startsWith(p)) {
+        continue;
+      }
+      Gate<?> found = null;
+      if (n instanceof Group<?> g) {
+        found = find(g.nodes(), p, id);
+      } else if (n instanceof Parallel<?> par) {
+        for (Group<?> b : par.branches()) {
+          found = found != null ? found : find(b.nodes(), p + "/" + b.name(), id);
+        }
+      } else if (n instanceof ForEach<?, ?> f && id.startsWith(p + "[")) {
+        // the item is whatever stands between "[" and a "]" that a child's path follows
+        for (int k = id.indexOf("]", p.length()); k > 0 && found == null; k = id.indexOf("]", k + 1)) {
+          found = find(f.nodes(), id.substring(0, k + 1), id);
+        }
+      }
+      if (found != null) {
+        return found;
+      }
+    }
+    return null;
+  }
+
+  private static String abbreviate(String hash) {
+    return hash == null ? "none" : hash.substring(0, Math.min(12, hash.length()));
+  }
+}
