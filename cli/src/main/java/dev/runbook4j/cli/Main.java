@@ -5,21 +5,25 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.runbook4j.ApprovalException;
 import dev.runbook4j.Durations;
+import dev.runbook4j.LockInfo;
 import dev.runbook4j.Plan;
 import dev.runbook4j.RunEvent;
 import dev.runbook4j.RunHandle;
+import dev.runbook4j.RunDrivenElsewhereException;
 import dev.runbook4j.RunOptions;
+import dev.runbook4j.RunPlace;
 import dev.runbook4j.RunResult;
 import dev.runbook4j.RunState;
 import dev.runbook4j.RunStatus;
 import dev.runbook4j.RunbookDefinitionException;
 import dev.runbook4j.RunbookEngine;
 import dev.runbook4j.RunbookException;
+import dev.runbook4j.RunnerInfo;
 import dev.runbook4j.UnknownRunException;
 import dev.runbook4j.dsl.RunbookScripts;
 import dev.runbook4j.dsl.ScriptException;
 import dev.runbook4j.dsl.ScriptRunbook;
-import dev.runbook4j.journal.JdbcJournal;
+import dev.runbook4j.journal.jdbc.JdbcJournal;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +45,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "runbook4j", mixinStandardHelpOptions = true, version = "runbook4j 0.1.0-SNAPSHOT",
     description = "Runs runbook scripts (*.runbook.groovy) with a durable journal.",
     subcommands = {Main.Run.class, Main.PlanCommand.class, Main.Validate.class, Main.Resume.class, Main.Approve.class,
-        Main.Reject.class, Main.Cancel.class, Main.Status.class, Main.History.class, TestCommand.class},
+        Main.Reject.class, Main.Cancel.class, Main.Status.class, Main.History.class, Main.Locks.class,
+        Main.Unlock.class, TestCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:succeeded (or the command did what it was asked)",
@@ -265,8 +270,7 @@ public final class Main implements Callable<Integer> {
       ScriptRunbook s = RunbookScripts.load(file);
       var p = s.params(params(params));
       try (JdbcJournal j = journal.open();
-          RunbookEngine engine = RunbookEngine.builder().journal(j).runbooks(s.runbook())
-              .heartbeat(Duration.ofMillis(500)).build()) {
+          RunbookEngine engine = RunbookEngine.builder().journal(j).heartbeat(Duration.ofMillis(500)).build()) {
         Progress progress = new Progress(System.out);
         engine.onEvent(progress);
         RunOptions options = RunOptions.defaults().withRequester(user(as));
@@ -274,25 +278,57 @@ public final class Main implements Callable<Integer> {
           options = options.withRunId(runId);
         }
         RunHandle h = engine.start(s.runbook(), p, options);
+        RunPlace place = engine.where(h.runId());
+        if (drivenElsewhere(place, j)) {
+          System.out.println("run " + h.runId() + " is driven by " + place.runner().map(RunnerInfo::describe)
+              .orElse("another runner") + "; following it (this process does not drive it)");
+          return follow(engine, h, detach, progress, true);
+        }
         ScriptIndex.remember(h.runId(), file);
-        return follow(engine, h, detach, progress);
+        return follow(engine, h, detach, progress, false);
       }
     }
   }
 
-  /** Waits for the run to end, showing who must approve while it waits; 4 at once with {@code --detach}. */
-  static int follow(RunbookEngine engine, RunHandle h, boolean detach, Progress progress) throws Exception {
+  /** Whether another live runner than this journal's holds the run. */
+  static boolean drivenElsewhere(RunPlace place, JdbcJournal j) {
+    return (place.place() == RunPlace.Place.DRIVEN_ELSEWHERE || place.place() == RunPlace.Place.PARKED)
+        && place.runner().map(r -> !r.id().equals(j.runner())).orElse(false);
+  }
+
+  /**
+   * Waits for the run to end, showing who must approve while it waits; 4 at once with
+   * {@code --detach}. A run another process drives ({@code attached}) is followed in its journal:
+   * its events are printed as they are journaled, and the exit code is its end's.
+   */
+  static int follow(RunbookEngine engine, RunHandle h, boolean detach, Progress progress, boolean attached)
+      throws Exception {
     String shown = "";
+    java.util.Set<String> waitedFor = new java.util.HashSet<>();
     boolean terminal = System.console() != null && !Boolean.getBoolean("runbook4j.plain");
     progress.terminal = terminal;
     long nextLine = 0;
+    // an attached run's events are printed from its journal as they come (and all of them before it ends)
+    Runnable printNew = attached ? new Runnable() {
+      int printed = engine.history(h.runId()).size();
+
+      @Override
+      public void run() {
+        List<RunEvent> events = engine.history(h.runId());
+        for (; printed < events.size(); printed++) {
+          progress.onEvent(events.get(printed));
+        }
+      }
+    } : () -> { };
     while (true) {
+      printNew.run();
       if (terminal && System.nanoTime() >= nextLine) {
         nextLine = System.nanoTime() + 1_000_000_000L;
         progress.status(StatusLine.render(h.runId(), engine.history(h.runId()), java.time.Instant.now()));
       }
       try {
         RunResult r = h.result().get(200, TimeUnit.MILLISECONDS);
+        printNew.run();
         if (progress.terminal) {
           System.out.print("\r\033[K");
         }
@@ -302,8 +338,23 @@ public final class Main implements Callable<Integer> {
       } catch (java.util.concurrent.TimeoutException notYet) {
         RunStatus st = engine.status(h.runId());
         if (st.state().isTerminal()) {
+          printNew.run();
           System.out.println("run " + h.runId() + " ended " + st.state() + st.failure().map(f -> ": " + f).orElse(""));
           return exitCode(st.state());
+        }
+        if (attached && engine.where(h.runId()).place() == RunPlace.Place.ORPHANED) {
+          System.out.println("run " + h.runId() + " is no longer driven: its runner is gone; it goes on when"
+              + " resumed: runbook4j resume " + h.runId());
+          return INVALID;
+        }
+        for (String active : st.active()) {
+          if (active.startsWith("lock:") && waitedFor.add(active)) {
+            String key = active.substring("lock:".length());
+            String holder = engine.locks().stream().filter(l -> l.key().equals(key)).findFirst()
+                .flatMap(LockInfo::holder).orElse(null);
+            System.out.println("waiting for lock '" + key + "'" + (holder == null ? "" : ", held by run " + holder)
+                + " (runbook4j locks)");
+          }
         }
         if (st.state() == RunState.AWAITING_APPROVAL && !st.awaitingApproval().isEmpty()) {
           String now = String.join(",", st.awaitingApproval());
@@ -317,7 +368,7 @@ public final class Main implements Callable<Integer> {
           if (detach) {
             return PARKED;
           }
-        } else if (detach && engine.load().parked() > 0) {
+        } else if (detach && (attached || engine.load().parked() > 0)) {
           System.out.println("run " + h.runId() + " is waiting; it goes on when resumed: runbook4j resume " + h.runId());
           return PARKED;
         }
@@ -430,11 +481,20 @@ public final class Main implements Callable<Integer> {
         int worst = OK;
         for (String id : ids) {
           ScriptRunbook s = ScriptIndex.load(id);
-          try (RunbookEngine engine = RunbookEngine.builder().journal(j).runbooks(s.runbook())
-              .heartbeat(Duration.ofMillis(500)).build()) {
+          try (RunbookEngine engine = RunbookEngine.builder().journal(j).heartbeat(Duration.ofMillis(500)).build()) {
             Progress progress = new Progress(System.out);
             engine.onEvent(progress);
-            int code = follow(engine, engine.resume(id, s.runbook(), given(j, id, s)), detach, progress);
+            RunHandle h;
+            try {
+              h = engine.resume(id, s.runbook(), given(j, id, s));
+            } catch (RunDrivenElsewhereException e) {
+              if (!all) {
+                throw e;
+              }
+              System.out.println("run " + id + " is driven by " + e.driver().describe() + "; not resumed here");
+              continue;
+            }
+            int code = follow(engine, h, detach, progress, false);
             worst = Math.max(worst, code);
           }
         }
@@ -486,7 +546,8 @@ public final class Main implements Callable<Integer> {
     RunStatus decide(String runId, java.util.function.BiFunction<RunbookEngine, String, RunStatus> call) {
       ScriptRunbook s = ScriptIndex.load(runId);
       try (JdbcJournal j = journal.open();
-          RunbookEngine engine = RunbookEngine.builder().journal(j).runbooks(s.runbook()).build()) {
+          RunbookEngine engine = RunbookEngine.builder().journal(j).runbooks(s.runbook()).takeOverOrphans(false)
+              .build()) {
         return call.apply(engine, runId);
       }
     }
@@ -544,9 +605,38 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      RunStatus st = decide(runId, (e, id) -> e.cancel(id, user(as), reason));
-      System.out.println("cancel of run " + runId + " recorded (" + st.state() + ")");
-      return OK;
+      String[] said = new String[1];
+      int[] code = {OK};
+      decide(runId, (e, id) -> {
+        RunStatus before = e.status(id);
+        if (before.state().isTerminal()) {
+          said[0] = "run " + id + " has ended " + before.state() + "; there is nothing to cancel";
+          code[0] = INVALID;
+          return before;
+        }
+        RunStatus st = e.cancel(id, user(as), reason);
+        if (before.state() == RunState.ROLLING_BACK) {
+          said[0] = "run " + id + " is already rolling back; the cancel is recorded and changes nothing";
+          return st;
+        }
+        if (st.state().isTerminal()) {
+          said[0] = "run " + id + " has ended " + st.state() + "; there is nothing to cancel";
+          code[0] = INVALID;
+          return st;
+        }
+        RunPlace place = e.where(id);
+        said[0] = "cancel of run " + id + " recorded; " + switch (place.place()) {
+          case DRIVEN_HERE, DRIVEN_ELSEWHERE -> "the run is rolling back ("
+              + place.runner().map(RunnerInfo::describe).orElse("its runner") + " sees it within a second)";
+          case PARKED -> place.runner().isPresent() ? "the run rolls back when " + place.runner().get().describe()
+              + " wakes it (within a second)" : "nobody drives the run now: it rolls back when resumed (runbook4j"
+              + " resume " + id + ")";
+          default -> "nobody drives the run now: it rolls back when resumed (runbook4j resume " + id + ")";
+        };
+        return st;
+      });
+      (code[0] == OK ? System.out : System.err).println((code[0] == OK ? "" : "runbook4j: ") + said[0]);
+      return code[0];
     }
   }
 
@@ -582,6 +672,10 @@ public final class Main implements Callable<Integer> {
           m.put("compensated", s.compensated());
           m.put("failure", s.failure().orElse(null));
           m.put("updatedAt", s.updatedAt() == null ? null : s.updatedAt().toString());
+          RunPlace place = engine.where(id);
+          m.put("place", place.place().name());
+          m.put("driver", place.runner().filter(r -> !r.id().equals(j.runner())).map(RunnerInfo::describe)
+              .orElse(null));
           out.add(m);
         }
         if (json) {
@@ -590,9 +684,90 @@ public final class Main implements Callable<Integer> {
           for (Map<String, Object> m : out) {
             System.out.println(m.get("runId") + "  " + m.get("runbook") + "  " + m.get("state")
                 + (((List<?>) m.get("awaitingApproval")).isEmpty() ? "" : "  awaiting " + m.get("awaitingApproval"))
+                + (m.get("driver") == null ? "" : "  driven by " + m.get("driver"))
+                + ("ORPHANED".equals(m.get("place")) ? "  orphaned (its runner is gone): runbook4j resume "
+                    + m.get("runId") : "")
                 + (m.get("failure") == null ? "" : "  " + m.get("failure")));
           }
         }
+        return OK;
+      }
+    }
+  }
+
+  @Command(name = "locks", description = "The locks held or waited for: holder (its state, and who drives it), since"
+      + " when, and the runs waiting, first in line first.")
+  static final class Locks implements Callable<Integer> {
+    @Option(names = "--json", description = "Machine-readable: [{\"key\", \"holder\", \"state\", ...}].")
+    boolean json;
+
+    @CommandLine.Mixin
+    JournalOptions journal = new JournalOptions();
+
+    @Override
+    public Integer call() throws Exception {
+      try (JdbcJournal j = journal.open(); RunbookEngine engine = RunbookEngine.builder().journal(j).build()) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (LockInfo lock : engine.locks()) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("key", lock.key());
+          m.put("holder", lock.holder().orElse(null));
+          if (lock.holder().isPresent()) {
+            String holder = lock.holder().get();
+            RunStatus s = engine.status(holder);
+            RunPlace place = engine.where(holder);
+            m.put("state", s.state().name());
+            m.put("place", place.place().name());
+            m.put("driver", place.runner().map(RunnerInfo::describe).orElse(null));
+          }
+          m.put("token", lock.token());
+          m.put("since", lock.since().map(Object::toString).orElse(null));
+          m.put("waiting", lock.waiting());
+          out.add(m);
+        }
+        if (json) {
+          System.out.println(JSON.writeValueAsString(out));
+          return OK;
+        }
+        if (out.isEmpty()) {
+          System.out.println("no lock is held or waited for");
+        }
+        for (Map<String, Object> m : out) {
+          String holder = m.get("holder") == null ? "free" : "held by run " + m.get("holder") + " (" + m.get("state")
+              + (m.get("driver") != null ? ", driven by " + m.get("driver") : "ENDED".equals(m.get("place"))
+                  ? "; release it with: runbook4j unlock " + m.get("key") + " --as USER --reason TEXT"
+                  : "ORPHANED".equals(m.get("place")) ? ", orphaned: runbook4j resume " + m.get("holder") : "")
+              + ")" + (m.get("since") == null ? "" : " since " + m.get("since"));
+          List<?> waiting = (List<?>) m.get("waiting");
+          System.out.println(m.get("key") + "  " + holder + (waiting.isEmpty() ? "" : "; waiting: "
+              + String.join(", ", waiting.stream().map(String::valueOf).toList())));
+        }
+        return OK;
+      }
+    }
+  }
+
+  @Command(name = "unlock", description = "Releases a lock kept by a run that has ended (rolled back only in part,"
+      + " or aborted), once the target is put right; journaled in that run's history.")
+  static final class Unlock implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "LOCK")
+    String key;
+
+    @Option(names = "--as", paramLabel = "USER", description = "Who releases it (default: the OS user).")
+    String as;
+
+    @Option(names = "--reason", paramLabel = "TEXT", required = true, description = "Why (journaled).")
+    String reason;
+
+    @CommandLine.Mixin
+    JournalOptions journal = new JournalOptions();
+
+    @Override
+    public Integer call() {
+      try (JdbcJournal j = journal.open(); RunbookEngine engine = RunbookEngine.builder().journal(j).build()) {
+        String holder = engine.releaseLock(key, user(as), reason);
+        System.out.println("released lock '" + key + "' kept by run " + holder + " (" + engine.status(holder).state()
+            + "); the next waiting run gets it");
         return OK;
       }
     }

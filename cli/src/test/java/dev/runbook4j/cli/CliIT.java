@@ -9,7 +9,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -22,33 +21,17 @@ import org.junit.jupiter.api.io.TempDir;
  * code, the approval flow between two processes, and secrets that never reach any file.
  */
 class CliIT {
-  static final String JAR = System.getProperty("runbook4j.jar", "target/runbook4j.jar");
   static final String SENTINEL = "s3ntinel-TOKEN-4711";
 
   @TempDir
   Path dir;
 
-  record Result(int code, String out, String err) {}
-
-  private Process start(String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1", "-jar", Path.of(JAR).toAbsolutePath().toString()));
-    cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).directory(dir.toFile())
-        .redirectOutput(dir.resolve("out-" + System.nanoTime() + ".txt").toFile())
-        .redirectError(dir.resolve("err-" + System.nanoTime() + ".txt").toFile()).start();
+  private Cli.Running start(String... args) throws IOException {
+    return new Cli(dir).start(args);
   }
 
-  private Result cli(String... args) throws Exception {
-    Path out = Files.createTempFile(dir, "stdout", ".txt");
-    Path err = Files.createTempFile(dir, "stderr", ".txt");
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1", "-jar", Path.of(JAR).toAbsolutePath().toString()));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile())
-        .start();
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("finished: %s", List.of(args)).isTrue();
-    return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+  private Cli.Result cli(String... args) throws Exception {
+    return new Cli(dir).run(args);
   }
 
   private Path script(String name, String text) throws IOException {
@@ -74,7 +57,7 @@ class CliIT {
       assertThat(r.code()).isZero();
       assertThat(r.out()).contains("ok.runbook.groovy: ok, runbook 'ok'");
     });
-    Result bad = cli("validate", "ok.runbook.groovy", "bad.runbook.groovy");
+    Cli.Result bad = cli("validate", "ok.runbook.groovy", "bad.runbook.groovy");
     assertThat(bad.code()).isEqualTo(1);
     assertThat(bad.err()).contains("bad.runbook.groovy:2:15: unknown keyword 'actoin' in step 'a' (did you mean"
         + " 'action'?)");
@@ -91,7 +74,7 @@ class CliIT {
         .out());
     assertThat(json.get("runbook").asText()).isEqualTo("r");
     assertThat(cli("plan", "v1.runbook.groovy", "--format", "mermaid").out()).startsWith("flowchart");
-    Result diff = cli("plan", "v1.runbook.groovy", "--diff", "v2.runbook.groovy");
+    Cli.Result diff = cli("plan", "v1.runbook.groovy", "--diff", "v2.runbook.groovy");
     assertThat(diff.code()).isZero();
     assertThat(diff.out()).contains("+   step b");
     assertThat(cli("plan", "v1.runbook.groovy", "--format", "yaml").code()).isEqualTo(1);
@@ -121,7 +104,7 @@ class CliIT {
     script("files.runbook.groovy", FILES);
     Files.createDirectories(dir.resolve("target-dir"));
     String target = dir.resolve("target-dir").toString();
-    Result ok = cli("test", "files.runbook.groovy", "-p", "dir=" + target);
+    Cli.Result ok = cli("test", "files.runbook.groovy", "-p", "dir=" + target);
     assertThat(ok.code()).as(ok.out() + ok.err()).isZero();
     assertThat(ok.out()).contains("of runbook 'files' (seed 1)", "  ok    no fault → succeeds",
         "  ok    fail 'ship' by timeout → compensates ship, stage",
@@ -132,7 +115,7 @@ class CliIT {
         "  ok    crash before write 1 (run started 'files'");
     assertThat(ok.out()).containsPattern("All \\d+ failure paths hold.");
 
-    Result bad = cli("test", "files.runbook.groovy", "-p", "dir=" + target, "-p", "forget=true", "--no-crashes",
+    Cli.Result bad = cli("test", "files.runbook.groovy", "-p", "dir=" + target, "-p", "forget=true", "--no-crashes",
         "--journal-of-failures");
     assertThat(bad.code()).isEqualTo(6);
     assertThat(bad.out()).contains("  FAIL  fail 'ship' → compensates ship, stage",
@@ -153,7 +136,7 @@ class CliIT {
     script("aborts.runbook.groovy", "runbook('aborts') { step('a') { action { throw new IllegalStateException('x') };"
         + " readOnly(); onFailure 'abort' } }\n");
     assertThat(cli("run", "ok.runbook.groovy").code()).isEqualTo(0);
-    Result rolled = cli("run", "fails.runbook.groovy");
+    Cli.Result rolled = cli("run", "fails.runbook.groovy");
     assertThat(rolled.code()).isEqualTo(2);
     assertThat(rolled.out()).contains("rolling back", "undid a", "ended ROLLED_BACK");
     assertThat(cli("run", "undo-fails.runbook.groovy").code()).isEqualTo(3);
@@ -166,19 +149,19 @@ class CliIT {
   void theApprovalFlowThroughTheCommandLine() throws Exception {
     script("approve.runbook.groovy", APPROVE);
     Process run = start("run", "approve.runbook.groovy", "-p", "version=1.4.2", "-p", "token=" + SENTINEL,
-        "--run-id", "r1", "--as", "dave");
+        "--run-id", "r1", "--as", "dave").process;
     // wait until the run awaits approval (its status says so)
     for (int i = 0; i < 600; i++) {
-      Result s = cli("status", "r1", "--json");
+      Cli.Result s = cli("status", "r1", "--json");
       if (s.code() == 0 && new ObjectMapper().readTree(s.out()).get("state").asText().equals("AWAITING_APPROVAL")) {
         break;
       }
       Thread.sleep(100);  // a real child process: real time
     }
-    Result requester = cli("approve", "r1", "approval", "--as", "dave");
+    Cli.Result requester = cli("approve", "r1", "approval", "--as", "dave");
     assertThat(requester.code()).isEqualTo(1);
     assertThat(requester.err()).contains("User 'dave' requested run r1");
-    Result first = cli("approve", "r1", "approval", "--as", "alice");
+    Cli.Result first = cli("approve", "r1", "approval", "--as", "alice");
     assertThat(first.code()).isZero();
     assertThat(first.out()).contains("more approvals are needed");
     assertThat(cli("approve", "r1", "approval", "--as", "alice").code()).isZero();  // the same person again counts once
@@ -198,13 +181,13 @@ class CliIT {
   @Test
   void detachParksWithFourAndResumeFinishesAfterTheApprovals() throws Exception {
     script("approve.runbook.groovy", APPROVE);
-    Result detached = cli("run", "approve.runbook.groovy", "-p", "version=2.0.0", "-p", "token=" + SENTINEL,
+    Cli.Result detached = cli("run", "approve.runbook.groovy", "-p", "version=2.0.0", "-p", "token=" + SENTINEL,
         "--run-id", "r2", "--as", "dave", "--detach");
     assertThat(detached.code()).isEqualTo(4);
     assertThat(detached.out()).contains("approve with: runbook4j approve r2 approval --as USER");
     assertThat(cli("approve", "r2", "approval", "--as", "carol").code()).isZero();
     assertThat(cli("approve", "r2", "approval", "--as", "bob").code()).isZero();
-    Result resumed = cli("resume", "r2", "-p", "token=" + SENTINEL);
+    Cli.Result resumed = cli("resume", "r2", "-p", "token=" + SENTINEL);
     assertThat(resumed.code()).isZero();
     assertThat(resumed.out()).contains("step ship done", "ended SUCCEEDED");
     assertThat(cli("approve", "r2", "no-such-gate", "--as", "bob").code()).isEqualTo(1);
@@ -218,7 +201,7 @@ class CliIT {
     assertThat(cli("run", "approve.runbook.groovy", "-p", "version=3.0.0", "--run-id", "r3", "--detach").code())
         .isEqualTo(4);
     assertThat(cli("cancel", "r3", "--as", "oncall", "--reason", "not today").code()).isZero();
-    Result resumed = cli("resume", "r3");
+    Cli.Result resumed = cli("resume", "r3");
     assertThat(resumed.code()).isEqualTo(2);
     assertThat(resumed.out()).contains("undid stage");
   }
@@ -228,10 +211,10 @@ class CliIT {
     script("approve.runbook.groovy", APPROVE);
     assertThat(cli("run", "approve.runbook.groovy", "-p", "version=4.0.0", "--run-id", "r4", "--as", "dave",
         "--detach").code()).isEqualTo(4);
-    Result rejected = cli("reject", "r4", "approval", "--as", "carol", "--reason", "failing canary");
+    Cli.Result rejected = cli("reject", "r4", "approval", "--as", "carol", "--reason", "failing canary");
     assertThat(rejected.code()).isZero();
     assertThat(rejected.out()).contains("rejected gate 'approval' of run r4 as carol");
-    Result resumed = cli("resume", "r4");
+    Cli.Result resumed = cli("resume", "r4");
     assertThat(resumed.code()).isEqualTo(2);
     assertThat(resumed.out()).contains("rejected by carol: failing canary");
     assertThat(cli("reject", "r4", "approval", "--as", "bob").code()).isEqualTo(1);  // it has ended

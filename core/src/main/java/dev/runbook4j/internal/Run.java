@@ -1543,11 +1543,17 @@ final class Run {
    */
   void catchUp() {
     List<RunEvent> events = engine.journal.read(runId);
+    List<RunEvent> learnt = new ArrayList<>();
     synchronized (this) {
       for (RunEvent e : events) {
-        applyDecision(e);
+        if (applyDecision(e)) {
+          learnt.add(e);
+        }
       }
       journaled = Math.max(journaled, events.size());
+    }
+    for (RunEvent e : learnt) {
+      engine.dispatch(this, e);  // this engine's listeners hear of decisions taken elsewhere too
     }
   }
 

@@ -149,6 +149,8 @@ class CrossProcessDecisionTests {
     try (JdbcJournal ja = runner("a"); JdbcJournal jb = runner("b");
         RunbookEngine a = RunbookEngine.builder().virtualTime(time).journal(ja).build();
         RunbookEngine b = RunbookEngine.builder().virtualTime(time).journal(jb).runbooks(rb).build()) {
+      List<String> heard = new CopyOnWriteArrayList<>();
+      a.onEvent(e -> heard.add(e.getClass().getSimpleName()));
       RunHandle h = a.start(rb, null, RunOptions.defaults().withRequester("dave"));
       assertThat(h.await().state()).isEqualTo(RunState.AWAITING_APPROVAL);
       assertThat(a.load().inMemory()).isEqualTo(1);  // several strands: it waits in memory
@@ -158,6 +160,9 @@ class CrossProcessDecisionTests {
       time.advance(Duration.ofSeconds(2));  // the driving engine sees the approval within a second
       assertThat(a.status(h.runId()).state()).isEqualTo(RunState.SUCCEEDED);
       assertThat(effects).containsExactlyInAnyOrder("east", "west");
+      // the driving engine's listeners hear of the decision taken elsewhere, once
+      assertThat(heard.stream().filter(t -> t.equals("ApprovalGranted") || t.equals("GatePassed")))
+          .containsExactly("ApprovalGranted", "GatePassed");
       assertThat(ja.read(h.runId()).stream().filter(RunEvent.GatePassed.class::isInstance)).hasSize(1);
     }
   }
