@@ -1,12 +1,5 @@
 package dev.runbook4j;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -36,12 +29,6 @@ import org.apiguardian.api.API;
  */
 @API(status = API.Status.STABLE, since = "0.1")
 public final class Plan {
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .registerModule(new JavaTimeModule())
-      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-      .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
-      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
-
   /**
    * One node of the plan.
    *
@@ -105,12 +92,11 @@ public final class Plan {
       this.nodes = List.copyOf(nodes);
       this.watches = List.copyOf(watches);
       this.pointsOfNoReturn = List.copyOf(pointsOfNoReturn);
-      ObjectNode root = JSON.createObjectNode();
-      root.set("watches", array(this.watches));
-      root.set("nodes", array(this.nodes));
-      ArrayNode pn = root.putArray("pointsOfNoReturn");
-      this.pointsOfNoReturn.forEach(pn::add);
-      this.json = root.toString();
+      Map<String, Object> root = new LinkedHashMap<>();
+      root.put("watches", array(this.watches));
+      root.put("nodes", array(this.nodes));
+      root.put("pointsOfNoReturn", this.pointsOfNoReturn);
+      this.json = dev.runbook4j.spi.EventCodec.inOrder(root);
       this.digest = sha256(json);
     }
   }
@@ -242,12 +228,10 @@ public final class Plan {
     if (params == null) {
       return "{}";
     }
-    if (params instanceof String str) {
-      return JSON.getNodeFactory().textNode(str).toString();
-    }
     try {
-      return JSON.writeValueAsString(params);
-    } catch (JsonProcessingException | RuntimeException e) {
+      return params instanceof String str ? dev.runbook4j.spi.EventCodec.inOrder(str)
+          : dev.runbook4j.spi.EventCodec.json(params);
+    } catch (RuntimeException e) {
       return String.valueOf(params);
     }
   }
@@ -380,46 +364,46 @@ public final class Plan {
   /** The plan as pretty-printed JSON, hash included. */
   public String toJson() {
     try {
-      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toJsonTree());
-    } catch (JsonProcessingException e) {
+      return dev.runbook4j.spi.EventCodec.prettyInOrder(toJsonTree());
+    } catch (IllegalArgumentException e) {
       throw new IllegalStateException("plan of '" + runbook + "' cannot be written as JSON", e);
     }
   }
 
-  private ObjectNode toJsonTree() {
-    ObjectNode root = JSON.createObjectNode();
+  private Map<String, Object> toJsonTree() {
+    Map<String, Object> root = new LinkedHashMap<>();
     root.put("runbook", runbook);
     root.put("description", description);
-    JsonNode p;
+    Object p;
     try {
-      p = JSON.readTree(params);
-    } catch (JsonProcessingException e) {
-      p = JSON.getNodeFactory().textNode(params);
+      p = dev.runbook4j.spi.EventCodec.parse(params);
+    } catch (IllegalArgumentException e) {
+      p = params;
     }
-    root.set("params", p);
-    ArrayNode l = root.putArray("locks");
+    root.put("params", p);
+    List<String> l = new ArrayList<>();
     for (int i = 0; i < locks.size(); i++) {
       l.add(lockLabel(i));
     }
-    root.set("watches", array(watches));
-    root.set("nodes", array(nodes));
-    ArrayNode pn = root.putArray("pointsOfNoReturn");
-    pointsOfNoReturn.forEach(pn::add);
+    root.put("locks", l);
+    root.put("watches", array(watches));
+    root.put("nodes", array(nodes));
+    root.put("pointsOfNoReturn", pointsOfNoReturn);
     root.put("hash", hash);
     return root;
   }
 
-  private static ArrayNode array(List<Node> ns) {
-    ArrayNode arr = JSON.createArrayNode();
+  private static List<Object> array(List<Node> ns) {
+    List<Object> arr = new ArrayList<>();
     for (Node n : ns) {
-      ObjectNode o = arr.addObject();
+      Map<String, Object> o = new LinkedHashMap<>();
       o.put("id", n.id());
       o.put("kind", n.kind());
-      ObjectNode attrs = o.putObject("attributes");
-      n.attributes().forEach(attrs::put);
+      o.put("attributes", new LinkedHashMap<>(n.attributes()));
       if (!n.children().isEmpty()) {
-        o.set("children", array(n.children()));
+        o.put("children", array(n.children()));
       }
+      arr.add(o);
     }
     return arr;
   }

@@ -39,12 +39,107 @@ public final class EventCodec {
         .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
         .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
         .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+        .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
         .addMixIn(RunEvent.class, Polymorphic.class)
         .build();
     for (Class<?> type : RunEvent.class.getPermittedSubclasses()) {
       m.registerSubtypes(new NamedType(type, type.getSimpleName()));
     }
     return m;
+  }
+
+  /**
+   * {@code value} as the journal will give it back: an output of type {@code type} read back from
+   * its JSON ({@code Object}: the JSON shape — maps, lists, strings, numbers, booleans). What user
+   * code hands the engine is normalised once, where it enters, so that every later reader (a later
+   * step, a compensation, a run rebuilt from its journal) sees the same value.
+   *
+   * @throws IllegalArgumentException when the value cannot be written as JSON, or read back as a {@code type}
+   */
+  public static Object normalise(Object value, Class<?> type) {
+    if (value == null || value instanceof String || value instanceof Boolean || value instanceof Integer
+        || value instanceof Double) {
+      return type == Object.class || type.isInstance(value) ? value : MAPPER.convertValue(value, type);
+    }
+    Class<?> target = type == Void.class ? Object.class : type;
+    return MAPPER.convertValue(value, target);
+  }
+
+  /**
+   * {@code value}, read from a journal (a JSON shape), as a {@code type}; {@code Object} keeps the shape.
+   *
+   * @throws JournalException when it cannot be read as one
+   */
+  public static Object convert(Object value, Class<?> type) {
+    if (value == null || type == Object.class || type.isInstance(value)) {
+      return value;
+    }
+    try {
+      return MAPPER.convertValue(value, type);
+    } catch (IllegalArgumentException e) {
+      throw new JournalException("A journaled output " + value + " cannot be read as a " + type.getSimpleName()
+          + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** {@code value} (parameters, a plan's attributes) as JSON, its maps' keys in order. */
+  public static String json(Object value) {
+    try {
+      return MAPPER.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("A value of type " + value.getClass().getName() + " cannot be written as"
+          + " JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /**
+   * {@code value} (maps, lists, strings) as compact JSON with its maps' entries in their own order:
+   * a canonical form to hash when the maps are built in a stable order (a plan's structure).
+   */
+  public static String inOrder(Object value) {
+    try {
+      return MAPPER.writer().without(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("A value of type " + value.getClass().getName() + " cannot be written as"
+          + " JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** {@code value} as indented JSON, its maps' entries in their own order. */
+  public static String prettyInOrder(Object value) {
+    try {
+      return MAPPER.writerWithDefaultPrettyPrinter().without(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+          .writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("A value of type " + value.getClass().getName() + " cannot be written as"
+          + " JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** The JSON shape (maps, lists, strings, numbers, booleans, null) of {@code json}. */
+  public static Object parse(String json) {
+    try {
+      return MAPPER.readValue(json, Object.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("Not JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /**
+   * A run's parameters read back from their journaled JSON as a {@code type} ({@code Void}: null).
+   *
+   * @throws JournalException when they cannot be read as one
+   */
+  public static <P> P params(String json, Class<P> type) {
+    if (type == Void.class) {
+      return null;
+    }
+    try {
+      return MAPPER.readValue(json, type);
+    } catch (JsonProcessingException e) {
+      throw new JournalException("The journaled parameters " + json + " cannot be read as a " + type.getSimpleName()
+          + ": " + e.getOriginalMessage(), e);
+    }
   }
 
   /**

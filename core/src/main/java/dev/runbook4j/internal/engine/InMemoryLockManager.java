@@ -1,4 +1,4 @@
-package dev.runbook4j.internal;
+package dev.runbook4j.internal.engine;
 
 import dev.runbook4j.LockPolicy;
 import dev.runbook4j.LockUnavailableException;

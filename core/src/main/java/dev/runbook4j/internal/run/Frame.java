@@ -1,4 +1,4 @@
-package dev.runbook4j.internal;
+package dev.runbook4j.internal.run;
 
 import dev.runbook4j.Watch;
 import java.util.ArrayList;
@@ -51,7 +51,16 @@ final class Frame {
     List<String[]> b = new ArrayList<>();
     b.add(new String[] {forEachStaticPath + "[*]", runtimeId});
     b.addAll(bindings);
-    return new Frame(runtimeId, watches, item, b, halt, haltParent);
+    // an item is a scope of its own: its failure halts no sibling (the forEach counts it), while a halt
+    // around the forEach still reaches it
+    return new Frame(runtimeId, watches, item, b, null, this);
+  }
+
+  /** Halts the nearest parallel scope around this frame: its other branches start no new node. */
+  void haltSiblings() {
+    if (halt != null) {
+      halt.set(true);
+    }
   }
 
   boolean halted() {

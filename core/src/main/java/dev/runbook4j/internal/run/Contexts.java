@@ -1,4 +1,4 @@
-package dev.runbook4j.internal;
+package dev.runbook4j.internal.run;
 
 import dev.runbook4j.RunContext;
 import dev.runbook4j.StepContext;
@@ -42,7 +42,7 @@ final class Contexts {
 
     @Override
     public Clock clock() {
-      return run.engine.clock;
+      return run.host.clock();
     }
 
     @Override
@@ -57,19 +57,22 @@ final class Contexts {
 
     @Override
     public Object output(String stepName) {
-      String id = run.resolveStep(stepName, frame);
-      Run.Output o = run.output(id);
+      String id = run.index.resolveStep(stepName, frame);
+      RunLedger.Output o = run.output(id);
       if (o == null) {
-        throw new IllegalStateException("Step '" + id + "' of run " + run.runId + " has not succeeded, so it has no"
-            + " output yet; read outputs of earlier steps only");
+        if (run.started(id)) {
+          return null;  // it started and produced no output (failed, or its outcome is unknown)
+        }
+        throw new IllegalStateException("Step '" + id + "' of run " + run.runId + " has not run, so it has no"
+            + " output; read outputs of earlier steps only");
       }
       return o.value();
     }
 
     @Override
     public Optional<Object> findOutput(String stepName) {
-      String id = run.resolveStep(stepName, frame);
-      Run.Output o = run.output(id);
+      String id = run.index.resolveStep(stepName, frame);
+      RunLedger.Output o = run.output(id);
       return o == null ? Optional.empty() : Optional.ofNullable(o.value());
     }
 
@@ -109,17 +112,17 @@ final class Contexts {
 
     @Override
     public java.util.OptionalLong fencingToken(String lockKey) {
-      return run.fencingToken(lockKey);
+      return run.locks.fencingToken(lockKey);
     }
 
     @Override
     public void sleep(Duration duration) throws InterruptedException {
-      run.engine.scheduler.sleep(duration);
+      run.host.scheduler().sleep(duration);
     }
 
     @Override
     public boolean cancelRequested() {
-      return run.cancelRequested;
+      return run.cancelRequested();
     }
   }
 }

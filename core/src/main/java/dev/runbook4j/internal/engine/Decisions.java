@@ -1,4 +1,4 @@
-package dev.runbook4j.internal;
+package dev.runbook4j.internal.engine;
 
 import dev.runbook4j.ApprovalException;
 import dev.runbook4j.ApprovalSpec;
@@ -11,6 +11,7 @@ import dev.runbook4j.RunEvent;
 import dev.runbook4j.RunStatus;
 import dev.runbook4j.Runbook;
 import dev.runbook4j.UnknownRunException;
+import dev.runbook4j.internal.run.RunLedger;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,38 +34,38 @@ final class Decisions {
    * @throws ApprovalException when the decision may not be taken: the run has ended, the gate is not
    *     waiting or was decided already, it timed out, or the user may not decide on it
    */
-  static RunStatus decide(DefaultRunbookEngine engine, String runId, String gate, String user, boolean approve,
+  static RunStatus decide(Services engine, String runId, String gate, String user, boolean approve,
       String text, String planHash) {
     List<RunEvent> events = engine.journal.read(runId);
     if (events.isEmpty()) {
       throw new UnknownRunException(runId);
     }
-    History h = History.fold(runId, events);
-    if (h.started == null) {
+    RunLedger h = RunLedger.fold(runId, events);
+    if (h.started() == null) {
       throw new dev.runbook4j.JournalException("Run " + runId + " has no RunStarted event in " + engine.journal, null);
     }
-    String runbookName = h.started.runbook();
-    if (h.finished != null) {
-      throw new ApprovalException("Run " + runId + " (" + runbookName + ") has ended " + h.finished.state()
+    String runbookName = h.started().runbook();
+    if (h.finished() != null) {
+      throw new ApprovalException("Run " + runId + " (" + runbookName + ") has ended " + h.finished().state()
           + "; there is nothing to decide");
     }
     String id = gateId(h, runId, runbookName, gate);
-    History.GateRecord g = h.gates.get(id);
-    if (g.passed || g.rejectedReason != null) {
+    RunLedger.GateRecord g = h.gateRecord(id);
+    if (g.passed() || g.rejectedReason() != null) {
       throw new ApprovalException("Gate '" + gate + "' of run " + runId + " (" + runbookName + ") has been decided"
-          + " already: " + (g.passed ? "passed, approved by " + String.join(", ", g.approvedBy) : g.rejectedReason)
+          + " already: " + (g.passed() ? "passed, approved by " + String.join(", ", g.approvedBy()) : g.rejectedReason())
           + "; this decision was not recorded");
     }
-    if (h.rollback != null || h.cancelRequested) {
-      throw new ApprovalException("Run " + runId + " (" + runbookName + ") is " + (h.rollback != null
+    if (h.rollback() != null || h.cancel() != null) {
+      throw new ApprovalException("Run " + runId + " (" + runbookName + ") is " + (h.rollback() != null
           ? "rolling back" : "cancelled") + "; its gate '" + gate + "' takes no more decisions");
     }
-    Instant now = engine.clock.instant();
-    if (g.approvalDeadline != null && !now.isBefore(g.approvalDeadline)) {
+    Instant now = engine.now();
+    if (g.approvalDeadline() != null && !now.isBefore(g.approvalDeadline())) {
       throw new ApprovalException("Gate '" + id + "' of run " + runId + " (" + runbookName + ") timed out at "
-          + g.approvalDeadline + "; the decision of '" + user + "' was not recorded");
+          + g.approvalDeadline() + "; the decision of '" + user + "' was not recorded");
     }
-    Runbook<?> runbook = engine.runbook(runbookName);
+    Runbook<?> runbook = engine.catalog.get(runbookName);
     if (runbook == null) {
       throw new ApprovalException("Run " + runId + " (" + runbookName + ") is not held by this engine; to decide on"
           + " it here, give this engine its runbook: RunbookEngine.builder().runbooks(...)");
@@ -78,7 +79,7 @@ final class Decisions {
     if (user == null || user.isBlank()) {
       throw new ApprovalException("An approval of gate '" + id + "' of run " + runId + " names no user");
     }
-    if (user.equals(h.started.requester())) {
+    if (user.equals(h.started().requester())) {
       throw new ApprovalException("User '" + user + "' requested run " + runId + " (" + runbookName
           + ") and may not approve or reject its gate '" + id + "'; ask another approver (" + spec + ")");
     }
@@ -86,7 +87,7 @@ final class Decisions {
       throw new ApprovalException("User '" + user + "' may not approve or reject gate '" + id + "' of run " + runId
           + " (" + runbookName + "); it needs " + spec);
     }
-    String hash = h.started.planHash();
+    String hash = h.started().planHash();
     if (approve && planHash != null && !planHash.equals(hash)) {
       throw new ApprovalException("The approval of gate '" + id + "' by '" + user + "' was given for plan "
           + abbreviate(planHash) + ", but run " + runId + " runs plan " + abbreviate(hash)
@@ -94,11 +95,11 @@ final class Decisions {
     }
     List<RunEvent> decision = new ArrayList<>(2);
     if (approve) {
-      if (g.approvedBy.contains(user)) {
-        return engine.fold(runId);  // the same person again counts once
+      if (g.approvedBy().contains(user)) {
+        return Rebuilds.status(engine.journal, runId);  // the same person again counts once
       }
       decision.add(new RunEvent.ApprovalGranted(runId, id, user, text == null ? "" : text, hash, now));
-      if (g.approvedBy.size() + 1 >= spec.minApprovals()) {
+      if (g.approvedBy().size() + 1 >= spec.minApprovals()) {
         decision.add(new RunEvent.GatePassed(runId, id, now));
       }
     } else {
@@ -108,22 +109,22 @@ final class Decisions {
     if (!engine.journal.appendIf(runId, events.size(), decision)) {
       return null;
     }
-    return engine.fold(runId);
+    return Rebuilds.status(engine.journal, runId);
   }
 
   /** The id of the gate named {@code gate} (an id, or a name) that asked for approval in the run. */
-  private static String gateId(History h, String runId, String runbook, String gate) {
+  private static String gateId(RunLedger h, String runId, String runbook, String gate) {
     List<String> waiting = new ArrayList<>();
     List<String> decided = new ArrayList<>();
-    for (Map.Entry<String, History.GateRecord> e : h.gates.entrySet()) {
+    for (Map.Entry<String, RunLedger.GateRecord> e : h.gates().entrySet()) {
       String id = e.getKey();
-      if (!e.getValue().approvalRequested || !(id.equals(gate) || id.endsWith("/" + gate))) {
+      if (!e.getValue().approvalRequested() || !(id.equals(gate) || id.endsWith("/" + gate))) {
         continue;
       }
       if (id.equals(gate)) {
         return id;
       }
-      (e.getValue().passed || e.getValue().rejectedReason != null ? decided : waiting).add(id);
+      (e.getValue().passed() || e.getValue().rejectedReason() != null ? decided : waiting).add(id);
     }
     if (waiting.size() == 1) {
       return waiting.get(0);
@@ -136,7 +137,7 @@ final class Decisions {
       return decided.get(decided.size() - 1);
     }
     throw new ApprovalException("Gate '" + gate + "' of run " + runId + " (" + runbook + ") is not awaiting approval"
-        + " (run is " + h.state + (h.awaiting().isEmpty() ? "" : "; awaiting: " + h.awaiting()) + ")");
+        + " (run is " + h.state() + (h.awaiting().isEmpty() ? "" : "; awaiting: " + h.awaiting()) + ")");
   }
 
   /** The gate whose runtime id is {@code id} (forEach items in brackets), or null. */

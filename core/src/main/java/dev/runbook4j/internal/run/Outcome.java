@@ -1,4 +1,4 @@
-package dev.runbook4j.internal;
+package dev.runbook4j.internal.run;
 
 import dev.runbook4j.RunbookException;
 

@@ -1,4 +1,4 @@
-package dev.runbook4j.internal;
+package dev.runbook4j.internal.run;
 
 /** One call of user code on some thread, so that a timeout or cancel can interrupt it; guarded by its run. */
 final class Attempt {

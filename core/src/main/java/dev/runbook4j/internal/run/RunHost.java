@@ -1,0 +1,58 @@
+package dev.runbook4j.internal.run;
+
+import dev.runbook4j.RunEvent;
+import dev.runbook4j.RunResult;
+import dev.runbook4j.spi.Interceptor;
+import dev.runbook4j.spi.Journal;
+import dev.runbook4j.spi.LockManager;
+import dev.runbook4j.spi.PolicyAdapter;
+import dev.runbook4j.spi.Scheduler;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * What one run needs from the engine that holds it: the journal and the engine's services, and
+ * where to say that it parked, ended or stopped. The run knows nothing else of the engine, so the
+ * package of one run does not depend on the package of many.
+ */
+public interface RunHost {
+  Journal journal();
+
+  Clock clock();
+
+  Scheduler scheduler();
+
+  /** The worker pool, instrumented by the scheduler. */
+  Executor workers();
+
+  /** Timers for the policy adapter (timeouts). */
+  ScheduledExecutorService timers();
+
+  PolicyAdapter policies();
+
+  LockManager lockManager();
+
+  /** The interceptors around calls into user code, chained; null when there is none. */
+  Interceptor interceptor();
+
+  /** Waits at least this long park the run; null: never. */
+  Duration parkAfter();
+
+  /** Hands {@code event}, just recorded by {@code run}, to the engine's listeners. */
+  void dispatch(Run run, RunEvent event);
+
+  /** {@code run} parked (it does nothing more); wake it at {@code wakeAt}, or at a decision when null. */
+  void park(Run run, boolean approval, Instant wakeAt);
+
+  /** {@code run} ended with {@code result}; called before its {@code done} completes. */
+  void ended(Run run, RunResult result);
+
+  /** {@code run} stopped on a storage error: rebuild it when the journal takes writes again. */
+  void onStorageError(Run run);
+
+  /** {@code run} was taken over by another runner: forget it here. */
+  void onLeaseLost(Run run);
+}

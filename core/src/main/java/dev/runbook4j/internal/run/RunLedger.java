@@ -1,0 +1,371 @@
+package dev.runbook4j.internal.run;
+
+import dev.runbook4j.RunEvent;
+import dev.runbook4j.RunState;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A run's state, and the only place it changes: by {@link #apply applying} its events, the same
+ * code whether an event was just recorded by the live run or is read back from the journal to
+ * rebuild it ({@link #fold}). The interpreter asks it what each node has done and does what is
+ * left: a fresh run's ledger has no record of a node when the node is reached, a rebuilt run's has
+ * what happened before. No user code runs to build it.
+ *
+ * <p>Not threadsafe: a live run changes and reads it under the run's monitor.
+ */
+public final class RunLedger {
+  /** What one step has done. */
+  public static final class StepRecord {
+    int lastAttempt;
+    boolean outcomeKnown;
+    boolean succeeded;
+    boolean failedForGood;
+    boolean failureIgnored;
+    String lastError;
+    int nextAttempt;
+    Instant nextAttemptAt;
+  }
+
+  /** What one gate has done. */
+  public static final class GateRecord {
+    boolean passed;
+    String rejectedReason;
+    boolean approvalRequested;
+    Instant approvalDeadline;
+    final Set<String> approvedBy = new LinkedHashSet<>();
+    Instant recheckAt;
+    Instant deadline;
+    /** Checks that answered "not yet". */
+    int checks;
+
+    /** Whether it passed or rejected. */
+    public boolean closed() {
+      return passed || rejectedReason != null;
+    }
+
+    public boolean passed() {
+      return passed;
+    }
+
+    /** Why it rejected, or null. */
+    public String rejectedReason() {
+      return rejectedReason;
+    }
+
+    public boolean approvalRequested() {
+      return approvalRequested;
+    }
+
+    /** When its approval times out, or null. */
+    public Instant approvalDeadline() {
+      return approvalDeadline;
+    }
+
+    public Set<String> approvedBy() {
+      return java.util.Collections.unmodifiableSet(approvedBy);
+    }
+
+    /** How it closed, for messages; null while open. */
+    public String how() {
+      return passed ? "passed, approved by " + String.join(", ", approvedBy) : rejectedReason;
+    }
+  }
+
+  /** What one wait has done. */
+  static final class WaitRecord {
+    Instant deadline;
+    boolean finished;
+  }
+
+  /** A step's output, as recorded (null for a step that returned null). */
+  record Output(Object value) {}
+
+  private final String runId;
+  private RunEvent.RunStarted started;
+  private final List<String> startOrder = new ArrayList<>();
+  private final Map<String, StepRecord> steps = new HashMap<>();
+  /** Outputs of succeeded steps by id, in completion order: normalised when recorded, or read back as JSON. */
+  private final Map<String, Output> outputs = new LinkedHashMap<>();
+  private final Map<String, GateRecord> gates = new LinkedHashMap<>();
+  private final Map<String, WaitRecord> waits = new LinkedHashMap<>();
+  private RunEvent.CancelRequested cancel;
+  private RunEvent.RollbackStarted rollback;
+  private final Set<String> compensated = new LinkedHashSet<>();
+  private final Set<String> compensationFailed = new LinkedHashSet<>();
+  private final Map<String, String> compensationErrors = new HashMap<>();
+  private final Set<String> skipped = new LinkedHashSet<>();
+  private final Map<String, Integer> compensationAttempts = new HashMap<>();
+  private final Set<String> locksHeld = new LinkedHashSet<>();
+  private final Set<String> locksWaited = new LinkedHashSet<>();
+  private RunState state = RunState.RUNNING;
+  private RunEvent.RunFinished finished;
+  private long events;
+  private Instant lastAt;
+
+  public RunLedger(String runId) {
+    this.runId = runId;
+  }
+
+  /** The ledger of {@code events}, applied in order. */
+  public static RunLedger fold(String runId, List<RunEvent> events) {
+    RunLedger l = new RunLedger(runId);
+    for (RunEvent e : events) {
+      l.apply(e);
+    }
+    return l;
+  }
+
+  /** Applies one event: the only way this ledger changes. */
+  public void apply(RunEvent e) {
+    events++;
+    lastAt = e.at();
+    if (e instanceof RunEvent.RunStarted s) {
+      started = s;
+    } else if (e instanceof RunEvent.StepStarted s) {
+      StepRecord r = step(s.stepId());
+      if (r.lastAttempt == 0) {
+        startOrder.add(s.stepId());
+      }
+      r.lastAttempt = s.attempt();
+      r.outcomeKnown = false;
+      r.nextAttemptAt = null;
+    } else if (e instanceof RunEvent.StepSucceeded s) {
+      succeeded(s.stepId(), s.output());
+    } else if (e instanceof RunEvent.StepReconciled s) {
+      succeeded(s.stepId(), s.output());
+    } else if (e instanceof RunEvent.StepFailed s) {
+      StepRecord r = step(s.stepId());
+      r.outcomeKnown = true;
+      r.lastError = s.error();
+      r.failedForGood = !s.willRetry();
+    } else if (e instanceof RunEvent.StepRetryScheduled s) {
+      StepRecord r = step(s.stepId());
+      r.nextAttempt = s.nextAttempt();
+      r.nextAttemptAt = s.nextAttemptAt();
+    } else if (e instanceof RunEvent.StepFailureIgnored s) {
+      step(s.stepId()).failureIgnored = true;
+    } else if (e instanceof RunEvent.GatePassed g) {
+      gate(g.gateId()).passed = true;
+    } else if (e instanceof RunEvent.GateRejected g) {
+      gate(g.gateId()).rejectedReason = g.reason();
+    } else if (e instanceof RunEvent.GateWaiting g) {
+      GateRecord r = gate(g.gateId());
+      r.recheckAt = g.recheckAt();
+      r.deadline = g.deadline();
+      r.checks++;
+    } else if (e instanceof RunEvent.ApprovalRequested a) {
+      GateRecord r = gate(a.gateId());
+      r.approvalRequested = true;
+      r.approvalDeadline = a.deadline();
+    } else if (e instanceof RunEvent.ApprovalGranted a) {
+      gate(a.gateId()).approvedBy.add(a.user());
+    } else if (e instanceof RunEvent.WaitStarted w) {
+      waits.computeIfAbsent(w.waitId(), k -> new WaitRecord()).deadline = w.deadline();
+    } else if (e instanceof RunEvent.WaitFinished w) {
+      waits.computeIfAbsent(w.waitId(), k -> new WaitRecord()).finished = true;
+    } else if (e instanceof RunEvent.CancelRequested c) {
+      if (rollback == null && cancel == null) {
+        cancel = c;
+      }
+    } else if (e instanceof RunEvent.RollbackStarted r) {
+      rollback = r;
+    } else if (e instanceof RunEvent.CompensationStarted c) {
+      compensationAttempts.put(c.stepId(), c.attempt());
+    } else if (e instanceof RunEvent.CompensationSucceeded c) {
+      compensated.add(c.stepId());
+    } else if (e instanceof RunEvent.CompensationFailed c) {
+      if (!c.willRetry()) {
+        compensationFailed.add(c.stepId());
+        compensationErrors.put(c.stepId(), c.error());
+      }
+    } else if (e instanceof RunEvent.CompensationSkipped c) {
+      skipped.add(c.stepId());
+    } else if (e instanceof RunEvent.LockWaiting l) {
+      locksWaited.add(l.key());
+    } else if (e instanceof RunEvent.LockChanged l) {
+      locksWaited.remove(l.key());
+      if (l.acquired()) {
+        locksHeld.add(l.key());
+      } else {
+        locksHeld.remove(l.key());
+      }
+    } else if (e instanceof RunEvent.LockForceReleased l) {
+      locksHeld.remove(l.key());
+    } else if (e instanceof RunEvent.RunStateChanged c) {
+      state = c.to();
+    } else if (e instanceof RunEvent.RunFinished f) {
+      finished = f;
+      state = f.state();
+    }
+  }
+
+  private void succeeded(String stepId, Object output) {
+    StepRecord r = step(stepId);
+    r.outcomeKnown = true;
+    r.succeeded = true;
+    outputs.put(stepId, new Output(output));
+  }
+
+  private StepRecord step(String id) {
+    return steps.computeIfAbsent(id, k -> new StepRecord());
+  }
+
+  private GateRecord gate(String id) {
+    return gates.computeIfAbsent(id, k -> new GateRecord());
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  public String runId() {
+    return runId;
+  }
+
+  /** The run's start, or null for a journal without one. */
+  public RunEvent.RunStarted started() {
+    return started;
+  }
+
+  /** The run's end, or null while it has not ended. */
+  public RunEvent.RunFinished finished() {
+    return finished;
+  }
+
+  /** The state the journal last recorded. */
+  public RunState state() {
+    return state;
+  }
+
+  /** How many events the ledger applied (the journal's length, for a ledger of the whole journal). */
+  public long events() {
+    return events;
+  }
+
+  /** When the last event happened, or null. */
+  public Instant lastAt() {
+    return lastAt;
+  }
+
+  /** The ids of the steps whose action started, in start order. */
+  public List<String> startOrder() {
+    return List.copyOf(startOrder);
+  }
+
+  int startedCount() {
+    return startOrder.size();
+  }
+
+  /** What step {@code id} did, or null when it never started. */
+  StepRecord stepRecord(String id) {
+    return steps.get(id);
+  }
+
+  /** What gate {@code id} did, or null when it was never reached. */
+  public GateRecord gateRecord(String id) {
+    return gates.get(id);
+  }
+
+  /** The gates in the order they were reached, by id. */
+  public Map<String, GateRecord> gates() {
+    return java.util.Collections.unmodifiableMap(gates);
+  }
+
+  WaitRecord waitRecord(String id) {
+    return waits.get(id);
+  }
+
+  /** The recorded output of step {@code id}, or null when it has not succeeded. */
+  Output output(String id) {
+    return outputs.get(id);
+  }
+
+  /** Replaces the output of step {@code id} with the same value in the step's type (read back as JSON). */
+  void typed(String id, Object value) {
+    outputs.put(id, new Output(value));
+  }
+
+  /** The outputs of the succeeded steps, in completion order. */
+  Map<String, Object> outputs() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    outputs.forEach((k, v) -> m.put(k, v.value()));
+    return m;
+  }
+
+  /** The cancel journaled before any rollback, or null. */
+  public RunEvent.CancelRequested cancel() {
+    return cancel;
+  }
+
+  /** The rollback's start, or null when none began. */
+  public RunEvent.RollbackStarted rollback() {
+    return rollback;
+  }
+
+  public List<String> compensated() {
+    return List.copyOf(compensated);
+  }
+
+  public List<String> compensationFailed() {
+    return List.copyOf(compensationFailed);
+  }
+
+  /** The error of the last attempt of a compensation that failed for good. */
+  String compensationError(String id) {
+    return compensationErrors.get(id);
+  }
+
+  public List<String> skipped() {
+    return List.copyOf(skipped);
+  }
+
+  /** Whether the rollback has dealt with step {@code id}: undone, failed for good, or passed over. */
+  boolean settledInRollback(String id) {
+    return compensated.contains(id) || compensationFailed.contains(id) || skipped.contains(id);
+  }
+
+  int compensationAttempts(String id) {
+    return compensationAttempts.getOrDefault(id, 0);
+  }
+
+  /** The locks the run holds by its journal (taken and not released), in the order taken. */
+  public Set<String> locksHeld() {
+    return java.util.Collections.unmodifiableSet(locksHeld);
+  }
+
+  /** The gates awaiting approval, in the order they asked. */
+  public List<String> awaiting() {
+    List<String> ids = new ArrayList<>();
+    gates.forEach((id, g) -> {
+      if (g.approvalRequested && !g.closed()) {
+        ids.add(id);
+      }
+    });
+    return ids;
+  }
+
+  /** The lock waits, waits and gates in progress, as the journal has them. */
+  public List<String> active() {
+    List<String> ids = new ArrayList<>();
+    if (finished != null) {
+      return ids;
+    }
+    locksWaited.forEach(k -> ids.add("lock:" + k));
+    waits.forEach((id, w) -> {
+      if (!w.finished) {
+        ids.add(id);
+      }
+    });
+    gates.forEach((id, g) -> {
+      if (!g.closed()) {
+        ids.add(id);
+      }
+    });
+    return ids;
+  }
+}

@@ -1,0 +1,237 @@
+package dev.runbook4j.internal.run;
+
+import dev.runbook4j.Reversibility;
+import dev.runbook4j.RunEvent;
+import dev.runbook4j.RunState;
+import dev.runbook4j.RunbookException;
+import dev.runbook4j.Step;
+import dev.runbook4j.StepFailedException;
+import dev.runbook4j.StepTimeoutException;
+import dev.runbook4j.spi.EventCodec;
+import dev.runbook4j.spi.Invocation;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Steps: attempts (write-ahead: the intent is journaled before the action is called), retries with
+ * their journaled next-attempt instant, outputs normalised as they are recorded, and a step the
+ * ledger has a record of goes on from there (succeeded: skipped; failed for good: its failure;
+ * failed with a retry due: the time left; started without an outcome: reconcile, or attempt again
+ * with the same idempotency key).
+ */
+final class Steps {
+  private static final Logger log = LoggerFactory.getLogger(Steps.class);
+
+  private final Run run;
+
+  Steps(Run run) {
+    this.run = run;
+  }
+
+  CompletableFuture<Outcome> step(Step<Object, Object> s, Frame frame) {
+    String id = frame.child(s.name());
+    Snapshot r = snapshot(id);
+    if (r != null) {
+      return goOn(s, id, frame, r);
+    }
+    Outcome breach = frame.watches.isEmpty() ? null : run.waits.checkWatches(frame, id, "before step '" + id + "'");
+    if (breach != null) {
+      return Run.done(breach);
+    }
+    return attempt(s, id, frame, 1);
+  }
+
+  /** What the ledger says step {@code id} did, copied under the run's monitor; null when it never started. */
+  private record Snapshot(int lastAttempt, boolean outcomeKnown, boolean succeeded, boolean failedForGood,
+      boolean failureIgnored, String lastError, int nextAttempt, java.time.Instant nextAttemptAt) {}
+
+  private Snapshot snapshot(String id) {
+    synchronized (run) {
+      RunLedger.StepRecord r = run.ledger().stepRecord(id);
+      return r == null ? null : new Snapshot(r.lastAttempt, r.outcomeKnown, r.succeeded, r.failedForGood,
+          r.failureIgnored, r.lastError, r.nextAttempt, r.nextAttemptAt);
+    }
+  }
+
+  private CompletableFuture<Outcome> attempt(Step<Object, Object> s, String id, Frame frame, int n) {
+    Attempt entered = null;
+    synchronized (run) {
+      if (run.cancelRequested()) {
+        return Run.done(run.cancelledOutcome());
+      }
+      if (s.reversibility() != Reversibility.READ_ONLY) {
+        run.locks.checkFence(id);
+      }
+      // write-ahead: the intent is durable before the action is called
+      run.record(new RunEvent.StepStarted(run.runId, id, n, run.idempotencyKey(id), run.now()));
+      run.setActive(id, RunState.RUNNING);
+      if (UserCode.isPlain(s)) {
+        entered = run.calls.enter(id);
+      }
+    }
+    Contexts.StepCtx ctx = new Contexts.StepCtx(run, frame, id, n);
+    // the watches in scope are checked while the action runs: a breach interrupts it, like a cancel
+    AtomicReference<Outcome> breach = new AtomicReference<>();
+    CompletableFuture<Void> running = new CompletableFuture<>();
+    run.waits.watchWhile(frame, id, "while step '" + id + "' runs", running, b -> {
+      breach.set(b);
+      run.calls.interrupt(id);
+    });
+    CompletableFuture<Object> stage = run.calls.attempt(s, Invocation.Kind.ACTION, id, n, entered,
+        () -> s.action().execute(ctx));
+    if (stage.isDone()) {
+      running.complete(null);
+      return afterAttempt(s, id, frame, n, stage, breach);
+    }
+    return run.calls.settled(id, stage).thenComposeAsync(x -> {
+      running.complete(null);
+      return afterAttempt(s, id, frame, n, stage, breach);
+    }, run.host.workers());
+  }
+
+  private CompletableFuture<Outcome> afterAttempt(Step<Object, Object> s, String id, Frame frame, int n,
+      CompletableFuture<Object> stage, AtomicReference<Outcome> breach) {
+    Throwable err;
+    try {
+      Object out = normalised(s, id, stage.join());
+      synchronized (run) {
+        run.record(new RunEvent.StepSucceeded(run.runId, id, n, out, run.now()));
+        run.clearActive(id);
+      }
+      return breach.get() == null ? Run.DONE_OK : Run.done(breach.get());
+    } catch (CompletionException | CancellationException e) {
+      err = timeoutAware(s, id, n, Run.unwrap(e));
+    } catch (OutputException e) {
+      err = e;
+    }
+    if (breach.get() != null) {
+      frame.haltSiblings();
+      run.record(new RunEvent.StepFailed(run.runId, id, n, Run.describe(err), false, run.now()));
+      run.clearActive(id);
+      return Run.done(breach.get());
+    }
+    if (run.cancelRequested()) {
+      run.record(new RunEvent.StepFailed(run.runId, id, n, Run.describe(err), false, run.now()));
+      run.clearActive(id);
+      return Run.done(run.cancelledOutcome());
+    }
+    boolean retry = n < s.retry().maxAttempts() && s.retry().retries(err);
+    if (!retry && s.onFailure() != dev.runbook4j.OnFailure.CONTINUE) {
+      frame.haltSiblings();  // before anything is journaled: the other branches start no new node
+    }
+    run.record(new RunEvent.StepFailed(run.runId, id, n, Run.describe(err), retry, run.now()));
+    log.warn("Run {} ({}): step '{}' attempt {} failed: {}", run.runId, run.runbook.name(), id, n, Run.describe(err));
+    if (retry) {
+      Duration delay = s.retry().delayAfter(n, seed(id));
+      run.record(new RunEvent.StepRetryScheduled(run.runId, id, n + 1, run.now().plus(delay), run.now()));
+      return retryAfter(s, id, frame, n + 1, delay);
+    }
+    run.clearActive(id);
+    return Run.done(failedForGood(s, id, n, err));
+  }
+
+  /** An output that cannot be journaled: the attempt fails, as if the action had thrown. */
+  static final class OutputException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    OutputException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /** {@code out} as the journal will give it back (see {@link EventCodec#normalise}). */
+  private Object normalised(Step<Object, Object> s, String id, Object out) {
+    try {
+      return EventCodec.normalise(out, s.outputType());
+    } catch (IllegalArgumentException e) {
+      throw new OutputException("the output of step '" + id + "' (a " + out.getClass().getName() + ") cannot be"
+          + " journaled as JSON: " + e.getMessage(), e);
+    }
+  }
+
+  private Outcome failedForGood(Step<Object, Object> s, String id, int n, Throwable err) {
+    return switch (s.onFailure()) {
+      case CONTINUE -> {
+        run.record(new RunEvent.StepFailureIgnored(run.runId, id, Run.describe(err), run.now()));
+        yield Outcome.OK;
+      }
+      case ABORT -> Outcome.aborted(new StepFailedException(run.runbook.name(), run.runId, id, n, -1, err));
+      default -> Outcome.failed(new StepFailedException(run.runbook.name(), run.runId, id, n,
+          run.ledger().startedCount(), err));
+    };
+  }
+
+  /** Waits {@code delay} (the next attempt's journaled instant), then attempts {@code next}. */
+  private CompletableFuture<Outcome> retryAfter(Step<Object, Object> s, String id, Frame frame, int next,
+      Duration delay) {
+    run.setActive(id, RunState.WAITING);
+    return run.waits.pause(delay, frame, id, "during the retry delay of step '" + id + "'").thenCompose(o -> {
+      if (o != null) {
+        run.clearActive(id);
+        return Run.done(o);  // cancelled, or a watch breached while it waited
+      }
+      if (frame.halted()) {
+        run.clearActive(id);
+        return Run.done(Outcome.STOPPED);  // a sibling branch failed meanwhile
+      }
+      return attempt(s, id, frame, next);
+    });
+  }
+
+  /** Goes on from where the ledger says the step was, without calling what already happened. */
+  private CompletableFuture<Outcome> goOn(Step<Object, Object> s, String id, Frame frame, Snapshot r) {
+    if (r.succeeded()) {
+      return Run.DONE_OK;
+    }
+    if (r.outcomeKnown() && r.failedForGood()) {
+      RunbookException cause = new RunbookException(r.lastError());
+      if (s.onFailure() == dev.runbook4j.OnFailure.CONTINUE && r.failureIgnored()) {
+        return Run.DONE_OK;
+      }
+      return Run.done(failedForGood(s, id, r.lastAttempt(), cause));
+    }
+    if (r.outcomeKnown()) {
+      // failed, another attempt due: wait only for what is left of the delay
+      int next = r.nextAttempt() > 0 ? r.nextAttempt() : r.lastAttempt() + 1;
+      Duration left = r.nextAttemptAt() == null ? Duration.ZERO : Duration.between(run.now(), r.nextAttemptAt());
+      return retryAfter(s, id, frame, next, left.isNegative() ? Duration.ZERO : left);
+    }
+    // started, outcome lost in the restart: ask the target, else attempt again with the same key
+    if (s.reconcile().isPresent()) {
+      Contexts.StepCtx ctx = new Contexts.StepCtx(run, frame, id, r.lastAttempt());
+      try {
+        Object found = run.calls.call(Invocation.Kind.RECONCILE, id, null, r.lastAttempt(), true,
+            () -> s.reconcile().get().reconcile(ctx));
+        Optional<?> present = UserCode.result(Optional.class, found, "reconcile of step '" + id + "'");
+        if (present != null && present.isPresent()) {
+          Object out = normalised(s, id, present.get());
+          run.record(new RunEvent.StepReconciled(run.runId, id, r.lastAttempt(), out, run.now()));
+          return Run.DONE_OK;
+        }
+      } catch (Exception e) {
+        log.warn("Run {} ({}): reconcile of '{}' failed ({}); attempting the step again", run.runId,
+            run.runbook.name(), id, Run.describe(e));
+      }
+    }
+    return attempt(s, id, frame, r.lastAttempt() + 1);
+  }
+
+  Throwable timeoutAware(Step<Object, Object> s, String id, int n, Throwable err) {
+    if (err instanceof TimeoutException) {
+      run.calls.interrupt(id);
+      return new StepTimeoutException(id, n, s.timeout().orElse(Duration.ZERO));
+    }
+    return err;
+  }
+
+  long seed(String stepId) {
+    return (long) run.runId.hashCode() * 31 + stepId.hashCode();
+  }
+}
