@@ -41,6 +41,8 @@ public final class VirtualTime implements Scheduler {
   private long sequence;
   private int busy;
   private int sleeping;
+  /** The threads in {@link #sleep} now; guarded by {@link #lock}. */
+  private final java.util.Set<Thread> sleepers = new java.util.HashSet<>();
 
   private VirtualTime(Instant start, ZoneId zone) {
     this.now = start;
@@ -125,6 +127,7 @@ public final class VirtualTime implements Scheduler {
     Cancellable timer = schedule(duration, latch::countDown);
     synchronized (lock) {
       sleeping++;
+      sleepers.add(Thread.currentThread());
       lock.notifyAll();
     }
     try {
@@ -133,6 +136,7 @@ public final class VirtualTime implements Scheduler {
       timer.cancel();
       synchronized (lock) {
         sleeping--;
+        sleepers.remove(Thread.currentThread());
         lock.notifyAll();
       }
     }
@@ -178,7 +182,7 @@ public final class VirtualTime implements Scheduler {
             due = timers.poll();
             break;
           }
-          if (busy == sleeping) {
+          if (busy == sleeping && !wakingUp()) {
             if (head != null && (limit == null || !head.at.isAfter(limit))) {
               now = head.at;
               due = timers.poll();
@@ -200,6 +204,19 @@ public final class VirtualTime implements Scheduler {
       }
       due.task.run();
     }
+  }
+
+  /**
+   * Whether a sleeper was interrupted (a timeout, a cancel, a breached watch) and has not woken yet:
+   * it is about to be busy, so time must not move on before it does. Holds {@link #lock}.
+   */
+  private boolean wakingUp() {
+    for (Thread t : sleepers) {
+      if (t.isInterrupted()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

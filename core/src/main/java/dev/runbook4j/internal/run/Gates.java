@@ -176,6 +176,12 @@ final class Gates {
     ApprovalSpec spec = g.approval().orElseThrow();
     Pending pa = new Pending(g, id, spec);
     String where = "while gate '" + id + "' awaits approval";
+    if (asked) {
+      Outcome breach = run.waits.checkFirstIfRebuilt(frame, id, where);  // before it parks again
+      if (breach != null) {
+        return Run.done(breach);
+      }
+    }
     synchronized (run) {
       if (run.cancelRequested()) {
         return Run.done(run.cancelledOutcome());

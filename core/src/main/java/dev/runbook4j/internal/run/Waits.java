@@ -105,15 +105,24 @@ final class Waits {
 
   private CompletableFuture<Outcome> pauseUntil(Instant end, Frame frame, String nodeId, String where) {
     CompletableFuture<Outcome> result = new CompletableFuture<>();
-    if (!frame.watches.isEmpty() && run.rebuilt() && checkedSinceBuilt.compareAndSet(false, true)) {
-      Outcome breach = checkWatches(frame, nodeId, where);  // rebuilt in its wait: the watches are checked first
-      if (breach != null) {
-        result.complete(breach);
-        return result;
-      }
+    Outcome breach = checkFirstIfRebuilt(frame, nodeId, where);
+    if (breach != null) {
+      result.complete(breach);
+      return result;
     }
     slice(end, frame, nodeId, where, result);
     return result;
+  }
+
+  /**
+   * A run rebuilt in a wait (after parking or a restart) checks its watches before it waits again:
+   * the breach, or null. Once per object; nothing when no watch is in scope.
+   */
+  Outcome checkFirstIfRebuilt(Frame frame, String nodeId, String where) {
+    if (frame.watches.isEmpty() || !run.rebuilt() || checkedSinceBuilt.get()) {
+      return null;
+    }
+    return checkWatches(frame, nodeId, where);
   }
 
   /** One stretch of a pause: to its end, or to the next watch check if that comes first. */
@@ -171,12 +180,10 @@ final class Waits {
     if (every == null || until.isDone()) {
       return;
     }
-    if (run.rebuilt() && checkedSinceBuilt.compareAndSet(false, true)) {
-      Outcome breach = checkWatches(frame, nodeId, where);
-      if (breach != null) {
-        onBreach.accept(breach);
-        return;
-      }
+    Outcome first = checkFirstIfRebuilt(frame, nodeId, where);
+    if (first != null) {
+      onBreach.accept(first);
+      return;
     }
     Cancellable timer = run.host.scheduler().schedule(every, () -> run.onWorker(() -> {
       if (until.isDone() || run.parked()) {
