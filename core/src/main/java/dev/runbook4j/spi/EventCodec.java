@@ -62,7 +62,14 @@ public final class EventCodec {
       return type == Object.class || type.isInstance(value) ? value : MAPPER.convertValue(value, type);
     }
     Class<?> target = type == Void.class ? Object.class : type;
-    return MAPPER.convertValue(value, target);
+    try {
+      // through the JSON the journal writes (maps' keys in order), and back: the value a reader of the
+      // journal gets, to the order of a map's entries
+      String json = MAPPER.writeValueAsString(MAPPER.convertValue(value, Object.class));
+      return MAPPER.readValue(json, target);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(e.getOriginalMessage(), e);
+    }
   }
 
   /**
