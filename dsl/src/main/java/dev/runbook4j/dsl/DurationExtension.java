@@ -1,12 +1,14 @@
 package dev.runbook4j.dsl;
 
 import java.time.Duration;
+import org.apiguardian.api.API;
 
 /**
  * Lets scripts write durations as numbers: {@code 10.minutes}, {@code 90.seconds}, {@code 2.hours},
  * {@code 1.day}. A Groovy extension module, registered in
- * {@code META-INF/groovy/org.codehaus.groovy.runtime.ExtensionModule}.
+ * {@code META-INF/groovy/org.codehaus.groovy.runtime.ExtensionModule}; public only for Groovy to find it.
  */
+@API(status = API.Status.INTERNAL, since = "0.1")
 public final class DurationExtension {
   private DurationExtension() {}
 
