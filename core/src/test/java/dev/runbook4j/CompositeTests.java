@@ -41,6 +41,46 @@ class CompositeTests {
     }
   }
 
+  @org.junit.jupiter.api.io.TempDir
+  java.nio.file.Path dir;
+
+  /**
+   * On real threads and a journal that syncs every write (SQLite): once a branch's step has failed,
+   * its sibling starts at most the one step it was already starting, not several while the failure
+   * is being journaled.
+   */
+  @Test
+  void aFailedBranchStopsItsSiblingsPromptlyOnRealThreads() throws Exception {
+    java.util.concurrent.CountDownLatch fifth = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger started = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger atFailure = new java.util.concurrent.atomic.AtomicInteger(-1);
+    Runbook.Builder<Void> b = Runbook.builder("prompt");
+    Runbook<Void> rb = b.parallel("both", p -> p
+        .branch("failing", br -> br.step("breaks", s -> s.action(ctx -> {
+          fifth.await();
+          atFailure.set(started.get());
+          throw new IllegalStateException("broke");
+        }).compensate((ctx, o) -> {})))
+        .branch("busy", br -> {
+          for (int i = 0; i < 200; i++) {
+            br.step("b" + i, s -> s.action(ctx -> {
+              if (started.incrementAndGet() == 5) {
+                fifth.countDown();
+              }
+              return 1;
+            }).compensate((ctx, o) -> {}));
+          }
+        }))
+        .build();
+    try (dev.runbook4j.journal.jdbc.JdbcJournal j = dev.runbook4j.journal.jdbc.JdbcJournal.sqlite(dir.resolve("j.db"));
+        RunbookEngine engine = RunbookEngine.builder().journal(j).build()) {
+      RunResult r = engine.run(rb, null);
+      assertThat(r.state()).isEqualTo(RunState.ROLLED_BACK);
+      assertThat(started.get() - atFailure.get()).as("steps the busy branch started after the failure")
+          .isLessThanOrEqualTo(1);
+    }
+  }
+
   @Test
   void forEachRunsEveryItemAndExposesTheItem() {
     try (Harness h = new Harness()) {

@@ -7,7 +7,6 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
@@ -123,22 +122,34 @@ public final class VirtualTime implements Scheduler {
 
   @Override
   public void sleep(Duration duration) throws InterruptedException {
-    CountDownLatch latch = new CountDownLatch(1);
-    Cancellable timer = schedule(duration, latch::countDown);
-    synchronized (lock) {
-      sleeping++;
-      sleepers.add(Thread.currentThread());
-      lock.notifyAll();
-    }
-    try {
-      latch.await();
-    } finally {
-      timer.cancel();
+    boolean[] woke = {false};
+    Cancellable timer = schedule(duration, () -> {
       synchronized (lock) {
-        sleeping--;
-        sleepers.remove(Thread.currentThread());
+        woke[0] = true;
         lock.notifyAll();
       }
+    });
+    Thread me = Thread.currentThread();
+    try {
+      synchronized (lock) {
+        sleeping++;
+        sleepers.add(me);
+        lock.notifyAll();
+        try {
+          // waiting on the lock itself: an interrupted sleeper stops counting as asleep only once it holds
+          // the lock again, and until then its interrupt is still set (wakingUp), so time cannot move on
+          // in between
+          while (!woke[0]) {
+            lock.wait();
+          }
+        } finally {
+          sleeping--;
+          sleepers.remove(me);
+          lock.notifyAll();
+        }
+      }
+    } finally {
+      timer.cancel();
     }
   }
 

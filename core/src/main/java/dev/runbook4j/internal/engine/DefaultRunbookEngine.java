@@ -258,9 +258,16 @@ public final class DefaultRunbookEngine implements RunbookEngine {
           return woken;
         }
       }
-      if (run != null || registry.held(runId)) {
-        Thread.onSpinWait();  // it is parking or waking right now
+      if (run != null) {
+        run.signal().join();  // it is parking right now: its signal completes once it has
         continue;
+      }
+      if (parking.inTransit(runId)) {
+        parking.awaitSettled(runId);  // being taken out of the store right now
+        continue;
+      }
+      if (registry.lookup(runId) != null || parking.holds(runId)) {
+        continue;  // it moved between the looks (a run is always in one place or the other)
       }
       throw new NotHeldHere();
     }

@@ -211,7 +211,6 @@ final class Handles {
 
     @Override
     public RunResult await() {
-      int unseen = 0;
       while (true) {
         if (done.isDone()) {
           return done.join();
@@ -224,15 +223,24 @@ final class Handles {
         if (run == null) {
           ParkedRun p = hs.parking.entry(runId);
           if (p == null) {
-            if (hs.registry.lookup(runId) != null || hs.parking.waking(runId)) {
-              Thread.yield();  // parking or waking right now (the object is still, or already, in memory)
+            Run moving = hs.registry.lookup(runId);
+            if (moving != null) {
+              if (moving.parked()) {
+                moving.signal().join();  // parking right now: its signal completes once it has
+              }
+              continue;
+            }
+            if (hs.parking.holds(runId)) {
+              continue;  // it parked between the two looks (a run is always in one place or the other)
+            }
+            if (hs.parking.waking(runId)) {
+              hs.parking.awaitSettled(runId);  // being taken out of the store right now
               continue;
             }
             if (hs.parking.store != null) {
               CompletableFuture<Void> woken = hs.parking.rebuiltSignal(runId);
               Optional<dev.runbook4j.spi.ParkedRuns.Parked> rec = hs.parking.store.find(runId);
               if (rec.isPresent() && rec.get().engine().equals(hs.parking.engineId)) {
-                unseen = 0;
                 if (rec.get().approval()) {
                   return new FromJournal(hs, runId).await();  // awaiting approval, parked in the journal
                 }
@@ -241,15 +249,17 @@ final class Handles {
               }
               hs.parking.dropRebuiltSignal(runId, woken);
             }
-            // a run of this engine that has not ended is in memory or parked; one in neither (looked for a
-            // few times) is no longer held here, and is read from the journal
-            if (++unseen < 1_000) {
-              Thread.yield();
+            // a run of this engine that has not ended is in memory or parked (or in transit between the
+            // two); one in neither is no longer held here, and is read from the journal
+            if (hs.parking.inTransit(runId)) {
+              hs.parking.awaitSettled(runId);
               continue;
+            }
+            if (hs.registry.lookup(runId) != null || hs.parking.holds(runId)) {
+              continue;  // it landed here meanwhile (woken from the store)
             }
             return new FromJournal(hs, runId).await();
           }
-          unseen = 0;
           if (p.problem != null) {
             throw new dev.runbook4j.JournalException(p.problem, null);
           }

@@ -236,6 +236,7 @@ final class ParkingLot {
       return;
     } finally {
       sweeps.decrementAndGet();
+      moved();
     }
     synchronized (wakeUps) {
       sweepFailures = 0;
@@ -317,6 +318,34 @@ final class ParkingLot {
 
   private void unmark(String runId) {
     waking.computeIfPresent(runId, (k, n) -> n == 1 ? null : n - 1);
+    moved();
+  }
+
+  /**
+   * Runs move between memory, parked entries and the store in an order that never leaves one in
+   * neither place, except while a sweep or a wake-up takes it out of the store; whoever looks for
+   * such a run in transit waits on this monitor, told by {@link #moved}, instead of spinning.
+   */
+  private final Object moves = new Object();
+
+  private void moved() {
+    synchronized (moves) {
+      moves.notifyAll();
+    }
+  }
+
+  /** Blocks while {@code runId} is between the store and memory (a sweep or a wake-up taking it out). */
+  void awaitSettled(String runId) {
+    synchronized (moves) {
+      while (inTransit(runId)) {
+        try {
+          moves.wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
   }
 
   /** Whether a run is between the store and memory right now. */

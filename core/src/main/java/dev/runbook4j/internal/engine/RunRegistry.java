@@ -128,22 +128,14 @@ final class RunRegistry {
   }
 
   /**
-   * Whether this engine holds the run, in memory or parked. A run moving between the two is looked
-   * for a few times, so that a run seen in neither has really left (or was never here).
+   * Whether this engine holds the run, in memory or parked. A run is never in neither place but
+   * while a sweep or a wake-up takes it out of the store: then this waits until it lands.
    */
   boolean held(String runId) {
-    for (int i = 0; i < 64; i++) {
-      if (lookup(runId) != null || parking.holds(runId)) {
-        return true;
-      }
-      Thread.onSpinWait();
+    if (lookup(runId) != null || parking.holds(runId)) {
+      return true;
     }
-    while (parking.inTransit(runId)) {
-      Thread.yield();  // a sweep or a decision is taking runs out of the store: they land in memory
-      if (lookup(runId) != null || parking.holds(runId)) {
-        return true;
-      }
-    }
+    parking.awaitSettled(runId);
     return lookup(runId) != null || parking.holds(runId) || parking.storedHere(runId);
   }
 
