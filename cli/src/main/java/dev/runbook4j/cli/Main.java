@@ -290,6 +290,12 @@ public final class Main implements Callable<Integer> {
     }
   }
 
+  /** Where the run is, and the runner that drives it when it is not this process's (for status and locks). */
+  static void putPlace(Map<String, Object> m, RunPlace place, JdbcJournal j) {
+    m.put("place", place.place().name());
+    m.put("driver", place.runner().filter(r -> !r.id().equals(j.runner())).map(RunnerInfo::describe).orElse(null));
+  }
+
   /** Whether another live runner than this journal's holds the run. */
   static boolean drivenElsewhere(RunPlace place, JdbcJournal j) {
     return (place.place() == RunPlace.Place.DRIVEN_ELSEWHERE || place.place() == RunPlace.Place.PARKED)
@@ -672,10 +678,7 @@ public final class Main implements Callable<Integer> {
           m.put("compensated", s.compensated());
           m.put("failure", s.failure().orElse(null));
           m.put("updatedAt", s.updatedAt() == null ? null : s.updatedAt().toString());
-          RunPlace place = engine.where(id);
-          m.put("place", place.place().name());
-          m.put("driver", place.runner().filter(r -> !r.id().equals(j.runner())).map(RunnerInfo::describe)
-              .orElse(null));
+          putPlace(m, engine.where(id), j);
           out.add(m);
         }
         if (json) {
@@ -714,11 +717,8 @@ public final class Main implements Callable<Integer> {
           m.put("holder", lock.holder().orElse(null));
           if (lock.holder().isPresent()) {
             String holder = lock.holder().get();
-            RunStatus s = engine.status(holder);
-            RunPlace place = engine.where(holder);
-            m.put("state", s.state().name());
-            m.put("place", place.place().name());
-            m.put("driver", place.runner().map(RunnerInfo::describe).orElse(null));
+            m.put("state", engine.status(holder).state().name());
+            putPlace(m, engine.where(holder), j);
           }
           m.put("token", lock.token());
           m.put("since", lock.since().map(Object::toString).orElse(null));
