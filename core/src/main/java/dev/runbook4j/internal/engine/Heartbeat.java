@@ -134,18 +134,23 @@ final class Heartbeat {
   /** Decisions other processes write on this engine's runs are seen within this (see {@link #beat}). */
   private static final java.time.Duration DECISIONS_SEEN_WITHIN = java.time.Duration.ofSeconds(1);
 
-  /** When the leases were last renewed; guarded by the heartbeat (one beat at a time). */
+  /** When the last full beat (lease, locks, takeovers) was; guarded by the heartbeat (one beat at a time). */
   private java.time.Instant renewed;
 
   private void beat() {
     java.time.Instant now = s.now();
-    boolean renew = s.leases != null && (renewed == null || !now.isBefore(renewed.plus(s.heartbeat)));
+    // every tick (at least every second with a shared journal): what other processes decided on this
+    // engine's runs, in memory and parked in the journal; at the heartbeat's own pace: the lease, lock
+    // grants, takeovers
+    boolean full = renewed == null || !now.isBefore(renewed.plus(s.heartbeat));
+    if (full) {
+      renewed = now;
+    }
+    boolean renew = full && s.leases != null;
     if (renew && parking.entries().isEmpty()) {
       s.leases.extend(now);  // nothing in memory to compare with what the journal holds: no need to read it back
-      renewed = now;
     } else if (renew) {
       Map<String, Long> owned = s.leases.renew(now);
-      renewed = now;
       parking.entries().forEach((runId, p) -> {
         Long events = owned.get(runId);
         if (events != null && events > p.version) {
@@ -158,6 +163,9 @@ final class Heartbeat {
     }
     if (parking.anyStored()) {
       parking.sweep();  // runs another process decided on were made due then (nudged); nothing else is read
+    }
+    if (!full) {
+      return;
     }
     s.locks.poll();
     if (s.leases == null || !s.takeOver) {
