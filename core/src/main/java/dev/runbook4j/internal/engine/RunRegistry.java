@@ -61,11 +61,6 @@ final class RunRegistry {
     return run != null ? run : recent.get(runId);
   }
 
-  /** The run's object in flight, or null. */
-  Run inFlight(String runId) {
-    return runs.get(runId);
-  }
-
   Iterable<Run> inFlight() {
     return runs.values();
   }

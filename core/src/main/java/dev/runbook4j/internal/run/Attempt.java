@@ -1,6 +1,6 @@
 package dev.runbook4j.internal.run;
 
-/** One call of user code on some thread, so that a timeout or cancel can interrupt it; guarded by its run. */
+/** One call of user code on some thread, so that a timeout or cancel can interrupt it; guarded by the lock of its run's UserCode. */
 final class Attempt {
   final String stepId;
   private Thread thread;

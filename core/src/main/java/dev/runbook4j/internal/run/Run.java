@@ -553,7 +553,7 @@ public final class Run {
   }
 
   /** The output value of step {@code id}, or null (see {@link #output}). */
-  Object outputOf(String id, dev.runbook4j.Step<Object, Object> s) {
+  Object outputOf(String id) {
     RunLedger.Output o = output(id);
     return o == null ? null : o.value();
   }

@@ -98,6 +98,9 @@ final class Steps {
 
   private CompletableFuture<Outcome> afterAttempt(Step<Object, Object> s, String id, Frame frame, int n,
       CompletableFuture<Object> stage, AtomicReference<Outcome> breach) {
+    if (stage.isCompletedExceptionally() && endsTheStep(s, n, stage, breach)) {
+      frame.haltSiblings();  // at once, before anything waits for the run: the other branches start no new node
+    }
     Throwable err;
     try {
       Object out = normalised(s, id, stage.join());
@@ -123,9 +126,6 @@ final class Steps {
       return Run.done(run.cancelledOutcome());
     }
     boolean retry = n < s.retry().maxAttempts() && s.retry().retries(err);
-    if (!retry && s.onFailure() != dev.runbook4j.OnFailure.CONTINUE) {
-      frame.haltSiblings();  // before anything is journaled: the other branches start no new node
-    }
     run.record(new RunEvent.StepFailed(run.runId, id, n, Run.describe(err), retry, run.now()));
     log.warn("Run {} ({}): step '{}' attempt {} failed: {}", run.runId, run.runbook.name(), id, n, Run.describe(err));
     if (retry) {
@@ -135,6 +135,22 @@ final class Steps {
     }
     run.clearActive(id);
     return Run.done(failedForGood(s, id, n, err));
+  }
+
+  /** Whether the failed attempt {@code n} ends the step with a failure its scope must stop for. */
+  private static boolean endsTheStep(Step<Object, Object> s, int n, CompletableFuture<Object> stage,
+      AtomicReference<Outcome> breach) {
+    if (breach.get() != null) {
+      return true;
+    }
+    if (s.onFailure() == dev.runbook4j.OnFailure.CONTINUE) {
+      return false;
+    }
+    Throwable err = stage.handle((r, e) -> Run.unwrap(e)).join();
+    if (err instanceof TimeoutException) {
+      err = new StepTimeoutException("", n, s.timeout().orElse(Duration.ZERO));
+    }
+    return n >= s.retry().maxAttempts() || !s.retry().retries(err);
   }
 
   /** An output that cannot be journaled: the attempt fails, as if the action had thrown. */

@@ -23,8 +23,13 @@ import org.slf4j.MDC;
  */
 final class UserCode {
   private final Run run;
-  /** Calls of user code in progress, for timeouts and cancel to interrupt; guarded by the run. */
+  /**
+   * Calls of user code in progress, for timeouts and cancel to interrupt; guarded by {@link #lock}
+   * (not the run's monitor: a call that returns never waits for the run, which a journal write may
+   * hold).
+   */
   private final List<Attempt> inflight = new ArrayList<>(4);
+  private final Object lock = new Object();
 
   UserCode(Run run) {
     this.run = run;
@@ -41,21 +46,19 @@ final class UserCode {
    */
   Object call(Invocation.Kind kind, String nodeId, String during, int n, boolean step, Callable<Object> body)
       throws Exception {
-    Attempt a;
-    synchronized (run) {
-      a = enter(nodeId);
-    }
-    return call(a, kind, nodeId, during, n, step, body);
+    return call(enter(nodeId), kind, nodeId, during, n, step, body);
   }
 
   /**
-   * Tracks a call of node {@code id} about to begin on this thread; holds the run (so that a cancel
-   * recorded before it interrupts it, and one recorded after it sees it).
+   * Tracks a call of node {@code id} about to begin on this thread (a step's caller holds the run
+   * meanwhile, so that a cancel recorded before it interrupts it, and one recorded after it sees it).
    */
   Attempt enter(String id) {
     Attempt a = new Attempt(id);
-    inflight.add(a);
-    a.enter();
+    synchronized (lock) {
+      inflight.add(a);
+      a.enter();
+    }
     return a;
   }
 
@@ -73,7 +76,7 @@ final class UserCode {
         MDC.remove("step");
       }
       MDC.remove("runId");
-      synchronized (run) {
+      synchronized (lock) {
         a.exit();
         untrack(a);
       }
@@ -105,12 +108,7 @@ final class UserCode {
       Attempt entered, Callable<Object> body) {
     if (isPlain(s)) {
       try {
-        Attempt a = entered;
-        if (a == null) {
-          synchronized (run) {
-            a = enter(id);
-          }
-        }
+        Attempt a = entered != null ? entered : enter(id);
         return CompletableFuture.completedFuture(call(a, kind, id, null, n, true, body));
       } catch (Throwable t) {
         return CompletableFuture.failedFuture(t);
@@ -149,13 +147,13 @@ final class UserCode {
   private CompletableFuture<Object> async(Invocation.Kind kind, String id, int n, Callable<Object> body) {
     CompletableFuture<Object> cf = new CompletableFuture<>();
     Attempt a = new Attempt(id);
-    synchronized (run) {
+    synchronized (lock) {
       inflight.add(a);
     }
     try {
       run.host.workers().execute(() -> {
         boolean entered;
-        synchronized (run) {
+        synchronized (lock) {
           entered = a.enter();
           if (!entered) {
             untrack(a);
@@ -174,14 +172,14 @@ final class UserCode {
         } finally {
           MDC.remove("step");
           MDC.remove("runId");
-          synchronized (run) {
+          synchronized (lock) {
             a.exit();
             untrack(a);
           }
         }
       });
     } catch (RejectedExecutionException e) {
-      synchronized (run) {
+      synchronized (lock) {
         untrack(a);
       }
       cf.completeExceptionally(e);
@@ -189,7 +187,7 @@ final class UserCode {
     return cf;
   }
 
-  /** Holds the run. */
+  /** Holds {@link #lock}. */
   private void untrack(Attempt a) {
     for (int i = inflight.size() - 1; i >= 0; i--) {
       if (inflight.get(i) == a) {
@@ -201,7 +199,7 @@ final class UserCode {
 
   /** Interrupts the calls of node {@code id} in progress. */
   void interrupt(String id) {
-    synchronized (run) {
+    synchronized (lock) {
       for (Attempt a : inflight) {
         if (a.stepId.equals(id)) {
           a.interrupt();
@@ -210,13 +208,17 @@ final class UserCode {
     }
   }
 
-  /** Interrupts every call in progress (a cancel). Holds the run. */
+  /** Interrupts every call in progress (a cancel). */
   void interruptAll() {
-    inflight.forEach(Attempt::interrupt);
+    synchronized (lock) {
+      inflight.forEach(Attempt::interrupt);
+    }
   }
 
-  /** Whether user code is running now. Holds the run. */
+  /** Whether user code is running now. */
   boolean busy() {
-    return !inflight.isEmpty();
+    synchronized (lock) {
+      return !inflight.isEmpty();
+    }
   }
 }
