@@ -5,8 +5,10 @@ import org.apiguardian.api.API;
 
 /**
  * The same nodes run once per item, at most {@link #maxConcurrency()} items at a time. When more
- * than {@link #maxErrors()} items have failed, no new item starts, the items in flight finish, and
- * the run rolls back (completed items included). Step ids inside carry the item:
+ * than {@link #maxErrors()} items have failed (or one ended otherwise: rejected, aborted), no new
+ * item starts and the items in flight start no new node — the step each is in finishes, as in the
+ * branches of a {@link Parallel} — and the run rolls back (completed items included); a failure
+ * within {@code maxErrors} stops only its own item. Step ids inside carry the item:
  * {@code hosts[web-1]/drain}.
  *
  * <p>This class is threadsafe.

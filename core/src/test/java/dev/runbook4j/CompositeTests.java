@@ -82,6 +82,46 @@ class CompositeTests {
   }
 
   @Test
+  void aForEachPastMaxErrorsStopsItsItemsInFlightPromptlyOnRealThreads() throws Exception {
+    java.util.concurrent.CountDownLatch fifth = new java.util.concurrent.CountDownLatch(1);
+    AtomicInteger started = new AtomicInteger();
+    AtomicInteger atFailure = new AtomicInteger(-1);
+    Runbook<Hosts> rb = Runbook.builder("prompt", Hosts.class)
+        .forEach("hosts", Hosts::hosts, 3, 1, b -> {
+          for (int i = 0; i < 100; i++) {
+            int n = i;
+            b.step("s" + i, s -> s.action(ctx -> {
+              String host = ctx.item(String.class);
+              if (host.equals("flaky")) {
+                throw new IllegalStateException("tolerated");  // within maxErrors: halts nobody but its item
+              }
+              if (host.equals("broken")) {
+                // the busy item goes on past the tolerated failure (or this times out and the test fails)
+                assertThat(fifth.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                atFailure.set(started.get());
+                throw new IllegalStateException("one too many");
+              }
+              if (started.incrementAndGet() == 5) {
+                fifth.countDown();
+              }
+              return n;
+            }).compensate((ctx, o) -> {}));
+          }
+        })
+        .build();
+    try (dev.runbook4j.journal.jdbc.JdbcJournal j = dev.runbook4j.journal.jdbc.JdbcJournal.sqlite(dir.resolve("j.db"));
+        RunbookEngine engine = RunbookEngine.builder().journal(j).build()) {
+      RunResult r = engine.run(rb, new Hosts(List.of("flaky", "busy", "broken")));
+      assertThat(r.state()).isEqualTo(RunState.ROLLED_BACK);
+      assertThat(r.failure().orElseThrow()).isInstanceOf(ThresholdExceededException.class);
+      assertThat(started.get() - atFailure.get()).as("steps the busy item started after the second failure")
+          .isLessThanOrEqualTo(1);
+      assertThat(r.started()).contains("hosts[flaky]/s0", "hosts[broken]/s0")
+          .doesNotContain("hosts[flaky]/s1", "hosts[broken]/s1");
+    }
+  }
+
+  @Test
   void forEachRunsEveryItemAndExposesTheItem() {
     try (Harness h = new Harness()) {
       Runbook<Hosts> rb = Runbook.builder("fleet", Hosts.class)
@@ -138,7 +178,8 @@ class CompositeTests {
   }
 
   @Test
-  void forEachPastMaxErrorsStartsNoNewItemLetsInFlightItemsFinishAndCompensatesCompletedOnes() {
+  void forEachPastMaxErrorsStartsNoNewItemLetsInFlightStepsFinishAndCompensatesCompletedOnes() {
+    java.util.concurrent.CountDownLatch h2Started = new java.util.concurrent.CountDownLatch(1);
     try (Harness h = new Harness()) {
       Runbook<Hosts> rb = Runbook.builder("threshold", Hosts.class)
           .forEach("hosts", Hosts::hosts, 2, 0, b -> b
@@ -146,9 +187,11 @@ class CompositeTests {
                 String host = ctx.item(String.class);
                 h.effects.add("do:" + host);
                 if (host.equals("h1")) {
+                  awaitQuietly(h2Started);  // h2's step has started by then
                   throw new IllegalStateException("h1 unreachable");
                 }
-                ctx.sleep(Duration.ofMinutes(1));  // h2 is in flight when h1 fails
+                h2Started.countDown();
+                ctx.sleep(Duration.ofMinutes(1));  // h2's step is in flight when h1 fails: it finishes
                 h.effects.add("done:" + host);
                 return host;
               }).compensate((ctx, o) -> h.effects.add("undo:" + ctx.item(String.class)))))
@@ -160,6 +203,15 @@ class CompositeTests {
       assertThat(r.failure().orElseThrow()).isInstanceOf(ThresholdExceededException.class)
           .hasMessage("forEach 'hosts' of run " + r.runId() + " (threshold): 1 of 4 items failed, more than maxErrors 0;"
               + " no new items were started");
+    }
+  }
+
+  private static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {
+    try {
+      assertThat(latch.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
   }
 

@@ -90,7 +90,7 @@ final class Composites {
   /** A sequence ends early with {@code o}: a failure halts its parallel scope before anything else. */
   private static void ended(Frame frame, Outcome o, CompletableFuture<Outcome> result) {
     if (o.kind() != Outcome.Kind.STOPPED) {
-      frame.haltSiblings();
+      frame.haltSiblings(o.kind());
     }
     result.complete(o);
   }
@@ -135,6 +135,7 @@ final class Composites {
       return Run.done(Outcome.OK);
     }
     CompletableFuture<Outcome> result = new CompletableFuture<>();
+    Frame.Tolerance tolerance = new Frame.Tolerance(fe.maxErrors());
     new Object() {
       int next;
       int inFlight;
@@ -147,11 +148,12 @@ final class Composites {
         List<Runnable> toStart = new ArrayList<>();
         boolean finished;
         synchronized (this) {
-          while (!stop && inFlight < fe.maxConcurrency() && next < list.size() && !frame.halted()) {
+          while (!stop && !tolerance.halt.get() && inFlight < fe.maxConcurrency() && next < list.size()
+              && !frame.halted()) {
             Object item = list.get(next++);
             inFlight++;
             String rid = id + "[" + item + "]";
-            Frame itf = frame.item(staticPath, rid, item);
+            Frame itf = frame.item(staticPath, rid, item, tolerance);
             toStart.add(() -> sequence(fe.nodes(), itf).whenComplete((o, e) -> done(e == null ? o
                 : run.internalError(e))));
           }
@@ -173,9 +175,11 @@ final class Composites {
             }
             if (failed > fe.maxErrors()) {
               stop = true;
+              tolerance.halt.set(true);
             }
           } else if (!o.ok() && o.kind() != Outcome.Kind.STOPPED) {
             stop = true;
+            tolerance.halt.set(true);
             if (worst == null || o.severity() > worst.severity()) {
               worst = o;
             }

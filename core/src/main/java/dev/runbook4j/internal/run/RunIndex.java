@@ -137,7 +137,7 @@ final class RunIndex {
       } else if (n instanceof ForEach<?, ?> f) {
         for (Object item : items(f.name())) {
           String rid = id + "[" + item + "]";
-          locate(f.nodes(), frame.item(staticPath(f.name()), rid, item), out);
+          locate(f.nodes(), frame.item(staticPath(f.name()), rid, item, null), out);
         }
       }
     }

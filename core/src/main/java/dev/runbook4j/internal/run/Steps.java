@@ -99,7 +99,9 @@ final class Steps {
   private CompletableFuture<Outcome> afterAttempt(Step<Object, Object> s, String id, Frame frame, int n,
       CompletableFuture<Object> stage, AtomicReference<Outcome> breach) {
     if (stage.isCompletedExceptionally() && endsTheStep(s, n, stage, breach)) {
-      frame.haltSiblings();  // at once, before anything waits for the run: the other branches start no new node
+      // at once, before anything waits for the run: the other branches start no new node
+      frame.haltSiblings(breach.get() == null && s.onFailure() == dev.runbook4j.OnFailure.ABORT ? Outcome.Kind.ABORTED
+          : Outcome.Kind.FAILED);
     }
     Throwable err;
     try {
@@ -115,7 +117,7 @@ final class Steps {
       err = e;
     }
     if (breach.get() != null) {
-      frame.haltSiblings();
+      frame.haltSiblings(Outcome.Kind.FAILED);
       run.record(new RunEvent.StepFailed(run.runId, id, n, Run.describe(err), false, run.now()));
       run.clearActive(id);
       return Run.done(breach.get());
