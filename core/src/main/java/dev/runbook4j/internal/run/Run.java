@@ -13,7 +13,6 @@ import dev.runbook4j.Runbook;
 import dev.runbook4j.RunbookDefinitionException;
 import dev.runbook4j.RunbookException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -59,7 +58,8 @@ public final class Run {
 
   private final Purpose purpose;
   /** The run's state; guarded by this (replaced whole when the journal is read again: {@link #catchUp}). */
-  private RunLedger ledger;
+  /** Replaced (under this run's monitor) when the journal is folded again; volatile for {@link #cancelRequested}. */
+  private volatile RunLedger ledger;
   final RunIndex index;
   final UserCode calls;
   final RunLocks locks;
@@ -72,12 +72,8 @@ public final class Run {
   /** Parallels and forEach loops in progress: a run inside one has several strands and does not park. */
   final AtomicInteger concurrent = new AtomicInteger();
 
-  /** The nodes in progress and what each is doing, in start order; guarded by this. Small: one per branch. */
-  private final List<String> activeIds = new ArrayList<>(4);
-  private final List<RunState> activeStates = new ArrayList<>(4);
-  private int running;
-  private int waiting;
-  private int awaiting;
+  /** What the run does now; guarded by this. */
+  private final Activity activity = new Activity();
   private volatile RunState state = RunState.RUNNING;
   private volatile CompletableFuture<Void> signal = new CompletableFuture<>();
   private RunbookException failure;
@@ -125,7 +121,8 @@ public final class Run {
   // ---------------------------------------------------------------- events and state
 
   /** The run's ledger; read and changed under this object's monitor. */
-  synchronized RunLedger ledger() {
+  /** The ledger; read its records while holding this run's monitor. */
+  RunLedger ledger() {
     return ledger;
   }
 
@@ -141,6 +138,19 @@ public final class Run {
   /** Journals {@code event} (write-ahead: durable before anything it announces), applies it, tells the listeners. */
   void record(RunEvent event) {
     synchronized (this) {
+      journalAndApply(event);
+    }
+    host.dispatch(this, event);
+  }
+
+  /** {@link #record}, by a caller that holds this run's monitor already (one monitor entry fewer per event). */
+  void recordHolding(RunEvent event) {
+    journalAndApply(event);
+    host.dispatch(this, event);
+  }
+
+  private void journalAndApply(RunEvent event) {
+    {
       if (storageError != null) {
         throw new JournalException("Run " + runId + " is paused on a storage error; this write was not tried", null);
       }
@@ -154,7 +164,6 @@ public final class Run {
       }
       ledger.apply(event);
     }
-    host.dispatch(this, event);
   }
 
   /** How many events the run's journal holds, as far as this object knows (its own and those it read). */
@@ -166,42 +175,37 @@ public final class Run {
 
   void setActive(String id, RunState s) {
     synchronized (this) {
-      int i = activeIds.indexOf(id);
-      if (i < 0) {
-        activeIds.add(id);
-        activeStates.add(s);
-      } else {
-        count(activeStates.set(i, s), -1);
-      }
-      count(s, 1);
-      updateState();
+      setActiveHolding(id, s);
     }
+  }
+
+  /** {@link #setActive}, by a caller that holds this run's monitor. */
+  void setActiveHolding(String id, RunState s) {
+    activity.set(id, s);
+    updateStateHolding();
   }
 
   void clearActive(String id) {
     synchronized (this) {
-      int i = activeIds.lastIndexOf(id);
-      if (i >= 0) {
-        activeIds.remove(i);
-        count(activeStates.remove(i), -1);
-      }
-      updateState();
+      clearActiveHolding(id);
     }
   }
 
-  private void count(RunState s, int delta) {
-    if (s == RunState.RUNNING) {
-      running += delta;
-    } else if (s == RunState.WAITING) {
-      waiting += delta;
-    } else if (s == RunState.AWAITING_APPROVAL) {
-      awaiting += delta;
-    }
+  /** {@link #clearActive}, by a caller that holds this run's monitor. */
+  void clearActiveHolding(String id) {
+    activity.clear(id);
+    updateStateHolding();
   }
 
   /** The state from what the run does now; journaled when it differs from what the journal last said. */
   void updateState() {
     synchronized (this) {
+      updateStateHolding();
+    }
+  }
+
+  private void updateStateHolding() {
+    {
       if (state.isTerminal()) {
         return;
       }
@@ -209,8 +213,7 @@ public final class Run {
       if (ledger.rollback() != null) {
         to = RunState.ROLLING_BACK;
       } else {
-        to = awaiting > 0 ? RunState.AWAITING_APPROVAL : running > 0 ? RunState.RUNNING
-            : waiting > 0 ? RunState.WAITING : RunState.RUNNING;
+        to = activity.state();
       }
       if (to == state) {
         if (to == RunState.AWAITING_APPROVAL) {
@@ -220,8 +223,7 @@ public final class Run {
       }
       RunState from = state;
       if (to != ledger.state()) {
-        record(new RunEvent.RunStateChanged(runId, ledger.state(), to, activeIds.isEmpty() ? ""
-            : String.join(", ", activeIds), now()));
+        record(new RunEvent.RunStateChanged(runId, ledger.state(), to, activity.describe(), now()));
       }
       state = to;
       if (to == RunState.AWAITING_APPROVAL) {
@@ -329,10 +331,9 @@ public final class Run {
   }
 
   /** Whether a cancel was journaled (before any rollback). */
+  /** Whether a cancel is recorded (read without the monitor: checked before every node). */
   boolean cancelRequested() {
-    synchronized (this) {
-      return ledger.cancel() != null;
-    }
+    return ledger.cancel() != null;
   }
 
   Outcome internalError(Throwable e) {
@@ -442,7 +443,7 @@ public final class Run {
 
   public synchronized RunResult result() {
     java.util.Map<String, Object> outputs = new java.util.LinkedHashMap<>();
-    for (String id : ledger.outputs().keySet()) {
+    for (String id : ledger.outputIds()) {
       outputs.put(id, output(id).value());
     }
     return new RunResult(runId, runbook.name(), state, Optional.ofNullable(failure), ledger.startOrder(),
@@ -450,7 +451,7 @@ public final class Run {
   }
 
   public synchronized RunStatus status() {
-    return new RunStatus(runId, runbook.name(), state, requester, plan.hash(), List.copyOf(activeIds),
+    return new RunStatus(runId, runbook.name(), state, requester, plan.hash(), activity.ids(),
         gates.pending(), ledger.startOrder(), ledger.compensated(),
         Optional.ofNullable(storageError != null ? storageError : failure).map(Throwable::getMessage),
         listenerFailures.get(), ledger.lastAt() != null ? ledger.lastAt() : now());
@@ -490,7 +491,7 @@ public final class Run {
    * approval}) with no user code running; false when it may not park (it goes on waiting in memory).
    */
   synchronized boolean markParked(boolean approval) {
-    if (parked || concurrent.get() > 0 || activeIds.size() != 1 || calls.busy() || ledger.rollback() != null
+    if (parked || concurrent.get() > 0 || activity.size() != 1 || calls.busy() || ledger.rollback() != null
         || ledger.cancel() != null || storageError != null || state.isTerminal()
         || gates.pendingCount() != (approval ? 1 : 0)) {
       return false;
@@ -539,16 +540,20 @@ public final class Run {
    * its JSON when read back from the journal: the same value either way); null when it has none.
    */
   RunLedger.Output output(String id) {
+    synchronized (this) {
+      RunLedger.Output o = ledger.output(id);
+      if (o == null || o.value() == null || o.typed()) {
+        return o;  // the live path: recorded in its type already, so the index is not needed
+      }
+    }
     RunIndex.Located st = index.step(id);
     synchronized (this) {
       RunLedger.Output o = ledger.output(id);
       Class<?> type = st == null ? Object.class : st.step().outputType();
-      if (o == null || o.value() == null || type == Object.class || type.isInstance(o.value())) {
-        return o;
-      }
-      Object typed = dev.runbook4j.spi.EventCodec.convert(o.value(), type);
+      Object typed = type == Object.class || type.isInstance(o.value()) ? o.value()
+          : dev.runbook4j.spi.EventCodec.convert(o.value(), type);
       ledger.typed(id, typed);
-      return new RunLedger.Output(typed);
+      return new RunLedger.Output(typed, true);
     }
   }
 

@@ -84,8 +84,11 @@ public final class RunLedger {
     boolean finished;
   }
 
-  /** A step's output, as recorded (null for a step that returned null). */
-  record Output(Object value) {}
+  /**
+   * A step's output, as recorded (null for a step that returned null); {@code typed}: known to be
+   * in its step's output type already (normalised to it as the live run recorded it).
+   */
+  record Output(Object value, boolean typed) {}
 
   private final String runId;
   private RunEvent.RunStarted started;
@@ -95,7 +98,8 @@ public final class RunLedger {
   private final Map<String, Output> outputs = new LinkedHashMap<>();
   private final Map<String, GateRecord> gates = new LinkedHashMap<>();
   private final Map<String, WaitRecord> waits = new LinkedHashMap<>();
-  private RunEvent.CancelRequested cancel;
+  /** Volatile: the run reads it before every node without its monitor. */
+  private volatile RunEvent.CancelRequested cancel;
   private RunEvent.RollbackStarted rollback;
   private final Set<String> compensated = new LinkedHashSet<>();
   private final Set<String> compensationFailed = new LinkedHashSet<>();
@@ -210,7 +214,7 @@ public final class RunLedger {
     StepRecord r = step(stepId);
     r.outcomeKnown = true;
     r.succeeded = true;
-    outputs.put(stepId, new Output(output));
+    outputs.put(stepId, new Output(output, false));
   }
 
   private StepRecord step(String id) {
@@ -285,16 +289,17 @@ public final class RunLedger {
     return outputs.get(id);
   }
 
-  /** Replaces the output of step {@code id} with the same value in the step's type (read back as JSON). */
+  /**
+   * Marks the output of step {@code id} as being in its step's type: {@code value} is the same value
+   * (normalised as recorded, or read back as JSON and converted).
+   */
   void typed(String id, Object value) {
-    outputs.put(id, new Output(value));
+    outputs.put(id, new Output(value, true));
   }
 
-  /** The outputs of the succeeded steps, in completion order. */
-  Map<String, Object> outputs() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    outputs.forEach((k, v) -> m.put(k, v.value()));
-    return m;
+  /** The ids of the succeeded steps, in completion order (a view). */
+  Set<String> outputIds() {
+    return java.util.Collections.unmodifiableSet(outputs.keySet());
   }
 
   /** The cancel journaled before any rollback, or null. */

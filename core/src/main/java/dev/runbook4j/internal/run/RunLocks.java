@@ -159,9 +159,14 @@ final class RunLocks {
    * hold each of its locks under the token it was granted. A runner that stalled past its lease
    * finds its tokens stale (the run was taken over and its locks granted again) and stops here.
    */
+  /** Whether the run holds no lock (read by a caller that holds the run's monitor). */
+  boolean noneHeld() {
+    return held.isEmpty();
+  }
+
   void checkFence(String stepId) {
     Map<String, Long> copy;
-    synchronized (run) {
+    synchronized (run) {  // entered again by a caller that holds it: cheap next to the lock managers' calls
       if (held.isEmpty()) {
         return;
       }

@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
 final class Steps {
   private static final Logger log = LoggerFactory.getLogger(Steps.class);
 
+  /** The breach of an attempt outside any watch's scope: never set (nothing watches it). */
+  private static final AtomicReference<Outcome> NO_BREACH = new AtomicReference<>();
+
   private final Run run;
 
   Steps(Run run) {
@@ -37,15 +40,18 @@ final class Steps {
 
   CompletableFuture<Outcome> step(Step<Object, Object> s, Frame frame) {
     String id = frame.child(s.name());
+    if (frame.watches.isEmpty()) {
+      return attempt(s, id, frame, 1, true);  // it looks the step up in the ledger itself
+    }
     Snapshot r = snapshot(id);
     if (r != null) {
       return goOn(s, id, frame, r);
     }
-    Outcome breach = frame.watches.isEmpty() ? null : run.waits.checkWatches(frame, id, "before step '" + id + "'");
+    Outcome breach = run.waits.checkWatches(frame, id, "before step '" + id + "'");
     if (breach != null) {
       return Run.done(breach);
     }
-    return attempt(s, id, frame, 1);
+    return attempt(s, id, frame, 1, false);
   }
 
   /** What the ledger says step {@code id} did, copied under the run's monitor; null when it never started. */
@@ -54,44 +60,72 @@ final class Steps {
 
   private Snapshot snapshot(String id) {
     synchronized (run) {
-      RunLedger.StepRecord r = run.ledger().stepRecord(id);
-      return r == null ? null : new Snapshot(r.lastAttempt, r.outcomeKnown, r.succeeded, r.failedForGood,
-          r.failureIgnored, r.lastError, r.nextAttempt, r.nextAttemptAt);
+      return snapshotHeld(id);
     }
   }
 
+  /** Holds the run's monitor. */
+  private Snapshot snapshotHeld(String id) {
+    RunLedger.StepRecord r = run.ledger().stepRecord(id);
+    return r == null ? null : new Snapshot(r.lastAttempt, r.outcomeKnown, r.succeeded, r.failedForGood,
+        r.failureIgnored, r.lastError, r.nextAttempt, r.nextAttemptAt);
+  }
+
   private CompletableFuture<Outcome> attempt(Step<Object, Object> s, String id, Frame frame, int n) {
+    return attempt(s, id, frame, n, false);
+  }
+
+  /**
+   * Attempt {@code n} of the step; {@code lookUp}: the step is first looked up in the ledger, under
+   * the same hold of the run's monitor (a step reached with no watch in scope: one monitor entry
+   * fewer on the common path), and goes on from its record when it has one.
+   */
+  private CompletableFuture<Outcome> attempt(Step<Object, Object> s, String id, Frame frame, int n, boolean lookUp) {
     Attempt entered = null;
+    Snapshot known;
     synchronized (run) {
-      if (run.cancelRequested()) {
-        return Run.done(run.cancelledOutcome());
+      known = lookUp ? snapshotHeld(id) : null;
+      if (known == null) {
+        if (run.cancelRequested()) {
+          return Run.done(run.cancelledOutcome());
+        }
+        if (s.reversibility() != Reversibility.READ_ONLY && !run.locks.noneHeld()) {
+          run.locks.checkFence(id);
+        }
+        // write-ahead: the intent is durable before the action is called
+        run.recordHolding(new RunEvent.StepStarted(run.runId, id, n, run.idempotencyKey(id), run.now()));
+        run.setActiveHolding(id, RunState.RUNNING);
+        if (UserCode.isPlain(s)) {
+          entered = run.calls.enter(id);
+        }
       }
-      if (s.reversibility() != Reversibility.READ_ONLY) {
-        run.locks.checkFence(id);
-      }
-      // write-ahead: the intent is durable before the action is called
-      run.record(new RunEvent.StepStarted(run.runId, id, n, run.idempotencyKey(id), run.now()));
-      run.setActive(id, RunState.RUNNING);
-      if (UserCode.isPlain(s)) {
-        entered = run.calls.enter(id);
-      }
+    }
+    if (known != null) {
+      return goOn(s, id, frame, known);  // outside the monitor: it may call the step's reconcile
     }
     Contexts.StepCtx ctx = new Contexts.StepCtx(run, frame, id, n);
     // the watches in scope are checked while the action runs: a breach interrupts it, like a cancel
-    AtomicReference<Outcome> breach = new AtomicReference<>();
-    CompletableFuture<Void> running = new CompletableFuture<>();
-    run.waits.watchWhile(frame, id, "while step '" + id + "' runs", running, b -> {
-      breach.set(b);
-      run.calls.interrupt(id);
-    });
+    boolean watched = !frame.watches.isEmpty();
+    AtomicReference<Outcome> breach = watched ? new AtomicReference<>() : NO_BREACH;
+    CompletableFuture<Void> running = watched ? new CompletableFuture<>() : null;
+    if (watched) {
+      run.waits.watchWhile(frame, id, "while step '" + id + "' runs", running, b -> {
+        breach.set(b);
+        run.calls.interrupt(id);
+      });
+    }
     CompletableFuture<Object> stage = run.calls.attempt(s, Invocation.Kind.ACTION, id, n, entered,
         () -> s.action().execute(ctx));
     if (stage.isDone()) {
-      running.complete(null);
+      if (running != null) {
+        running.complete(null);
+      }
       return afterAttempt(s, id, frame, n, stage, breach);
     }
     return run.calls.settled(id, stage).thenComposeAsync(x -> {
-      running.complete(null);
+      if (running != null) {
+        running.complete(null);
+      }
       return afterAttempt(s, id, frame, n, stage, breach);
     }, run.host.workers());
   }
@@ -107,8 +141,9 @@ final class Steps {
     try {
       Object out = normalised(s, id, stage.join());
       synchronized (run) {
-        run.record(new RunEvent.StepSucceeded(run.runId, id, n, out, run.now()));
-        run.clearActive(id);
+        run.recordHolding(new RunEvent.StepSucceeded(run.runId, id, n, out, run.now()));
+        run.ledger().typed(id, out);  // normalised to the step's output type just now
+        run.clearActiveHolding(id);
       }
       return breach.get() == null ? Run.DONE_OK : Run.done(breach.get());
     } catch (CompletionException | CancellationException e) {
