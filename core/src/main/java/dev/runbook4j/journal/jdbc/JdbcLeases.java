@@ -221,9 +221,10 @@ final class JdbcLeases implements RunLeases, Session.Listener {
       buryGone(c, null, now);
       // two lookups, each on its index: the released runs (no lease), and the runs of each runner no
       // longer alive (by owner: few runners) — never a read of the runs live runners hold (parked
-      // runs: many; the "+" keeps the planner off the lease index, where they all are)
+      // runs: many; the "+" keeps the planner off the lease index, where they all are, and "+created"
+      // off the index of creation times, which SQLite would walk through every run to skip the sort)
       String in = " AND runbook IN (" + String.join(", ", Collections.nCopies(runbooks.size(), "?"))
-          + ") ORDER BY created LIMIT ?" + (s.postgres() ? " FOR UPDATE SKIP LOCKED" : "");
+          + ") ORDER BY +created LIMIT ?" + (s.postgres() ? " FOR UPDATE SKIP LOCKED" : "");
       List<Map.Entry<Long, String>> found = new ArrayList<>();
       expired(c, "SELECT run_id, created FROM rb4j_runs WHERE finished = 0 AND lease_until IS NULL" + in,
           runbooks, max, found);
