@@ -103,8 +103,13 @@ final class Cli {
 
   /** The types of the run's journaled events, in order. */
   List<String> eventTypes(String runId) throws Exception {
+    return events(runId).findValuesAsText("type");
+  }
+
+  /** The run's journaled events, in order: one JSON array, each with its {@code type}. */
+  JsonNode events(String runId) throws Exception {
     Result h = run("history", runId, "--json");
     assertThat(h.code()).as(h.both()).isZero();
-    return new ObjectMapper().readTree(h.out()).findValuesAsText("type");
+    return new ObjectMapper().readTree(h.out());
   }
 }

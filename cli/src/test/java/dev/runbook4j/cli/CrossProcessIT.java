@@ -87,6 +87,71 @@ class CrossProcessIT {
       }
       """;
 
+  /** A gate in one branch while the other soaks; then gates in two forEach items. */
+  private static final String SOAK = """
+      runbook('soak') {
+        parameters { string 'dir', required: true }
+        parallel('both') {
+          branch('east') {
+            gate('approve-east') { approval { approvers 'alice' } }
+          }
+          branch('west') {
+            step('ship-west') {
+              action { ctx -> new File(params.dir, 'effects').append("do:west ${ctx.runId}\\n"); 'w' }
+              compensate { ctx, out -> new File(params.dir, 'effects').append("undo:west ${ctx.runId}\\n") }
+            }
+            wait('soak', '10m')
+          }
+        }
+      }
+      """;
+
+  /**
+   * One strand fails once five steps of its siblings ran (it waits for them, in real time, in the
+   * child); each sibling has far more steps than it could run before the failure is seen.
+   */
+  private static final String BREAKS = """
+      runbook('breaks') {
+        parameters { string 'dir', required: true }
+        def effect = { String dir, String line -> new File(dir, 'effects').append(line + '\\n') }
+        def breakAfterFive = { String dir ->
+          def f = new File(dir, 'effects')
+          while (!f.exists() || f.readLines().size() < 5) { Thread.sleep(2) }
+          throw new IllegalStateException('broke')
+        }
+        %s
+      }
+      """;
+
+  private static final String BREAKS_IN_PARALLEL = """
+        parallel('both') {
+          branch('failing') {
+            step('breaks') { action { ctx -> breakAfterFive(params.dir) }; compensate { ctx, out -> } }
+          }
+          (1..2).each { n ->
+            branch("busy$n") {
+              (1..150).each { i ->
+                step("busy$n-s$i") {
+                  action { ctx -> effect(params.dir, "do:busy$n/s$i"); i }
+                  compensate { ctx, out -> effect(params.dir, "undo:busy$n/s$i") }
+                }
+              }
+            }
+          }
+        }
+      """;
+
+  private static final String BREAKS_IN_FOREACH = """
+        forEach('items', items: ['failing', 'busy1', 'busy2'], maxConcurrency: 3) { item ->
+          (1..150).each { i ->
+            step("s$i") {
+              action { ctx -> if (ctx.item == 'failing') { breakAfterFive(params.dir) }; effect(params.dir, "do:${ctx.item}/s$i"); i }
+              compensate { ctx, out -> effect(params.dir, "undo:${ctx.item}/s$i") }
+            }
+          }
+        }
+      """;
+
   private void script(String file, String text) throws IOException {
     cli = new Cli(dir);
     Files.writeString(dir.resolve(file), text);
@@ -314,5 +379,110 @@ class CrossProcessIT {
     List<String> types = cli.eventTypes("late");
     assertThat(types).doesNotContain("ApprovalGranted", "GatePassed");
     assertThat(effects()).containsExactly("do:stage late", "undo:stage late");
+  }
+
+  @Test
+  void aCancelFromAnotherShellAtGatesInsideParallelBranchesAndForEachItemsRollsTheLiveRunBackOnce()
+      throws Exception {
+    script("soak.runbook.groovy", SOAK);
+    Files.writeString(dir.resolve("fan.runbook.groovy"), FAN);
+
+    // a gate in one branch while the other branch soaks in memory
+    Cli.Running soak = cli.start("run", "soak.runbook.groovy", "-p", param(), "--run-id", "soak");
+    cli.awaitGate("soak", "both/east/approve-east");
+    cli.awaitState("soak", "AWAITING_APPROVAL");
+    Cli.Result cancel = cli.run("cancel", "soak", "--as", "oncall", "--reason", "west looks bad");
+    assertThat(cancel.code()).as(cancel.both()).isZero();
+    assertThat(cancel.out()).contains("cancel of run soak recorded; the run is rolling back");
+    Cli.Result soaked = soak.result();
+    assertThat(soaked.code()).as(soaked.both()).isEqualTo(2);
+    assertThat(soaked.out()).contains("cancelled by oncall: west looks bad");
+
+    // gates in two forEach items, after a branch's gate was approved from another shell
+    Cli.Running fan = cli.start("run", "fan.runbook.groovy", "-p", param(), "--run-id", "fan");
+    cli.awaitGate("fan", "both/east/approve-east");
+    assertThat(cli.run("approve", "fan", "approve-east", "--as", "alice").code()).isZero();
+    cli.awaitGate("fan", "regions[eu]/go");
+    cli.awaitGate("fan", "regions[us]/go");
+    Cli.Result cancelFan = cli.run("cancel", "fan", "--as", "oncall", "--reason", "regions are busy");
+    assertThat(cancelFan.code()).as(cancelFan.both()).isZero();
+    assertThat(cancelFan.out()).contains("cancel of run fan recorded; the run is rolling back");
+    Cli.Result fanned = fan.result();
+    assertThat(fanned.code()).as(fanned.both()).isEqualTo(2);
+
+    List<String> effects = effects();
+    assertThat(effects.subList(0, 2)).containsExactly("do:west soak", "undo:west soak");
+    assertThat(effects.subList(2, effects.size())).hasSize(4).containsOnlyOnce("do:east", "do:west", "undo:east",
+        "undo:west");  // the branches of 'both' run and undo in either order; nothing of the forEach ran
+    for (String id : List.of("soak", "fan")) {
+      List<String> types = cli.eventTypes(id);
+      assertThat(count(types, "RunFinished")).as(id).isEqualTo(1);
+      assertThat(count(types, "CancelRequested")).as(id).isEqualTo(1);
+      Cli.Result again = cli.run("cancel", id);
+      assertThat(again.code()).isEqualTo(1);
+      assertThat(again.err()).contains("run " + id + " has ended ROLLED_BACK; there is nothing to cancel");
+    }
+    assertThat(count(cli.eventTypes("fan"), "GatePassed")).isEqualTo(1);
+    assertThat(cli.eventTypes("soak")).doesNotContain("GatePassed", "ApprovalGranted");
+  }
+
+  @Test
+  void aRunParkedInTheJournalIsCancelledFromAnotherShellAndRollsBackWhenResumed() throws Exception {
+    script("gated.runbook.groovy", GATED.formatted("1h"));
+    assertThat(cli.run("run", "gated.runbook.groovy", "-p", param(), "--run-id", "parked", "--detach").code())
+        .isEqualTo(4);
+    Cli.Result cancel = cli.run("cancel", "parked", "--as", "oncall", "--reason", "not today");
+    assertThat(cancel.code()).as(cancel.both()).isZero();
+    assertThat(cancel.out()).contains("cancel of run parked recorded; nobody drives the run now: it rolls back"
+        + " when resumed (runbook4j resume parked)");
+    Cli.Result late = cli.run("approve", "parked", "approval", "--as", "alice");
+    assertThat(late.code()).as(late.both()).isEqualTo(1);
+    Cli.Result resumed = cli.run("resume", "parked");
+    assertThat(resumed.code()).as(resumed.both()).isEqualTo(2);
+    assertThat(resumed.out()).contains("cancelled by oncall: not today");
+    assertThat(effects()).containsExactly("do:stage parked", "undo:stage parked");
+    List<String> types = cli.eventTypes("parked");
+    assertThat(types).doesNotContain("ApprovalGranted", "GatePassed");
+    assertThat(count(types, "RunFinished")).isEqualTo(1);
+  }
+
+  @Test
+  void aFailedBranchOrItemStopsItsSiblingsFromStartingNewSteps() throws Exception {
+    script("parallel.runbook.groovy", BREAKS.formatted(BREAKS_IN_PARALLEL));
+    Files.writeString(dir.resolve("foreach.runbook.groovy"), BREAKS.formatted(BREAKS_IN_FOREACH));
+    for (String name : List.of("parallel", "foreach")) {
+      Files.deleteIfExists(dir.resolve("effects"));
+      Cli.Result r = cli.run("run", name + ".runbook.groovy", "-p", param(), "--run-id", name);
+      assertThat(r.code()).as(r.both()).isEqualTo(2);
+      // in the journal's order: once the failure is recorded, a sibling may at most be starting the one
+      // step it had passed the halt check for; none starts another
+      JsonNode events = cli.events(name);
+      int failedAt = -1;
+      int startedAfter = 0;
+      for (int i = 0; i < events.size(); i++) {
+        JsonNode e = events.get(i);
+        String type = e.get("type").asText();
+        if (type.equals("StepFailed") && failedAt < 0) {
+          failedAt = i;
+          assertThat(e.get("stepId").asText()).as(name).contains("failing");
+        } else if (failedAt >= 0 && type.equals("StepStarted")) {
+          startedAfter++;
+        }
+      }
+      assertThat(failedAt).as(name).isPositive();
+      assertThat(startedAfter).as("%s: steps the siblings started after the failure", name)
+          .isLessThanOrEqualTo(2);  // one per sibling, each at most the step it was entering
+      // the failing step itself started, so it is compensated too (in the forEach: it logs its undo)
+      List<String> effects = effects().stream().filter(l -> !l.contains("failing")).toList();
+      long done = effects.stream().filter(l -> l.startsWith("do:")).count();
+      long undone = effects.stream().filter(l -> l.startsWith("undo:")).count();
+      assertThat(undone).as(name).isEqualTo(done).isLessThan(2 * 150);
+      for (String line : effects) {
+        if (line.startsWith("do:")) {
+          assertThat(effects).as(name).containsOnlyOnce(line, "un" + line);
+        }
+      }
+      assertThat(count(cli.eventTypes(name), "RunFinished")).isEqualTo(1);
+    }
   }
 }
