@@ -116,7 +116,7 @@ class CrossProcessIT {
         def effect = { String dir, String line -> new File(dir, 'effects').append(line + '\\n') }
         def breakAfterFive = { String dir ->
           def f = new File(dir, 'effects')
-          while (!f.exists() || f.readLines().size() < 5) { Thread.sleep(2) }
+          while (!f.exists() || f.readLines().size() < 5) { Thread.sleep(2) }  // real: its siblings run meanwhile
           throw new IllegalStateException('broke')
         }
         %s

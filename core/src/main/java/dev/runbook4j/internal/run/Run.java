@@ -150,20 +150,18 @@ public final class Run {
   }
 
   private void journalAndApply(RunEvent event) {
-    {
-      if (storageError != null) {
-        throw new JournalException("Run " + runId + " is paused on a storage error; this write was not tried", null);
-      }
-      try {
-        host.journal().append(event);
-      } catch (JournalException e) {
-        throw e;
-      } catch (RuntimeException e) {
-        throw new JournalException("The journal could not record " + event.getClass().getSimpleName() + " of run "
-            + runId + " (" + runbook.name() + "): " + e.getMessage() + "; the run stops here", e);
-      }
-      ledger.apply(event);
+    if (storageError != null) {
+      throw new JournalException("Run " + runId + " is paused on a storage error; this write was not tried", null);
     }
+    try {
+      host.journal().append(event);
+    } catch (JournalException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new JournalException("The journal could not record " + event.getClass().getSimpleName() + " of run "
+          + runId + " (" + runbook.name() + "): " + e.getMessage() + "; the run stops here", e);
+    }
+    ledger.apply(event);
   }
 
   /** How many events the run's journal holds, as far as this object knows (its own and those it read). */
@@ -204,33 +202,32 @@ public final class Run {
     }
   }
 
+  /** {@link #updateState}, by a caller that holds this run's monitor. */
   private void updateStateHolding() {
-    {
-      if (state.isTerminal()) {
-        return;
-      }
-      RunState to;
-      if (ledger.rollback() != null) {
-        to = RunState.ROLLING_BACK;
-      } else {
-        to = activity.state();
-      }
-      if (to == state) {
-        if (to == RunState.AWAITING_APPROVAL) {
-          signal.complete(null);  // back at an approval after a rebuild
-        }
-        return;
-      }
-      RunState from = state;
-      if (to != ledger.state()) {
-        record(new RunEvent.RunStateChanged(runId, ledger.state(), to, activity.describe(), now()));
-      }
-      state = to;
+    if (state.isTerminal()) {
+      return;
+    }
+    RunState to;
+    if (ledger.rollback() != null) {
+      to = RunState.ROLLING_BACK;
+    } else {
+      to = activity.state();
+    }
+    if (to == state) {
       if (to == RunState.AWAITING_APPROVAL) {
-        signal.complete(null);
-      } else if (from == RunState.AWAITING_APPROVAL) {
-        signal = new CompletableFuture<>();
+        signal.complete(null);  // back at an approval after a rebuild
       }
+      return;
+    }
+    RunState from = state;
+    if (to != ledger.state()) {
+      record(new RunEvent.RunStateChanged(runId, ledger.state(), to, activity.describe(), now()));
+    }
+    state = to;
+    if (to == RunState.AWAITING_APPROVAL) {
+      signal.complete(null);
+    } else if (from == RunState.AWAITING_APPROVAL) {
+      signal = new CompletableFuture<>();
     }
   }
 
