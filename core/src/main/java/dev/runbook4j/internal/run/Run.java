@@ -114,7 +114,8 @@ public final class Run {
 
   /** A new run, with an empty ledger. */
   public static Run fresh(RunHost host, String runId, Runbook<?> runbook, Object params, String requester, Plan plan) {
-    return new Run(host, runId, runbook, params, requester, plan, new RunLedger(runId), new CompletableFuture<>(),
+    return new Run(host, runId, runbook, params, requester, plan,
+        new RunLedger(runId, RunIndex.stepCount(runbook.nodes())), new CompletableFuture<>(),
         Purpose.NEW);
   }
 
@@ -439,12 +440,14 @@ public final class Run {
   }
 
   public synchronized RunResult result() {
-    java.util.Map<String, Object> outputs = new java.util.LinkedHashMap<>();
-    for (String id : ledger.outputIds()) {
-      outputs.put(id, output(id).value());
+    for (RunLedger.StepRecord r : ledger.succeededSteps()) {
+      if (!r.typed && r.output != null) {
+        output(r.id);  // read back from the journal: converted to its step's type once, here
+      }
     }
+    // a view of the ledger's outputs, copied by the result under this monitor
     return new RunResult(runId, runbook.name(), state, Optional.ofNullable(failure), ledger.startOrder(),
-        ledger.compensated(), ledger.compensationFailed(), ledger.skipped(), outputs);
+        ledger.compensated(), ledger.compensationFailed(), ledger.skipped(), ledger.outputValues());
   }
 
   public synchronized RunStatus status() {

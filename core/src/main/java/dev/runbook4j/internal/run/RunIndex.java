@@ -35,6 +35,25 @@ final class RunIndex {
     }
   }
 
+  /** How many steps {@code nodes} hold (a forEach's body counted once): a fresh run's ledger is sized by it. */
+  static int stepCount(List<Node> nodes) {
+    int count = 0;
+    for (Node n : nodes) {
+      if (n instanceof Step<?, ?>) {
+        count++;
+      } else if (n instanceof Group<?> g) {
+        count += stepCount(g.nodes());
+      } else if (n instanceof Parallel<?> p) {
+        for (Group<?> b : p.branches()) {
+          count += stepCount(b.nodes());
+        }
+      } else if (n instanceof ForEach<?, ?> fe) {
+        count += stepCount(fe.nodes());
+      }
+    }
+    return count;
+  }
+
   private static boolean hasForEach(List<Node> nodes) {
     for (Node n : nodes) {
       if (n instanceof ForEach<?, ?> || (n instanceof Group<?> g && hasForEach(g.nodes()))) {

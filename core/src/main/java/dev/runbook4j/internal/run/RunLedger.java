@@ -23,6 +23,7 @@ import java.util.Set;
 public final class RunLedger {
   /** What one step has done. */
   public static final class StepRecord {
+    final String id;
     int lastAttempt;
     boolean outcomeKnown;
     boolean succeeded;
@@ -31,6 +32,14 @@ public final class RunLedger {
     String lastError;
     int nextAttempt;
     Instant nextAttemptAt;
+    /** The output, once succeeded: normalised when recorded, or read back as JSON. */
+    Object output;
+    /** Whether {@link #output} is known to be in the step's output type. */
+    boolean typed;
+
+    StepRecord(String id) {
+      this.id = id;
+    }
   }
 
   /** What one gate has done. */
@@ -92,10 +101,12 @@ public final class RunLedger {
 
   private final String runId;
   private RunEvent.RunStarted started;
-  private final List<String> startOrder = new ArrayList<>();
-  private final Map<String, StepRecord> steps = new HashMap<>();
-  /** Outputs of succeeded steps by id, in completion order: normalised when recorded, or read back as JSON. */
-  private final Map<String, Output> outputs = new LinkedHashMap<>();
+  private final List<String> startOrder;
+  private final Map<String, StepRecord> steps;
+  /** The succeeded steps, in completion order. */
+  private final List<StepRecord> succeeded;
+  /** The record {@link #step} returned last: a step's start and end look up the same id, one after the other. */
+  private StepRecord last;
   private final Map<String, GateRecord> gates = new LinkedHashMap<>();
   private final Map<String, WaitRecord> waits = new LinkedHashMap<>();
   /** Volatile: the run reads it before every node without its monitor. */
@@ -114,7 +125,16 @@ public final class RunLedger {
   private Instant lastAt;
 
   public RunLedger(String runId) {
+    this(runId, 12);
+  }
+
+  /** An empty ledger sized for a run of about {@code expectedSteps} steps (no rehashing as they start). */
+  RunLedger(String runId, int expectedSteps) {
     this.runId = runId;
+    int n = Math.max(expectedSteps, 4);
+    this.steps = new HashMap<>((int) (n / 0.75f) + 1);
+    this.startOrder = new ArrayList<>(n);
+    this.succeeded = new ArrayList<>(n);
   }
 
   /** The ledger of {@code events}, applied in order. */
@@ -213,12 +233,25 @@ public final class RunLedger {
   private void succeeded(String stepId, Object output) {
     StepRecord r = step(stepId);
     r.outcomeKnown = true;
-    r.succeeded = true;
-    outputs.put(stepId, new Output(output, false));
+    if (!r.succeeded) {
+      r.succeeded = true;
+      succeeded.add(r);
+    }
+    r.output = output;
+    r.typed = false;
   }
 
   private StepRecord step(String id) {
-    return steps.computeIfAbsent(id, k -> new StepRecord());
+    StepRecord r = last;
+    if (r == null || r.id != id) {  // the same string: the live run passes the id it looked up last
+      r = steps.get(id);
+      if (r == null) {
+        r = new StepRecord(id);
+        steps.put(id, r);
+      }
+      last = r;
+    }
+    return r;
   }
 
   private GateRecord gate(String id) {
@@ -267,7 +300,8 @@ public final class RunLedger {
 
   /** What step {@code id} did, or null when it never started. */
   StepRecord stepRecord(String id) {
-    return steps.get(id);
+    StepRecord r = last;
+    return r != null && r.id == id ? r : steps.get(id);
   }
 
   /** What gate {@code id} did, or null when it was never reached. */
@@ -286,7 +320,8 @@ public final class RunLedger {
 
   /** The recorded output of step {@code id}, or null when it has not succeeded. */
   Output output(String id) {
-    return outputs.get(id);
+    StepRecord r = stepRecord(id);
+    return r == null || !r.succeeded ? null : new Output(r.output, r.typed);
   }
 
   /**
@@ -294,12 +329,63 @@ public final class RunLedger {
    * (normalised as recorded, or read back as JSON and converted).
    */
   void typed(String id, Object value) {
-    outputs.put(id, new Output(value, true));
+    StepRecord r = stepRecord(id);
+    if (r == null || !r.succeeded) {
+      throw new IllegalStateException("Step " + id + " of run " + runId + " has no output to type");
+    }
+    r.output = value;
+    r.typed = true;
   }
 
-  /** The ids of the succeeded steps, in completion order (a view). */
-  Set<String> outputIds() {
-    return java.util.Collections.unmodifiableSet(outputs.keySet());
+  /** The outputs of the succeeded steps by id, in completion order: a read-only view, to be copied by the caller. */
+  Map<String, Object> outputValues() {
+    return new OutputValues(succeeded);
+  }
+
+  /** The outputs of {@code steps} by id, in their order, without a map of their own (the caller copies it). */
+  private static final class OutputValues extends java.util.AbstractMap<String, Object> {
+    private final List<StepRecord> steps;
+
+    OutputValues(List<StepRecord> steps) {
+      this.steps = steps;
+    }
+
+    @Override
+    public int size() {
+      return steps.size();
+    }
+
+    @Override
+    public Set<Map.Entry<String, Object>> entrySet() {
+      return new java.util.AbstractSet<>() {
+        @Override
+        public int size() {
+          return steps.size();
+        }
+
+        @Override
+        public java.util.Iterator<Map.Entry<String, Object>> iterator() {
+          java.util.Iterator<StepRecord> it = steps.iterator();
+          return new java.util.Iterator<>() {
+            @Override
+            public boolean hasNext() {
+              return it.hasNext();
+            }
+
+            @Override
+            public Map.Entry<String, Object> next() {
+              StepRecord r = it.next();
+              return new java.util.AbstractMap.SimpleImmutableEntry<>(r.id, r.output);  // null: a step that returned null
+            }
+          };
+        }
+      };
+    }
+  }
+
+  /** The succeeded steps, in completion order (a view). */
+  List<StepRecord> succeededSteps() {
+    return java.util.Collections.unmodifiableList(succeeded);
   }
 
   /** The cancel journaled before any rollback, or null. */

@@ -104,8 +104,18 @@ final class Steps {
       return goOn(s, id, frame, known);  // outside the monitor: it may call the step's reconcile
     }
     Contexts.StepCtx ctx = new Contexts.StepCtx(run, frame, id, n);
-    // the watches in scope are checked while the action runs: a breach interrupts it, like a cancel
     boolean watched = !frame.watches.isEmpty();
+    if (entered != null && !watched) {
+      // the common case, kept cheap: on this thread, no future, nothing watching
+      Object out;
+      try {
+        out = run.calls.action(entered, s, id, n, ctx);
+      } catch (Throwable t) {
+        return afterFailure(s, id, frame, n, t, NO_BREACH);
+      }
+      return afterSuccess(s, id, frame, n, out, NO_BREACH);
+    }
+    // the watches in scope are checked while the action runs: a breach interrupts it, like a cancel
     AtomicReference<Outcome> breach = watched ? new AtomicReference<>() : NO_BREACH;
     CompletableFuture<Void> running = watched ? new CompletableFuture<>() : null;
     if (watched) {
@@ -132,27 +142,41 @@ final class Steps {
 
   private CompletableFuture<Outcome> afterAttempt(Step<Object, Object> s, String id, Frame frame, int n,
       CompletableFuture<Object> stage, AtomicReference<Outcome> breach) {
-    if (stage.isCompletedExceptionally() && endsTheStep(s, n, stage, breach)) {
+    Object out;
+    try {
+      out = stage.join();
+    } catch (CompletionException | CancellationException e) {
+      return afterFailure(s, id, frame, n, timeoutAware(s, id, n, Run.unwrap(e)), breach);
+    }
+    return afterSuccess(s, id, frame, n, out, breach);
+  }
+
+  /** The action of attempt {@code n} returned {@code out}: the step succeeded, unless its output cannot be journaled. */
+  private CompletableFuture<Outcome> afterSuccess(Step<Object, Object> s, String id, Frame frame, int n, Object out,
+      AtomicReference<Outcome> breach) {
+    Object value;
+    try {
+      value = normalised(s, id, out);
+    } catch (OutputException e) {
+      return afterFailure(s, id, frame, n, e, breach);
+    }
+    synchronized (run) {
+      run.recordHolding(new RunEvent.StepSucceeded(run.runId, id, n, value, run.now()));
+      run.ledger().typed(id, value);  // normalised to the step's output type just now
+      run.clearActiveHolding(id);
+    }
+    return breach.get() == null ? Run.DONE_OK : Run.done(breach.get());
+  }
+
+  /** Attempt {@code n} failed with {@code err}: a retry, or the step's failure. */
+  private CompletableFuture<Outcome> afterFailure(Step<Object, Object> s, String id, Frame frame, int n, Throwable err,
+      AtomicReference<Outcome> breach) {
+    if (endsTheStep(s, n, err, breach)) {
       // at once, before anything waits for the run: the other branches start no new node
       frame.haltSiblings(breach.get() == null && s.onFailure() == dev.runbook4j.OnFailure.ABORT ? Outcome.Kind.ABORTED
           : Outcome.Kind.FAILED);
     }
-    Throwable err;
-    try {
-      Object out = normalised(s, id, stage.join());
-      synchronized (run) {
-        run.recordHolding(new RunEvent.StepSucceeded(run.runId, id, n, out, run.now()));
-        run.ledger().typed(id, out);  // normalised to the step's output type just now
-        run.clearActiveHolding(id);
-      }
-      return breach.get() == null ? Run.DONE_OK : Run.done(breach.get());
-    } catch (CompletionException | CancellationException e) {
-      err = timeoutAware(s, id, n, Run.unwrap(e));
-    } catch (OutputException e) {
-      err = e;
-    }
     if (breach.get() != null) {
-      frame.haltSiblings(Outcome.Kind.FAILED);
       run.record(new RunEvent.StepFailed(run.runId, id, n, Run.describe(err), false, run.now()));
       run.clearActive(id);
       return Run.done(breach.get());
@@ -175,17 +199,12 @@ final class Steps {
   }
 
   /** Whether the failed attempt {@code n} ends the step with a failure its scope must stop for. */
-  private static boolean endsTheStep(Step<Object, Object> s, int n, CompletableFuture<Object> stage,
-      AtomicReference<Outcome> breach) {
+  private static boolean endsTheStep(Step<Object, Object> s, int n, Throwable err, AtomicReference<Outcome> breach) {
     if (breach.get() != null) {
       return true;
     }
     if (s.onFailure() == dev.runbook4j.OnFailure.CONTINUE) {
       return false;
-    }
-    Throwable err = stage.handle((r, e) -> Run.unwrap(e)).join();
-    if (err instanceof TimeoutException) {
-      err = new StepTimeoutException("", n, s.timeout().orElse(Duration.ZERO));
     }
     return n >= s.retry().maxAttempts() || !s.retry().retries(err);
   }

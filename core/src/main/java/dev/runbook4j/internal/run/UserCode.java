@@ -83,6 +83,29 @@ final class UserCode {
     }
   }
 
+  /**
+   * The action of plain step {@code s}, attempt {@code n}, on this thread, tracked as {@code a}
+   * (entered by {@link #enter}): {@link #call} without a callable to build when no interceptor is
+   * set (the common path of a step).
+   */
+  Object action(Attempt a, Step<Object, Object> s, String id, int n, Contexts.StepCtx ctx) throws Exception {
+    if (run.host.interceptor() != null) {
+      return call(a, Invocation.Kind.ACTION, id, null, n, true, () -> s.action().execute(ctx));
+    }
+    MDC.put("runId", run.runId);
+    MDC.put("step", id);
+    try {
+      return s.action().execute(ctx);
+    } finally {
+      MDC.remove("step");
+      MDC.remove("runId");
+      synchronized (lock) {
+        a.exit();
+        untrack(a);
+      }
+    }
+  }
+
   private Object intercept(Invocation.Kind kind, String nodeId, String during, int n, Callable<Object> body)
       throws Exception {
     return run.host.interceptor() == null ? body.call() : run.host.interceptor().intercept(new Invocation(kind,
