@@ -62,7 +62,8 @@ final class Messages {
       return "unknown error";
     }
     String m = t.getMessage();
-    return t.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : " (" + m + ")");
+    String type = t instanceof Scrubber.ScrubbedException x ? x.originalSimpleName() : t.getClass().getSimpleName();
+    return type + (m == null || m.isBlank() ? "" : " (" + m + ")");
   }
 
   static String quote(List<String> ids) {

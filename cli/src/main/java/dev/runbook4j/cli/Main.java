@@ -76,6 +76,7 @@ public final class Main implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    ScrubbingStream.install();  // before anything prints: every line is scrubbed of the secrets the command learns
     System.exit(run(args));
   }
 
@@ -83,23 +84,50 @@ public final class Main implements Callable<Integer> {
     // compiled scripts are kept beside the journal: a later command on an unchanged script skips the compiler
     RunbookScripts.cacheIn(Path.of(".runbook4j", "cache"));
     CommandLine cl = new CommandLine(new Main());
+    dev.runbook4j.Scrubber given = secretsIn(args);
+    ScrubbingStream.mask(given);
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       PrintWriter err = cmd.getErr();
       if (e instanceof ScriptException s) {
-        s.scriptProblems().forEach(p -> err.println(p));
+        s.scriptProblems().forEach(p -> err.println(given.scrub(String.valueOf(p))));
       } else if (e instanceof RunbookDefinitionException d) {
-        err.println(d.getMessage());
+        err.println(given.scrub(d.getMessage()));
       } else if (e instanceof RunbookException || e instanceof IllegalArgumentException
           || e instanceof IllegalStateException) {
-        err.println("runbook4j: " + e.getMessage());
+        err.println("runbook4j: " + given.scrub(e.getMessage()));
       } else {
-        err.println("runbook4j: " + e);
+        err.println("runbook4j: " + given.scrub(String.valueOf(e)));
       }
       err.flush();
       return INVALID;
     });
     cl.setExitCodeExceptionMapper(e -> INVALID);
     return cl.execute(args);
+  }
+
+  /**
+   * What the arguments hold that no error message may show: the password of a {@code --journal}
+   * URL ({@code user:password@} or {@code password=}), as given and URL-decoded.
+   */
+  static dev.runbook4j.Scrubber secretsIn(String... args) {
+    List<String> values = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      String url = a.startsWith("--journal=") ? a.substring("--journal=".length())
+          : a.equals("--journal") && i + 1 < args.length ? args[i + 1] : null;
+      if (url != null) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("//[^/@:]*:([^/@]+)@").matcher(url);
+        if (m.find()) {
+          values.add(m.group(1));
+          values.add(java.net.URLDecoder.decode(m.group(1), StandardCharsets.UTF_8));
+        }
+        java.util.regex.Matcher q = java.util.regex.Pattern.compile("(?i)password=([^&;]+)").matcher(url);
+        while (q.find()) {
+          values.add(q.group(1));
+        }
+      }
+    }
+    return dev.runbook4j.Scrubber.ofValues(values);
   }
 
   static int exitCode(RunState state) {
@@ -265,10 +293,14 @@ public final class Main implements Callable<Integer> {
     @CommandLine.Mixin
     JournalOptions journal = new JournalOptions();
 
+    @CommandLine.Mixin
+    SecretOptions secrets = new SecretOptions();
+
     @Override
     public Integer call() throws Exception {
       ScriptRunbook s = RunbookScripts.load(file);
-      var p = s.params(params(params));
+      var p = s.params(secrets.merged(params(params), s, List.of()));
+      ScrubbingStream.mask(dev.runbook4j.Scrubber.of(dev.runbook4j.Secret.findIn(p)));
       try (JdbcJournal j = journal.open();
           RunbookEngine engine = RunbookEngine.builder().journal(j).heartbeat(Duration.ofMillis(500)).build()) {
         Progress progress = new Progress(System.out);
@@ -477,6 +509,9 @@ public final class Main implements Callable<Integer> {
     @CommandLine.Mixin
     JournalOptions journal = new JournalOptions();
 
+    @CommandLine.Mixin
+    SecretOptions secrets = new SecretOptions();
+
     @Override
     public Integer call() throws Exception {
       if ((runId == null) == !all) {
@@ -491,8 +526,19 @@ public final class Main implements Callable<Integer> {
             Progress progress = new Progress(System.out);
             engine.onEvent(progress);
             RunHandle h;
+            dev.runbook4j.dsl.ScriptParams p;
             try {
-              h = engine.resume(id, s.runbook(), given(j, id, s));
+              p = given(j, id, s);
+            } catch (IllegalArgumentException e) {
+              if (!all) {
+                throw e;
+              }
+              System.err.println("runbook4j: " + e.getMessage());
+              worst = Math.max(worst, 1);
+              continue;
+            }
+            try {
+              h = engine.resume(id, s.runbook(), p);
             } catch (RunDrivenElsewhereException e) {
               if (!all) {
                 throw e;
@@ -508,26 +554,40 @@ public final class Main implements Callable<Integer> {
       }
     }
 
-    /** The journal's parameters with those given again on top (secrets: the journal has them masked). */
+    /**
+     * The journal's parameters with those given again on top. A secret is never journaled: one the
+     * run was given must be given again, or nothing is resumed (an error naming it).
+     */
     private dev.runbook4j.dsl.ScriptParams given(JdbcJournal j, String id, ScriptRunbook s) throws IOException {
       Map<String, String> merged = new LinkedHashMap<>();
+      List<String> needed = new ArrayList<>();
       RunEvent first = j.read(id).get(0);
       if (first instanceof RunEvent.RunStarted rs) {
         Map<?, ?> json = JSON.readValue(rs.params(), Map.class);
         json.forEach((k, v) -> {
-          if (!String.valueOf(k).startsWith("~") && v != null) {
-            merged.put(String.valueOf(k), String.valueOf(v));
+          String key = String.valueOf(k);
+          if (key.startsWith("~") || v == null) {
+            return;
+          }
+          var spec = s.parameters().get(key);
+          if (spec != null && spec.kind() == dev.runbook4j.dsl.ParameterSpec.Kind.SECRET) {
+            needed.add(key);  // journaled masked: its value must come again
+          } else {
+            merged.put(key, String.valueOf(v));
           }
         });
       }
       merged.putAll(params(params));
-      for (var spec : s.parameters().values()) {
-        if (spec.kind() == dev.runbook4j.dsl.ParameterSpec.Kind.SECRET && !params(params).containsKey(spec.name())) {
-          System.err.println("runbook4j: secret '" + spec.name() + "' was not given again (-p " + spec.name()
-              + "=...); the run sees it masked");
-        }
+      Map<String, String> all = secrets.merged(merged, s, needed);
+      List<String> missing = needed.stream().filter(n -> !all.containsKey(n)).toList();
+      if (!missing.isEmpty()) {
+        throw new IllegalArgumentException("run " + id + " needs " + (missing.size() == 1 ? "its secret '"
+            + missing.get(0) + "'" : "its secrets '" + String.join("', '", missing) + "'") + " given again (-p NAME=..., "
+            + "--secret-env NAME=VARIABLE or --secret-file NAME=PATH): secrets are never journaled; nothing was resumed");
       }
-      return s.params(merged);
+      dev.runbook4j.dsl.ScriptParams p = s.params(all);
+      ScrubbingStream.mask(dev.runbook4j.Scrubber.of(dev.runbook4j.Secret.findIn(p)));
+      return p;
     }
 
     private static List<String> unfinished(JdbcJournal j) {

@@ -57,13 +57,20 @@ final class Cli {
   }
 
   Running start(String... args) throws IOException {
+    return start(java.util.Map.of(), args);
+  }
+
+  /** {@link #start(String...)} with these environment variables set too. */
+  Running start(java.util.Map<String, String> env, String... args) throws IOException {
     Path out = Files.createTempFile(dir, "stdout", ".txt");
     Path err = Files.createTempFile(dir, "stderr", ".txt");
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:TieredStopAtLevel=1", "-jar", Path.of(JAR).toAbsolutePath().toString()));
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(out.toFile())
-        .redirectError(err.toFile()).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(out.toFile())
+        .redirectError(err.toFile());
+    pb.environment().putAll(env);
+    Process p = pb.start();
     return new Running(p, out, err, List.of(args));
   }
 

@@ -45,7 +45,7 @@ class CliIT {
         parameters { string 'version', required: true; secret 'token' }
         step('stage') { action { ctx -> "staged ${params.version}" }; compensate { ctx, out -> } }
         gate('approval') { approval { approvers 'alice', 'bob', 'carol'; minApprovals 2 } }
-        step('ship') { action { ctx -> "shipped, token of ${params.token.length()} chars" }; compensate { ctx, out -> } }
+        step('ship') { action { ctx -> "shipped, token of ${params.token.reveal().length()} chars" }; compensate { ctx, out -> } }
       }
       """;
 

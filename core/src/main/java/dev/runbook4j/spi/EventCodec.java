@@ -1,15 +1,33 @@
 package dev.runbook4j.spi;
 
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.JsonSerializer;
+import com.fasterxml.jackson.databind.Module;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.jsontype.NamedType;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.runbook4j.JournalException;
 import dev.runbook4j.RunEvent;
+import dev.runbook4j.Scrubber;
+import dev.runbook4j.Secret;
+import java.io.IOException;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.Map;
 import org.apiguardian.api.API;
 
 /**
@@ -41,11 +59,96 @@ public final class EventCodec {
         .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
         .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
         .addMixIn(RunEvent.class, Polymorphic.class)
+        .addModule(secrets())
         .build();
     for (Class<?> type : RunEvent.class.getPermittedSubclasses()) {
       m.registerSubtypes(new NamedType(type, type.getSimpleName()));
     }
     return m;
+  }
+
+  /** A {@link Secret} is written as its mask and read back as null: its value is never stored, so it must be given again. */
+  private static Module secrets() {
+    SimpleModule m = new SimpleModule(
+        "runbook4j-secrets");
+    m.addSerializer(Secret.class, new JsonSerializer<>() {
+      @Override
+      public void serialize(Secret value, JsonGenerator gen,
+          SerializerProvider provider) throws IOException {
+        gen.writeString(Secret.MASK);
+      }
+    });
+    m.addDeserializer(Secret.class, new JsonDeserializer<>() {
+      @Override
+      public Secret deserialize(JsonParser p,
+          DeserializationContext ctx) throws IOException {
+        p.skipChildren();
+        return null;
+      }
+    });
+    return m;
+  }
+
+  /**
+   * {@code value} (an output, normalised already) with every string in it — a map's keys too —
+   * scrubbed of {@code scrubber}'s secrets, in the same type; {@code value} itself when nothing in
+   * it shows a secret.
+   */
+  public static Object scrubbed(Object value, Scrubber scrubber) {
+    if (value == null || scrubber.isEmpty() || value instanceof Boolean || value instanceof Number) {
+      return value;
+    }
+    if (value instanceof String s) {
+      return scrubber.scrub(s);
+    }
+    JsonNode tree = MAPPER.valueToTree(value);
+    JsonNode clean = scrubbed(tree, scrubber);
+    if (clean == tree) {
+      return value;
+    }
+    Class<?> type = value instanceof Map || value instanceof Collection ? Object.class
+        : value.getClass();
+    try {
+      return MAPPER.treeToValue(clean, type);
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      return MAPPER.convertValue(clean, Object.class);  // the masked text does not fit the type: its JSON shape
+    }
+  }
+
+  /** {@code node}, or a copy with its strings scrubbed when one showed a secret. */
+  private static JsonNode scrubbed(JsonNode node,
+      Scrubber scrubber) {
+    if (node.isTextual()) {
+      String t = scrubber.scrub(node.textValue());
+      return t.equals(node.textValue()) ? node : TextNode.valueOf(t);
+    }
+    if (node.isArray()) {
+      ArrayNode copy = null;
+      for (int i = 0; i < node.size(); i++) {
+        JsonNode c = scrubbed(node.get(i), scrubber);
+        if (c != node.get(i) && copy == null) {
+          copy = ((ArrayNode) node).deepCopy();
+        }
+        if (copy != null) {
+          copy.set(i, c);
+        }
+      }
+      return copy == null ? node : copy;
+    }
+    if (node.isObject()) {
+      boolean changed = false;
+      ObjectNode copy = MAPPER.createObjectNode();
+      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+          it.hasNext();) {
+        Map.Entry<String, JsonNode> f = it.next();
+        String k = scrubber.scrub(f.getKey());
+        JsonNode c = scrubbed(f.getValue(), scrubber);
+        changed |= !k.equals(f.getKey()) || c != f.getValue();
+        copy.set(k, c);
+      }
+      return changed ? copy : node;
+    }
+    return node;
   }
 
   /**

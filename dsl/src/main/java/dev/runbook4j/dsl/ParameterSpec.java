@@ -81,6 +81,12 @@ public record ParameterSpec(String name, Kind kind, boolean required, Object def
           throw new IllegalArgumentException("parameter '" + name + "': " + e.getMessage());
         }
       }
+      case SECRET -> {
+        if (raw.isEmpty()) {
+          throw new IllegalArgumentException("parameter '" + name + "': a secret must not be empty");
+        }
+        return dev.runbook4j.Secret.of(raw);
+      }
       default -> {
         if (pattern != null && !Pattern.compile(pattern).matcher(raw).matches()) {
           throw new IllegalArgumentException("parameter '" + name + "': " + shown + " does not match /" + pattern + "/");

@@ -12,10 +12,12 @@ import org.apiguardian.api.API;
 
 /**
  * The parameters of a run of a script runbook: {@code params.version} in the script. Reading a
- * name the script does not declare is an error naming the declared ones. The values of
- * {@code secret} parameters are never shown: not in {@code toString}, not in the JSON the plan and
- * the journal keep (they read {@code "***"}). A run parked or paused in its process keeps them; a run
- * resumed after a restart needs them given again.
+ * name the script does not declare is an error naming the declared ones. A {@code secret}
+ * parameter is a {@link dev.runbook4j.Secret}: it reads {@code "***"} everywhere — in
+ * {@code toString}, in {@code "${params}"} and {@code "${params.token}"}, in the JSON the plan and
+ * the journal keep — and {@code params.token.reveal()} is the one way to read its value. A run
+ * parked or paused in its process keeps it; one read back from the journal has none (null): give
+ * it again to resume the run.
  *
  * @since 0.1
  */
@@ -36,7 +38,7 @@ public final class ScriptParams extends AbstractMap<String, Object> {
 
   /**
    * The parameters from their JSON (a run read back from the journal): durations typed again,
-   * integers as longs; secrets read {@code "***"} (they are never written: give them again to
+   * integers as longs; secrets are null (they are never written: give them again to
    * resume the run after a restart, {@code engine.resume(runId, runbook, params)}).
    */
   @JsonCreator
@@ -54,6 +56,7 @@ public final class ScriptParams extends AbstractMap<String, Object> {
           v = dev.runbook4j.Durations.parse(String.valueOf(v));
         } else if ("secret".equals(type)) {
           secrets.add(k);
+          v = null;  // never stored: a secret must be given again
         } else if (v instanceof Integer i) {
           v = i.longValue();
         }
@@ -70,7 +73,7 @@ public final class ScriptParams extends AbstractMap<String, Object> {
     Map<String, String> types = new LinkedHashMap<>();
     values.forEach((k, v) -> {
       if (secrets.contains(k)) {
-        m.put(k, MASK);
+        m.put(k, v == null ? null : MASK);  // a secret given (masked) or none: a resume needs it again only if given
         types.put(k, "secret");
       } else if (v instanceof java.time.Duration d) {
         m.put(k, dev.runbook4j.Durations.format(d));

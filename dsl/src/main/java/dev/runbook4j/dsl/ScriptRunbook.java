@@ -61,7 +61,9 @@ public record ScriptRunbook(String file, Runbook<ScriptParams> runbook, Map<Stri
         if (spec.required()) {
           problems.add("parameter '" + spec.name() + "' is required (" + spec.kind().keyword() + ")");
         }
-        values.put(spec.name(), spec.defaultValue());
+        Object d = spec.defaultValue();
+        values.put(spec.name(), spec.kind() == ParameterSpec.Kind.SECRET && d instanceof String t && !t.isEmpty()
+            ? dev.runbook4j.Secret.of(t) : d);
         continue;
       }
       try {

@@ -215,7 +215,7 @@ final class Services implements RunHost {
       } catch (Throwable t) {
         run.listenerFailures.incrementAndGet();
         log.warn("Listener {} failed on {} of run {}; the run goes on", l, event.getClass().getSimpleName(),
-            run.runId, t);
+            run.runId, run.shown(t));
       }
     }
   }

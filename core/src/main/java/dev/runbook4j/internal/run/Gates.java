@@ -112,7 +112,7 @@ final class Gates {
       d = UserCode.result(GateDecision.class, run.calls.call(Invocation.Kind.GATE_CHECK, id, null, n, false,
           () -> g.check().orElseThrow().check(ctx)), "check of gate '" + id + "'");
     } catch (Exception e) {
-      d = GateDecision.recheck("its check failed: " + Run.describe(e));
+      d = GateDecision.recheck("its check failed: " + run.describe(e));
     }
     if (d == null) {
       d = GateDecision.recheck("its check returned null");
@@ -123,12 +123,12 @@ final class Gates {
         run.clearActive(id);
         return Run.DONE_OK;
       case REJECT:
-        return Run.done(reject(g, id, d.reason()));
+        return Run.done(reject(g, id, run.shown(d.reason())));
       default:
         Instant now = run.now();
         if (deadline != null && !now.isBefore(deadline)) {
           return Run.done(reject(g, id, "timed out after " + Durations.format(g.timeout().orElseThrow()) + " and " + n
-              + (n == 1 ? " check" : " checks") + "; last answer: " + d.reason()));
+              + (n == 1 ? " check" : " checks") + "; last answer: " + run.shown(d.reason())));
         }
         Duration wait = d.after().orElse(g.every());
         if (deadline != null && now.plus(wait).isAfter(deadline)) {

@@ -117,16 +117,16 @@ final class Rollback {
     } catch (CompletionException | CancellationException e) {
       Throwable err = run.steps.timeoutAware(s, id, n, Run.unwrap(e));
       boolean retry = n < s.compensationRetry().maxAttempts() && s.compensationRetry().retries(err);
-      run.record(new RunEvent.CompensationFailed(run.runId, id, n, Run.describe(err), retry, run.now()));
+      run.record(new RunEvent.CompensationFailed(run.runId, id, n, run.describe(err), retry, run.now()));
       log.warn("Run {} ({}): compensation of '{}' attempt {} failed: {}", run.runId, run.runbook.name(), id, n,
-          Run.describe(err));
+          run.describe(err));
       if (retry) {
         return run.waits.delay(s.compensationRetry().delayAfter(n, run.steps.seed(id) + 1))
             .thenCompose(x -> compensate(st, n + 1));
       }
       synchronized (run) {
         errors.put(id, new RunbookException("Compensation of step '" + id + "' of run " + run.runId + " failed after "
-            + n + (n == 1 ? " attempt: " : " attempts: ") + Run.describe(err), err));
+            + n + (n == 1 ? " attempt: " : " attempts: ") + run.describe(err), run.shown(err)));
       }
       return CompletableFuture.completedFuture(null);
     } catch (RuntimeException e) {

@@ -12,6 +12,8 @@ import dev.runbook4j.RunStatus;
 import dev.runbook4j.Runbook;
 import dev.runbook4j.RunbookDefinitionException;
 import dev.runbook4j.RunbookException;
+import dev.runbook4j.Scrubber;
+import dev.runbook4j.Secret;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -48,6 +50,8 @@ public final class Run {
   public final String runId;
   public final Runbook<Object> runbook;
   public final Object params;
+  /** Masks the secrets of the run's parameters in every text that leaves user code. */
+  final Scrubber scrubber;
   public final String requester;
   public final Plan plan;
   /** Completes when the run ends; shared by every object of this run in this engine (parking, recovery). */
@@ -93,6 +97,7 @@ public final class Run {
     this.runId = runId;
     this.runbook = (Runbook<Object>) runbook;
     this.params = params;
+    this.scrubber = Scrubber.of(Secret.findIn(params));
     this.requester = requester;
     this.plan = plan;
     this.ledger = ledger;
@@ -138,19 +143,21 @@ public final class Run {
 
   /** Journals {@code event} (write-ahead: durable before anything it announces), applies it, tells the listeners. */
   void record(RunEvent event) {
+    RunEvent journaled;
     synchronized (this) {
-      journalAndApply(event);
+      journaled = journalAndApply(event);
     }
-    host.dispatch(this, event);
+    host.dispatch(this, journaled);
   }
 
   /** {@link #record}, by a caller that holds this run's monitor already (one monitor entry fewer per event). */
   void recordHolding(RunEvent event) {
-    journalAndApply(event);
-    host.dispatch(this, event);
+    host.dispatch(this, journalAndApply(event));
   }
 
-  private void journalAndApply(RunEvent event) {
+  /** Journals and applies {@code event} scrubbed of the run's secrets; the event as journaled. */
+  private RunEvent journalAndApply(RunEvent recorded) {
+    RunEvent event = Scrubbing.event(recorded, scrubber);
     if (storageError != null) {
       throw new JournalException("Run " + runId + " is paused on a storage error; this write was not tried", null);
     }
@@ -163,6 +170,7 @@ public final class Run {
           + runId + " (" + runbook.name() + "): " + e.getMessage() + "; the run stops here", e);
     }
     ledger.apply(event);
+    return event;
   }
 
   /** How many events the run's journal holds, as far as this object knows (its own and those it read). */
@@ -335,10 +343,11 @@ public final class Run {
   }
 
   Outcome internalError(Throwable e) {
-    Throwable c = unwrap(e);
-    if (c instanceof JournalException je) {
+    Throwable u = unwrap(e);
+    if (u instanceof JournalException je) {
       return Outcome.halted(je);
     }
+    Throwable c = shown(u);
     log.error("Run {} ({}): internal error", runId, runbook.name(), c);
     return Outcome.failed(new RunbookException("Internal error in run " + runId + " (" + runbook.name() + "): "
         + c + "; please report it", c));
@@ -582,12 +591,24 @@ public final class Run {
     return t;
   }
 
-  static String describe(Throwable t) {
+  /** {@code t} in one line for the journal and the log, scrubbed of the run's secrets. */
+  String describe(Throwable t) {
     if (t == null) {
       return "unknown error";
     }
-    String m = t.getMessage();
-    return t.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
+    String m = scrubber.scrub(t.getMessage());
+    String type = t instanceof Scrubber.ScrubbedException x ? x.originalSimpleName() : t.getClass().getSimpleName();
+    return type + (m == null || m.isBlank() ? "" : ": " + m);
+  }
+
+  /** {@code t}, or its copy scrubbed of the run's secrets when a message in its chain shows one. */
+  public Throwable shown(Throwable t) {
+    return scrubber.scrub(t);
+  }
+
+  /** {@code text} scrubbed of the run's secrets. */
+  String shown(String text) {
+    return scrubber.scrub(text);
   }
 
   /** The failures of the rollback, aggregated, for a run that ends {@code ROLLBACK_FAILED}. */

@@ -177,25 +177,25 @@ final class Steps {
           : Outcome.Kind.FAILED);
     }
     if (breach.get() != null) {
-      run.record(new RunEvent.StepFailed(run.runId, id, n, Run.describe(err), false, run.now()));
+      run.record(new RunEvent.StepFailed(run.runId, id, n, run.describe(err), false, run.now()));
       run.clearActive(id);
       return Run.done(breach.get());
     }
     if (run.cancelRequested()) {
-      run.record(new RunEvent.StepFailed(run.runId, id, n, Run.describe(err), false, run.now()));
+      run.record(new RunEvent.StepFailed(run.runId, id, n, run.describe(err), false, run.now()));
       run.clearActive(id);
       return Run.done(run.cancelledOutcome());
     }
     boolean retry = n < s.retry().maxAttempts() && s.retry().retries(err);
-    run.record(new RunEvent.StepFailed(run.runId, id, n, Run.describe(err), retry, run.now()));
-    log.warn("Run {} ({}): step '{}' attempt {} failed: {}", run.runId, run.runbook.name(), id, n, Run.describe(err));
+    run.record(new RunEvent.StepFailed(run.runId, id, n, run.describe(err), retry, run.now()));
+    log.warn("Run {} ({}): step '{}' attempt {} failed: {}", run.runId, run.runbook.name(), id, n, run.describe(err));
     if (retry) {
       Duration delay = s.retry().delayAfter(n, seed(id));
       run.record(new RunEvent.StepRetryScheduled(run.runId, id, n + 1, run.now().plus(delay), run.now()));
       return retryAfter(s, id, frame, n + 1, delay);
     }
     run.clearActive(id);
-    return Run.done(failedForGood(s, id, n, err));
+    return Run.done(failedForGood(s, id, n, run.shown(err)));
   }
 
   /** Whether the failed attempt {@code n} ends the step with a failure its scope must stop for. */
@@ -221,7 +221,8 @@ final class Steps {
   /** {@code out} as the journal will give it back (see {@link EventCodec#normalise}). */
   private Object normalised(Step<Object, Object> s, String id, Object out) {
     try {
-      return EventCodec.normalise(out, s.outputType());
+      // normalised, then scrubbed of the run's secrets: every later reader sees the masked value
+      return EventCodec.scrubbed(EventCodec.normalise(out, s.outputType()), run.scrubber);
     } catch (IllegalArgumentException e) {
       throw new OutputException("the output of step '" + id + "' (a " + out.getClass().getName() + ") cannot be"
           + " journaled as JSON: " + e.getMessage(), e);
@@ -231,7 +232,7 @@ final class Steps {
   private Outcome failedForGood(Step<Object, Object> s, String id, int n, Throwable err) {
     return switch (s.onFailure()) {
       case CONTINUE -> {
-        run.record(new RunEvent.StepFailureIgnored(run.runId, id, Run.describe(err), run.now()));
+        run.record(new RunEvent.StepFailureIgnored(run.runId, id, run.describe(err), run.now()));
         yield Outcome.OK;
       }
       case ABORT -> Outcome.aborted(new StepFailedException(run.runbook.name(), run.runId, id, n, -1, err));
@@ -289,7 +290,7 @@ final class Steps {
         }
       } catch (Exception e) {
         log.warn("Run {} ({}): reconcile of '{}' failed ({}); attempting the step again", run.runId,
-            run.runbook.name(), id, Run.describe(e));
+            run.runbook.name(), id, run.describe(e));
       }
     }
     return attempt(s, id, frame, r.lastAttempt() + 1);

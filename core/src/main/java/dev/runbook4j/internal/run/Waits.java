@@ -209,14 +209,15 @@ final class Waits {
         h = UserCode.result(Health.class, run.calls.call(Invocation.Kind.WATCH_CHECK, w.name(), at, 0, false,
             () -> w.check().check(ctx)), "check of watch '" + w.name() + "'");
       } catch (Exception e) {
-        h = Health.breached("its check failed: " + Run.describe(e));
+        h = Health.breached("its check failed: " + run.describe(e));
       }
       if (h == null) {
         h = Health.breached("its check returned null");
       }
       if (!h.isHealthy()) {
         run.record(new RunEvent.WatchBreached(run.runId, w.name(), h.reason(), run.now()));
-        return Outcome.failed(new WatchBreachedException(run.runbook.name(), run.runId, w.name(), where, h.reason()));
+        return Outcome.failed(new WatchBreachedException(run.runbook.name(), run.runId, w.name(), where,
+            run.shown(h.reason())));
       }
     }
     return null;
