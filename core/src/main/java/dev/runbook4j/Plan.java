@@ -22,8 +22,9 @@ import org.apiguardian.api.API;
  * }</pre>
  *
  * <p>The hash covers the structure, the settings, the resolved lock keys and items and the
- * parameters; it cannot see inside actions (code), so review code changes as code. This class is
- * threadsafe.
+ * parameters, and the code the actions run as far as the runbook names it ({@link Runbook#code()}:
+ * a script's content hash, for a script runbook), so that an approval is bound to the code too. It
+ * cannot look inside the actions of a runbook that names no code. This class is threadsafe.
  *
  * @since 0.1
  */
@@ -47,6 +48,7 @@ public final class Plan {
   private final String runbook;
   private final String description;
   private final String params;
+  private final String code;
   private final List<String> locks;
   private final List<LockPolicy> lockPolicies;
   private final List<Node> watches;
@@ -54,11 +56,12 @@ public final class Plan {
   private final List<String> pointsOfNoReturn;
   private final String hash;
 
-  private Plan(String runbook, String description, String params, List<String> locks, List<LockPolicy> policies,
-      Structure structure) {
+  private Plan(String runbook, String description, String params, String code, List<String> locks,
+      List<LockPolicy> policies, Structure structure) {
     this.runbook = runbook;
     this.description = description;
     this.params = params;
+    this.code = code;
     this.locks = List.copyOf(locks);
     this.lockPolicies = List.copyOf(policies);
     this.watches = structure.watches;
@@ -69,6 +72,9 @@ public final class Plan {
     field(in, runbook);
     field(in, description);
     field(in, params);
+    if (!code.isEmpty()) {
+      field(in, "code " + code);  // absent for a runbook that names no code: its hash is as before
+    }
     for (int i = 0; i < this.locks.size(); i++) {
       field(in, lockLabel(i));
     }
@@ -124,7 +130,8 @@ public final class Plan {
         && java.util.Objects.equals(last.params(), params)) {
       return last.plan();  // the same runbook with equal parameters: the same plan
     }
-    Plan plan = new Plan(runbook.name(), runbook.description(), render(params), locks, runbook.lockPolicies(),
+    Plan plan = new Plan(runbook.name(), runbook.description(), render(params), runbook.code(), locks,
+        runbook.lockPolicies(),
         structure);
     runbook.lastPlan = new Runbook.LastPlan(params, plan);
     return plan;
@@ -259,6 +266,11 @@ public final class Plan {
   }
 
   /** The parameters as JSON. */
+  /** The code the plan's actions run ({@link Runbook#code()}), or "". */
+  public String code() {
+    return code;
+  }
+
   public String params() {
     return params;
   }
@@ -322,6 +334,9 @@ public final class Plan {
       sb.append(" — ").append(description);
     }
     sb.append('\n').append("  params: ").append(params).append('\n');
+    if (!code.isEmpty()) {
+      sb.append("  code: ").append(code).append('\n');
+    }
     if (!locks.isEmpty()) {
       sb.append("  locks: ");
       for (int i = 0; i < locks.size(); i++) {
@@ -374,6 +389,9 @@ public final class Plan {
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("runbook", runbook);
     root.put("description", description);
+    if (!code.isEmpty()) {
+      root.put("code", code);
+    }
     Object p;
     try {
       p = dev.runbook4j.spi.EventCodec.parse(params);

@@ -21,6 +21,13 @@ public sealed interface RunEvent {
   record RunStarted(String runId, String runbook, String planHash, String requester, String params,
       Instant at) implements RunEvent {}
 
+  /**
+   * {@code by} let the run go on with plan {@code planHash} (a changed runbook or script) where it
+   * had plan {@code fromPlanHash}: from here on the run is bound to the new plan, and the approvals
+   * given before it no longer count (its open gates need them again).
+   */
+  record PlanAccepted(String runId, String fromPlanHash, String planHash, String by, Instant at) implements RunEvent {}
+
   /** A run was picked up again from its journal, after a restart, with the plan {@code planHash}. */
   record RunResumed(String runId, String planHash, Instant at) implements RunEvent {}
 

@@ -27,9 +27,44 @@ public final class RunOptions {
     return DEFAULTS;
   }
 
-  /** Options with the caller's run id. */
+  /** The longest run id accepted. */
+  public static final int MAX_RUN_ID = 200;
+
+  /**
+   * Options with the caller's run id: any text of 1 to {@value #MAX_RUN_ID} characters without
+   * control characters and without space at either end (so that it prints and quotes as it is).
+   *
+   * @throws IllegalArgumentException naming what is wrong with it, before anything is journaled
+   */
   public RunOptions withRunId(String runId) {
-    return new RunOptions(Objects.requireNonNull(runId, "runId"), requester);
+    return new RunOptions(checkRunId(Objects.requireNonNull(runId, "runId")), requester);
+  }
+
+  /**
+   * {@code runId} when it is a valid run id.
+   *
+   * @throws IllegalArgumentException naming what is wrong with it
+   */
+  public static String checkRunId(String runId) {
+    if (runId.isEmpty() || runId.isBlank()) {
+      throw new IllegalArgumentException("A run id must not be empty");
+    }
+    if (runId.length() > MAX_RUN_ID) {
+      throw new IllegalArgumentException("A run id must be at most " + MAX_RUN_ID + " characters; this one has "
+          + runId.length() + " (" + runId.substring(0, 24) + "...)");
+    }
+    for (int i = 0; i < runId.length(); i++) {
+      char c = runId.charAt(i);
+      if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
+          || Character.getType(c) == Character.LINE_SEPARATOR || Character.getType(c) == Character.PARAGRAPH_SEPARATOR) {
+        throw new IllegalArgumentException("A run id must not hold control characters; this one has U+"
+            + String.format("%04X", (int) c) + " at position " + (i + 1));
+      }
+    }
+    if (Character.isWhitespace(runId.charAt(0)) || Character.isWhitespace(runId.charAt(runId.length() - 1))) {
+      throw new IllegalArgumentException("A run id must not begin or end with a space: '" + runId + "'");
+    }
+    return runId;
   }
 
   /** Options with the requester. */

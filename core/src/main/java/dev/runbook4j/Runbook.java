@@ -45,6 +45,7 @@ public final class Runbook<P> {
   private final List<LockPolicy> lockPolicies;
   private final Function<P, List<String>> validator;
   private final java.util.Set<String> compatiblePlans;
+  private final String code;
   /** The plan tree when it does not depend on parameters; derived, so caching it keeps the value immutable. */
   volatile Plan.Structure planStructure;
   /** The last plan made, with its parameters: one immutable pair, so readers never mix two plans. */
@@ -62,6 +63,7 @@ public final class Runbook<P> {
     this.lockPolicies = List.copyOf(b.lockPolicies);
     this.validator = b.validator;
     this.compatiblePlans = java.util.Set.copyOf(b.compatiblePlans);
+    this.code = b.code;
   }
 
   /** Starts a runbook whose parameters are a {@code parameterType} (a record, usually). */
@@ -137,6 +139,14 @@ public final class Runbook<P> {
     return compatiblePlans;
   }
 
+  /**
+   * What identifies the code the runbook's actions run — a script's content hash, a build's id — or
+   * "" when not given; the plan hash covers it, so an approval is bound to the code too.
+   */
+  public String code() {
+    return code;
+  }
+
   @Override
   public String toString() {
     return "Runbook[" + name + ", " + nodes.size() + " nodes]";
@@ -151,6 +161,7 @@ public final class Runbook<P> {
     private final List<LockPolicy> lockPolicies = new ArrayList<>();
     private Function<P, List<String>> validator;
     private final java.util.Set<String> compatiblePlans = new java.util.LinkedHashSet<>();
+    private String code = "";
 
     private Builder(String name, Class<P> parameterType) {
       super(new Definition(), null, "");
@@ -195,6 +206,16 @@ public final class Runbook<P> {
       for (String h : planHashes) {
         compatiblePlans.add(Objects.requireNonNull(h, "planHash"));
       }
+      return this;
+    }
+
+    /**
+     * Names the code the actions run ({@code sha256:...} of a script, a build's id): the plan and
+     * its hash cover it, so a run, and the approvals given to it, are bound to that code; a changed
+     * one makes another plan. The DSL sets it to the script's content hash.
+     */
+    public Builder<P> code(String code) {
+      this.code = Objects.requireNonNull(code, "code");
       return this;
     }
 

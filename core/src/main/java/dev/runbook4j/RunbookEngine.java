@@ -145,6 +145,19 @@ public interface RunbookEngine extends AutoCloseable {
   RunStatus reject(String runId, String gateId, String user, String reason);
 
   /**
+   * Lets run {@code runId} go on with {@code runbook} although it makes another plan than the one
+   * the run is bound to (a script edited after the run started): journaled as
+   * {@link RunEvent.PlanAccepted} by {@code by}, after which the run is bound to the new plan and
+   * the approvals given before no longer count. Resume it with the same runbook afterwards.
+   *
+   * @param params the run's parameters, or null to read them from the journal
+   * @return the plan hash the run is bound to now
+   * @throws RunbookException when the run has ended, is of another runbook, or a live runner drives
+   *     or holds it (it must wait in the journal with no runner: detached or orphaned)
+   */
+  <P> String acceptPlan(String runId, Runbook<P> runbook, P params, String by);
+
+  /**
    * Cancels a run: the action in flight is interrupted, then every started step is compensated.
    * Cancelling an ended run does nothing; cancelling during a rollback is recorded and ignored.
    */

@@ -151,34 +151,6 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  /** Which script each run was started from, so approve, resume and cancel can load it again. */
-  static final class ScriptIndex {
-    static Path dir() {
-      return Path.of(".runbook4j", "scripts");
-    }
-
-    static void remember(String runId, Path script) throws IOException {
-      Files.createDirectories(dir());
-      Files.writeString(dir().resolve(safe(runId)), script.toAbsolutePath().toString(), StandardCharsets.UTF_8);
-    }
-
-    static ScriptRunbook load(String runId) {
-      Path f = dir().resolve(safe(runId));
-      if (!Files.exists(f)) {
-        throw new UnknownRunException(runId);
-      }
-      try {
-        return RunbookScripts.load(Path.of(Files.readString(f, StandardCharsets.UTF_8).trim()));
-      } catch (IOException e) {
-        throw new IllegalStateException("the script of run " + runId + " cannot be read: " + e.getMessage(), e);
-      }
-    }
-
-    private static String safe(String runId) {
-      return runId.replaceAll("[^A-Za-z0-9._-]", "_");
-    }
-  }
-
   static Map<String, String> params(List<String> pairs) {
     Map<String, String> m = new LinkedHashMap<>();
     for (String p : pairs) {
@@ -298,8 +270,13 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      ScriptRunbook s = RunbookScripts.load(file);
+      ScriptStore.Source source = ScriptStore.Source.read(file);
+      ScriptRunbook s = source.load();
       var p = s.params(secrets.merged(params(params), s, List.of()));
+      if (runId != null) {
+        dev.runbook4j.RunOptions.checkRunId(runId);  // before anything is kept or journaled
+      }
+      ScriptStore.keep(source);  // before the run starts: a run's script is never lost
       ScrubbingStream.mask(dev.runbook4j.Scrubber.of(dev.runbook4j.Secret.findIn(p)));
       try (JdbcJournal j = journal.open();
           RunbookEngine engine = RunbookEngine.builder().journal(j).heartbeat(Duration.ofMillis(500)).build()) {
@@ -316,10 +293,21 @@ public final class Main implements Callable<Integer> {
               .orElse("another runner") + "; following it (this process does not drive it)");
           return follow(engine, h, detach, progress, true);
         }
-        ScriptIndex.remember(h.runId(), file);
+        ScriptStore.bind(h.runId(), source);
         return follow(engine, h, detach, progress, false);
       }
     }
+  }
+
+  /** Journals that {@code by} accepts the changed script for run {@code id}, and binds the run to it. */
+  static void accept(RunbookEngine engine, String id, ScriptRunbook s, Object params, ScriptStore.Source changed,
+      String by) throws IOException {
+    @SuppressWarnings("unchecked")
+    dev.runbook4j.Runbook<Object> rb = (dev.runbook4j.Runbook<Object>) (dev.runbook4j.Runbook<?>) s.runbook();
+    String hash = engine.acceptPlan(id, rb, params, by);
+    ScriptStore.bind(id, changed);
+    System.out.println("run " + id + " goes on with the changed script " + ScriptStore.abbreviate(changed.hash())
+        + " (plan " + hash.substring(0, 12) + "), accepted by " + by + "; approvals given before no longer count");
   }
 
   /** Where the run is, and the runner that drives it when it is not this process's (for status and locks). */
@@ -512,6 +500,13 @@ public final class Main implements Callable<Integer> {
     @CommandLine.Mixin
     SecretOptions secrets = new SecretOptions();
 
+    @Option(names = "--accept-changed-script", description = "Go on with the script as it is now although it changed"
+        + " since the run started (journaled; approvals given before no longer count).")
+    boolean acceptChanged;
+
+    @Option(names = "--as", paramLabel = "USER", description = "Who accepts a changed script (default: the OS user).")
+    String as;
+
     @Override
     public Integer call() throws Exception {
       if ((runId == null) == !all) {
@@ -521,7 +516,8 @@ public final class Main implements Callable<Integer> {
         List<String> ids = all ? unfinished(j) : List.of(runId);
         int worst = OK;
         for (String id : ids) {
-          ScriptRunbook s = ScriptIndex.load(id);
+          ScriptStore.Source changed = acceptChanged ? ScriptStore.changed(id) : null;
+          ScriptRunbook s = changed != null ? changed.load() : ScriptStore.load(id);
           try (RunbookEngine engine = RunbookEngine.builder().journal(j).heartbeat(Duration.ofMillis(500)).build()) {
             Progress progress = new Progress(System.out);
             engine.onEvent(progress);
@@ -536,6 +532,9 @@ public final class Main implements Callable<Integer> {
               System.err.println("runbook4j: " + e.getMessage());
               worst = Math.max(worst, 1);
               continue;
+            }
+            if (changed != null) {
+              accept(engine, id, s, p, changed, user(as));
             }
             try {
               h = engine.resume(id, s.runbook(), p);
@@ -595,7 +594,7 @@ public final class Main implements Callable<Integer> {
       for (String id : j.runIds()) {
         List<RunEvent> events = j.read(id);
         boolean ended = !events.isEmpty() && events.get(events.size() - 1) instanceof RunEvent.RunFinished;
-        if (!ended && Files.exists(ScriptIndex.dir().resolve(id))) {
+        if (!ended && ScriptStore.knows(id)) {
           ids.add(id);
         }
       }
@@ -609,11 +608,28 @@ public final class Main implements Callable<Integer> {
     @CommandLine.Mixin
     JournalOptions journal = new JournalOptions();
 
-    RunStatus decide(String runId, java.util.function.BiFunction<RunbookEngine, String, RunStatus> call) {
-      ScriptRunbook s = ScriptIndex.load(runId);
+    /** Whether the script may have changed since the run started (approve and reject say so with an option). */
+    boolean acceptChanged() {
+      return false;
+    }
+
+    /** Who takes the decision. */
+    String by() {
+      return user(null);
+    }
+
+    RunStatus decide(String runId, java.util.function.BiFunction<RunbookEngine, String, RunStatus> call)
+        throws IOException {
+      // a gate's decision is taken for the exact script the run started with; a cancel never waits for one
+      ScriptStore.Source changed = acceptChanged() ? ScriptStore.changed(runId) : null;
+      ScriptRunbook s = changed != null ? changed.load()
+          : this instanceof Cancel ? ScriptStore.loadAsStarted(runId) : ScriptStore.load(runId);
       try (JdbcJournal j = journal.open();
           RunbookEngine engine = RunbookEngine.builder().journal(j).runbooks(s.runbook()).takeOverOrphans(false)
               .build()) {
+        if (changed != null) {
+          accept(engine, runId, s, null, changed, by());
+        }
         return call.apply(engine, runId);
       }
     }
@@ -629,6 +645,20 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--as", paramLabel = "USER", description = "Who decides (default: the OS user).")
     String as;
+
+    @Option(names = "--accept-changed-script", description = "Decide for the script as it is now although it changed"
+        + " since the run started (journaled; approvals given before no longer count).")
+    boolean acceptChangedScript;
+
+    @Override
+    boolean acceptChanged() {
+      return acceptChangedScript;
+    }
+
+    @Override
+    String by() {
+      return user(as);
+    }
   }
 
   @Command(name = "approve", description = "Approves a gate of a run waiting for approval.")
@@ -637,7 +667,7 @@ public final class Main implements Callable<Integer> {
     String comment;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
       RunStatus st = decide(runId, (e, id) -> e.approve(id, gate, user(as), comment, null));
       System.out.println("approved gate '" + gate + "' of run " + runId + " as " + user(as)
           + (st.awaitingApproval().contains(gate) ? "; more approvals are needed" : ""));
@@ -651,7 +681,7 @@ public final class Main implements Callable<Integer> {
     String reason;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
       decide(runId, (e, id) -> e.reject(id, gate, user(as), reason));
       System.out.println("rejected gate '" + gate + "' of run " + runId + " as " + user(as));
       return OK;
@@ -670,7 +700,7 @@ public final class Main implements Callable<Integer> {
     String reason;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
       String[] said = new String[1];
       int[] code = {OK};
       decide(runId, (e, id) -> {

@@ -10,7 +10,11 @@ import java.nio.charset.StandardCharsets;
 /**
  * The process's standard output or error, scrubbed line by line of the secrets the command learns
  * (a script's {@code println} of a revealed secret, a log line, a driver's error): installed before
- * anything prints, told the secrets once the parameters are read ({@link #mask}).
+ * anything prints, told the secrets once the parameters are read ({@link #mask}). Control
+ * characters are printed escaped ({@code \x1B}), whoever wrote them — a script's output, an error
+ * message, a user name given with {@code --as} — so that nothing printed can clear the screen, move
+ * the cursor or turn text around; the one sequence kept is the status line's own "back to the
+ * start of the line and clear it".
  */
 final class ScrubbingStream extends OutputStream {
   /** The longest line kept whole before it is written scrubbed anyway. */
@@ -78,6 +82,38 @@ final class ScrubbingStream extends OutputStream {
     }
     String text = line.toString(StandardCharsets.UTF_8);
     line.reset();
-    out.write(scrubber.scrub(text).getBytes(StandardCharsets.UTF_8));
+    out.write(escaped(scrubber.scrub(text)).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The status line's own sequence: to the start of the line, and clear it. */
+  static final String CLEAR_LINE = "\r\u001b[K";
+
+  /** {@code text} with every control character but line breaks and tabs written as an escape. */
+  static String escaped(String text) {
+    StringBuilder b = null;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '\r' && text.startsWith(CLEAR_LINE, i)) {
+        if (b != null) {
+          b.append(CLEAR_LINE);
+        }
+        i += CLEAR_LINE.length() - 1;
+        continue;
+      }
+      boolean control = (Character.isISOControl(c) && c != '\n' && c != '\t'
+          && !(c == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n'))
+          || (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069');
+      if (control && b == null) {
+        b = new StringBuilder(text.length() + 16).append(text, 0, i);
+      }
+      if (b != null) {
+        if (control) {
+          b.append(c < 0x100 ? String.format("\\x%02X", (int) c) : String.format("\\u%04X", (int) c));
+        } else {
+          b.append(c);
+        }
+      }
+    }
+    return b == null ? text : b.toString();
   }
 }

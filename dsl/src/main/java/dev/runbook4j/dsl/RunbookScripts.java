@@ -83,7 +83,21 @@ public final class RunbookScripts {
     }
     RunbookScript script = (RunbookScript) org.codehaus.groovy.runtime.InvokerHelper.createScript(compiled.type(),
         new groovy.lang.Binding(new java.util.HashMap<>(variables)));
-    return define(file, script, compiled.checker());
+    return define(file, source, script, compiled.checker());
+  }
+
+  /**
+   * The content hash of a script's text, {@code sha256:} and 64 hex digits: the runbook's
+   * {@link Runbook#code() code}, which its plan hash covers (an edited script makes another plan, so
+   * an approval given for one is not taken for the other).
+   */
+  public static String contentHash(String source) {
+    try {
+      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+      return "sha256:" + java.util.HexFormat.of().formatHex(md.digest(source.getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
   }
 
   /**
@@ -166,7 +180,7 @@ public final class RunbookScripts {
   /** A compiled script and what its check recorded (where each call is). */
   record Compiled(Class<?> type, DslChecker checker) {}
 
-  private static ScriptRunbook define(String file, RunbookScript script, DslChecker checker) {
+  private static ScriptRunbook define(String file, String source, RunbookScript script, DslChecker checker) {
     List<ScriptProblem> problems = new ArrayList<>();
     try {
       script.run();
@@ -180,7 +194,7 @@ public final class RunbookScripts {
     }
     Runbook<ScriptParams> runbook;
     try {
-      runbook = script.defined.runbook.build();
+      runbook = script.defined.runbook.code(contentHash(source)).build();
     } catch (RunbookDefinitionException e) {
       for (String p : e.problems()) {
         int[] at = placeOf(p, checker);

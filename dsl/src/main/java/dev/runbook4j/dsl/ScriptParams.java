@@ -28,10 +28,17 @@ public final class ScriptParams extends AbstractMap<String, Object> {
 
   private final Map<String, Object> values;
   private final Set<String> secrets;
+  /** Secrets the run was given that these parameters do not hold (read back from the journal): shown masked still. */
+  private final Set<String> withheld;
 
   ScriptParams(Map<String, Object> values, Set<String> secrets) {
+    this(values, secrets, Set.of());
+  }
+
+  private ScriptParams(Map<String, Object> values, Set<String> secrets, Set<String> withheld) {
     this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
     this.secrets = Set.copyOf(new LinkedHashSet<>(secrets));
+    this.withheld = Set.copyOf(withheld);
   }
 
   private static final String TYPES = "~types";
@@ -45,6 +52,7 @@ public final class ScriptParams extends AbstractMap<String, Object> {
   static ScriptParams fromJson(Map<String, Object> json) {
     Map<String, Object> values = new LinkedHashMap<>();
     Set<String> secrets = new LinkedHashSet<>();
+    Set<String> withheld = new LinkedHashSet<>();
     Map<?, ?> types = json == null ? Map.of() : json.get(TYPES) instanceof Map<?, ?> m ? m : Map.of();
     if (json != null) {
       json.forEach((k, v) -> {
@@ -56,14 +64,17 @@ public final class ScriptParams extends AbstractMap<String, Object> {
           v = dev.runbook4j.Durations.parse(String.valueOf(v));
         } else if ("secret".equals(type)) {
           secrets.add(k);
-          v = null;  // never stored: a secret must be given again
+          if (v != null) {
+            withheld.add(k);  // it had a value, which is never stored: give it again
+          }
+          v = null;
         } else if (v instanceof Integer i) {
           v = i.longValue();
         }
         values.put(k, v);
       });
     }
-    return new ScriptParams(values, secrets);
+    return new ScriptParams(values, secrets, withheld);
   }
 
   /** The parameters as they may be shown and stored: secrets masked, durations as text, their types noted. */
@@ -73,7 +84,8 @@ public final class ScriptParams extends AbstractMap<String, Object> {
     Map<String, String> types = new LinkedHashMap<>();
     values.forEach((k, v) -> {
       if (secrets.contains(k)) {
-        m.put(k, v == null ? null : MASK);  // a secret given (masked) or none: a resume needs it again only if given
+        // a secret given (masked) or none: a resume needs it again only if given
+        m.put(k, v == null && !withheld.contains(k) ? null : MASK);
         types.put(k, "secret");
       } else if (v instanceof java.time.Duration d) {
         m.put(k, dev.runbook4j.Durations.format(d));
@@ -115,7 +127,8 @@ public final class ScriptParams extends AbstractMap<String, Object> {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ScriptParams p && p.values.equals(values) && p.secrets.equals(secrets);
+    return o instanceof ScriptParams p && p.values.equals(values) && p.secrets.equals(secrets)
+        && p.withheld.equals(withheld);
   }
 
   @Override

@@ -21,6 +21,20 @@ class DslTests {
   static final Path DEPLOY_WEB = Path.of("src/test/resources/scripts/deploy-web.runbook.groovy");
 
   @Test
+  void aScriptsPlanCoversItsTextSoAnEditedActionMakesAnotherPlan() {
+    String v1 = "runbook('r') { step('s') { action { 1 }; readOnly() } }";
+    String v2 = "runbook('r') { step('s') { action { 2 }; readOnly() } }";  // the same structure, other code
+    ScriptRunbook a = RunbookScripts.load("r.runbook.groovy", v1);
+    ScriptRunbook b = RunbookScripts.load("r.runbook.groovy", v2);
+    assertThat(a.runbook().code()).isEqualTo(RunbookScripts.contentHash(v1)).matches("sha256:[0-9a-f]{64}");
+    Plan pa = Plan.of(a.runbook(), a.params(Map.of()));
+    assertThat(pa.hash()).isNotEqualTo(Plan.of(b.runbook(), b.params(Map.of())).hash());
+    assertThat(pa.toText()).contains("code: " + RunbookScripts.contentHash(v1));
+    assertThat(Plan.of(RunbookScripts.load("elsewhere.runbook.groovy", v1).runbook(), a.params(Map.of())).hash())
+        .isEqualTo(pa.hash());  // the text decides, not where it is
+  }
+
+  @Test
   void everyFormOfTheIssueLoadsAndRuns() {
     ScriptRunbook s = RunbookScripts.load(DEPLOY_WEB);
     assertThat(s.runbook().name()).isEqualTo("deploy-web");

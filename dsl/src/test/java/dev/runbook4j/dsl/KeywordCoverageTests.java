@@ -30,7 +30,8 @@ class KeywordCoverageTests {
   private static Set<String> builderMethods(Class<?> type) {
     Set<String> names = new TreeSet<>();
     for (Method m : type.getMethods()) {
-      if (Modifier.isStatic(m.getModifiers()) || m.getDeclaringClass() == Object.class || m.getName().equals("build")) {
+      if (Modifier.isStatic(m.getModifiers()) || m.getDeclaringClass() == Object.class || m.getName().equals("build")
+          || (type == Runbook.Builder.class && m.getName().equals("code"))) {  // the loader sets it: the script's hash
         continue;
       }
       names.add(RENAMED.getOrDefault(m.getName(), m.getName()));

@@ -52,6 +52,9 @@ public final class JournalText {
           + s.requester()};
     } else if (e instanceof RunEvent.RunResumed s) {
       return new String[] {"run resumed", "plan " + s.planHash().substring(0, 12)};
+    } else if (e instanceof RunEvent.PlanAccepted s) {
+      return new String[] {"plan accepted", s.planHash().substring(0, 12) + " in place of "
+          + s.fromPlanHash().substring(0, 12) + " by " + s.by() + "; approvals given before no longer count"};
     } else if (e instanceof RunEvent.StepStarted s) {
       return new String[] {"step started", s.stepId() + " #" + s.attempt()};
     } else if (e instanceof RunEvent.StepSucceeded s) {

@@ -87,7 +87,7 @@ final class Decisions {
       throw new ApprovalException("User '" + user + "' may not approve or reject gate '" + id + "' of run " + runId
           + " (" + runbookName + "); it needs " + spec);
     }
-    String hash = h.started().planHash();
+    String hash = h.planHash();
     if (approve && planHash != null && !planHash.equals(hash)) {
       throw new ApprovalException("The approval of gate '" + id + "' by '" + user + "' was given for plan "
           + abbreviate(planHash) + ", but run " + runId + " runs plan " + abbreviate(hash)

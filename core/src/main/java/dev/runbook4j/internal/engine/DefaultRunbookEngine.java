@@ -12,11 +12,14 @@ import dev.runbook4j.RunStatus;
 import dev.runbook4j.Runbook;
 import dev.runbook4j.RunbookDefinitionException;
 import dev.runbook4j.RunbookEngine;
+import dev.runbook4j.RunbookException;
+import dev.runbook4j.RunnerInfo;
 import dev.runbook4j.Subscription;
 import dev.runbook4j.UnknownRunException;
 import dev.runbook4j.internal.run.Run;
 import dev.runbook4j.internal.run.RunLedger;
 import dev.runbook4j.spi.EngineSettings;
+import dev.runbook4j.spi.EventCodec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -300,6 +303,41 @@ public final class DefaultRunbookEngine implements RunbookEngine {
       } catch (Run.DecisionRaced raced) {
         run.mayPark = true;
         run.catchUp();  // the live run learns what was decided elsewhere, then decides again
+      }
+    }
+  }
+
+  @Override
+  public <P> String acceptPlan(String runId, Runbook<P> runbook, P params, String by) {
+    while (true) {
+      RunPlace place = where(runId);
+      if (place.place() == RunPlace.Place.ENDED) {
+        throw new RunbookException("Run " + runId + " has ended; there is no plan to accept");
+      }
+      if (place.place() != RunPlace.Place.ORPHANED) {
+        throw new RunbookException("Run " + runId + " is " + (place.place() == RunPlace.Place.DRIVEN_HERE
+            ? "driven by this engine" : "held by " + place.runner().map(RunnerInfo::describe).orElse("another runner"))
+            + "; a changed plan is accepted only for a run no live runner holds (detached, or its runner stopped)");
+      }
+      List<RunEvent> events = s.journal.read(runId);
+      RunLedger h = RunLedger.fold(runId, events);
+      if (h.started() == null) {
+        throw new UnknownRunException(runId);
+      }
+      if (!h.started().runbook().equals(runbook.name())) {
+        throw new RunbookException("Run " + runId + " is a run of runbook '" + h.started().runbook() + "', not of '"
+            + runbook.name() + "'; no plan was accepted");
+      }
+      P p = params != null ? params : EventCodec.params(h.started().params(), runbook.parameterType());
+      String hash = Plan.of(runbook, p).hash();
+      if (hash.equals(h.planHash())) {
+        return hash;  // nothing changed
+      }
+      if (s.journal.appendIf(runId, events.size(),
+          List.of(new RunEvent.PlanAccepted(runId, h.planHash(), hash, by, s.now())))) {
+        log.warn("Run {} ({}): plan {} accepted by {} in place of {}; approvals given before no longer count", runId,
+            runbook.name(), hash.substring(0, 12), by, h.planHash().substring(0, 12));
+        return hash;
       }
     }
   }

@@ -79,7 +79,7 @@ final class Rebuilds {
     Runbook<Object> rb = (Runbook<Object>) runbook;
     Object p = params != null ? params : EventCodec.params(started.params(), rb.parameterType());
     Plan plan = Plan.of(rb, p);
-    String mismatch = planMismatch(rb, plan, started.planHash());
+    String mismatch = planMismatch(rb, plan, ledger.planHash());
     if (mismatch != null) {
       throw new RunbookDefinitionException("Resuming run '" + ledger.runId() + "'", List.of(mismatch));
     }
@@ -115,7 +115,7 @@ final class Rebuilds {
     RunEvent.RunStarted s = h.started();
     boolean ended = h.finished() != null;
     return new RunStatus(runId, s == null ? "" : s.runbook(), h.state(), s == null ? "" : s.requester(),
-        s == null ? "" : s.planHash(), ended ? List.of() : h.active(), ended ? List.of() : h.awaiting(), h.startOrder(),
+        s == null ? "" : h.planHash(), ended ? List.of() : h.active(), ended ? List.of() : h.awaiting(), h.startOrder(),
         h.compensated(), Optional.ofNullable(h.rollback()).map(RunEvent.RollbackStarted::cause), 0,
         events.get(events.size() - 1).at());
   }

@@ -101,6 +101,8 @@ public final class RunLedger {
 
   private final String runId;
   private RunEvent.RunStarted started;
+  /** The plan the run is bound to: its start's, or the last one accepted since. */
+  private String planHash;
   private final List<String> startOrder;
   private final Map<String, StepRecord> steps;
   /** The succeeded steps, in completion order. */
@@ -152,6 +154,14 @@ public final class RunLedger {
     lastAt = e.at();
     if (e instanceof RunEvent.RunStarted s) {
       started = s;
+      planHash = s.planHash();
+    } else if (e instanceof RunEvent.PlanAccepted a) {
+      planHash = a.planHash();
+      for (GateRecord g : gates.values()) {
+        if (!g.closed()) {
+          g.approvedBy.clear();  // given for the plan before: they no longer count
+        }
+      }
     } else if (e instanceof RunEvent.StepStarted s) {
       StepRecord r = step(s.stepId());
       if (r.lastAttempt == 0) {
@@ -262,6 +272,11 @@ public final class RunLedger {
 
   public String runId() {
     return runId;
+  }
+
+  /** The plan the run is bound to now: its start's, or the one last accepted ({@link RunEvent.PlanAccepted}); null without a start. */
+  public String planHash() {
+    return planHash;
   }
 
   /** The run's start, or null for a journal without one. */
