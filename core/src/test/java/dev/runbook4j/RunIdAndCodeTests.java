@@ -40,6 +40,7 @@ class RunIdAndCodeTests {
     String runId;
     try (RunbookEngine e = RunbookEngine.builder().journal(journal).noParking().build()) {
       RunHandle h = e.start(gated("sha256:aa"), null, RunOptions.defaults().withRequester("dave"));
+      assertThat(h.await().state()).isEqualTo(RunState.AWAITING_APPROVAL);  // at its gate before the engine goes
       runId = h.runId();
     }
     try (RunbookEngine e = RunbookEngine.builder().journal(journal).build()) {
