@@ -234,6 +234,7 @@ public interface RunbookEngine extends AutoCloseable {
     private java.time.Duration heartbeat;
     private boolean takeOver = true;
     private java.time.Duration parkAfter = java.time.Duration.ofMinutes(1);
+    private int maxValueBytes;
 
     private Builder() {}
 
@@ -327,6 +328,19 @@ public interface RunbookEngine extends AutoCloseable {
       return this;
     }
 
+    /**
+     * The largest value the engine journals, in bytes: a step output larger than this as JSON fails
+     * its attempt with a message naming the step, its size and this limit (default 1 MiB); an error
+     * message is cut to a quarter of it.
+     */
+    public Builder maxValueBytes(int bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("maxValueBytes must be positive, was " + bytes);
+      }
+      this.maxValueBytes = bytes;
+      return this;
+    }
+
     /** Keeps every waiting run in memory (no parking): its objects and futures stay until it ends. */
     public Builder noParking() {
       this.parkAfter = null;
@@ -370,7 +384,7 @@ public interface RunbookEngine extends AutoCloseable {
     /** Makes the engine. */
     public RunbookEngine build() {
       EngineSettings settings = new EngineSettings(journal, clock, scheduler, workers, maxWorkers, policyAdapter,
-          lockManager, listeners, runbooks, takeOver, heartbeat, parkAfter, interceptors);
+          lockManager, listeners, runbooks, takeOver, heartbeat, parkAfter, interceptors, maxValueBytes);
       return EngineFactories.get().create(settings);
     }
   }

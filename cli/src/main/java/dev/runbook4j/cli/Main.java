@@ -516,37 +516,45 @@ public final class Main implements Callable<Integer> {
         List<String> ids = all ? unfinished(j) : List.of(runId);
         int worst = OK;
         for (String id : ids) {
-          ScriptStore.Source changed = acceptChanged ? ScriptStore.changed(id) : null;
-          ScriptRunbook s = changed != null ? changed.load() : ScriptStore.load(id);
-          try (RunbookEngine engine = RunbookEngine.builder().journal(j).heartbeat(Duration.ofMillis(500)).build()) {
-            Progress progress = new Progress(System.out);
-            engine.onEvent(progress);
-            RunHandle h;
-            dev.runbook4j.dsl.ScriptParams p;
-            try {
-              p = given(j, id, s);
-            } catch (IllegalArgumentException e) {
-              if (!all) {
-                throw e;
+          try {  // one run's damage stays with it: with --all, the others are resumed
+            ScriptStore.Source changed = acceptChanged ? ScriptStore.changed(id) : null;
+            ScriptRunbook s = changed != null ? changed.load() : ScriptStore.load(id);
+            try (RunbookEngine engine = RunbookEngine.builder().journal(j).heartbeat(Duration.ofMillis(500)).build()) {
+              Progress progress = new Progress(System.out);
+              engine.onEvent(progress);
+              RunHandle h;
+              dev.runbook4j.dsl.ScriptParams p;
+              try {
+                p = given(j, id, s);
+              } catch (IllegalArgumentException e) {
+                if (!all) {
+                  throw e;
+                }
+                System.err.println("runbook4j: " + e.getMessage());
+                worst = Math.max(worst, 1);
+                continue;
               }
-              System.err.println("runbook4j: " + e.getMessage());
-              worst = Math.max(worst, 1);
-              continue;
-            }
-            if (changed != null) {
-              accept(engine, id, s, p, changed, user(as));
-            }
-            try {
-              h = engine.resume(id, s.runbook(), p);
-            } catch (RunDrivenElsewhereException e) {
-              if (!all) {
-                throw e;
+              if (changed != null) {
+                accept(engine, id, s, p, changed, user(as));
               }
-              System.out.println("run " + id + " is driven by " + e.driver().describe() + "; not resumed here");
-              continue;
+              try {
+                h = engine.resume(id, s.runbook(), p);
+              } catch (RunDrivenElsewhereException e) {
+                if (!all) {
+                  throw e;
+                }
+                System.out.println("run " + id + " is driven by " + e.driver().describe() + "; not resumed here");
+                continue;
+              }
+              int code = follow(engine, h, detach, progress, false);
+              worst = Math.max(worst, code);
             }
-            int code = follow(engine, h, detach, progress, false);
-            worst = Math.max(worst, code);
+          } catch (RuntimeException e) {
+            if (!all) {
+              throw e;
+            }
+            System.err.println("runbook4j: run " + id + " not resumed: " + e.getMessage());
+            worst = Math.max(worst, INVALID);
           }
         }
         return worst;
@@ -592,10 +600,23 @@ public final class Main implements Callable<Integer> {
     private static List<String> unfinished(JdbcJournal j) {
       List<String> ids = new ArrayList<>();
       for (String id : j.runIds()) {
-        List<RunEvent> events = j.read(id);
+        List<RunEvent> events;
+        try {
+          events = j.read(id);
+        } catch (dev.runbook4j.JournalException e) {
+          if (ScriptStore.knows(id)) {
+            ids.add(id);  // damaged: resuming it reports it, and goes on with the others
+          }
+          continue;
+        }
         boolean ended = !events.isEmpty() && events.get(events.size() - 1) instanceof RunEvent.RunFinished;
         if (!ended && ScriptStore.knows(id)) {
           ids.add(id);
+        }
+      }
+      for (String id : j.runIdsWithoutHead()) {
+        if (ScriptStore.knows(id)) {
+          ids.add(id);  // damaged: resuming it reports it, and goes on with the others
         }
       }
       return ids;
@@ -754,9 +775,40 @@ public final class Main implements Callable<Integer> {
       try (JdbcJournal j = journal.open(); RunbookEngine engine = RunbookEngine.builder().journal(j).build()) {
         List<String> ids = runId != null ? List.of(runId) : j.runIds();
         List<Map<String, Object>> out = new ArrayList<>();
+        int code = OK;
+        java.util.Set<String> headless = new java.util.LinkedHashSet<>(j.runIdsWithoutHead());
+        if (runId == null) {
+          ids = new ArrayList<>(ids);
+          ids.addAll(headless);
+        }
         for (String id : ids) {
-          RunStatus s = engine.status(id);
+          if (headless.contains(id)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("runId", id);
+            m.put("state", "DAMAGED");
+            m.put("damaged", "run " + id + " has events but no head row in the journal, so it does not verify: the"
+                + " journal was edited or damaged; it is left as it is");
+            out.add(m);
+            code = INVALID;
+            continue;
+          }
           Map<String, Object> m = new LinkedHashMap<>();
+          RunStatus s;
+          try {
+            s = engine.status(id);
+            putPlace(m, engine.where(id), j);
+          } catch (dev.runbook4j.JournalException e) {
+            // one run's damage stays with it: it is named, and every other run is served
+            m.clear();
+            m.put("runId", id);
+            m.put("state", "DAMAGED");
+            m.put("damaged", e.getMessage());
+            out.add(m);
+            code = INVALID;
+            continue;
+          }
+          Map<String, Object> place = new LinkedHashMap<>(m);
+          m.clear();
           m.put("runId", s.runId());
           m.put("runbook", s.runbook());
           m.put("state", s.state().name());
@@ -768,13 +820,17 @@ public final class Main implements Callable<Integer> {
           m.put("compensated", s.compensated());
           m.put("failure", s.failure().orElse(null));
           m.put("updatedAt", s.updatedAt() == null ? null : s.updatedAt().toString());
-          putPlace(m, engine.where(id), j);
+          m.putAll(place);
           out.add(m);
         }
         if (json) {
           System.out.println(JSON.writeValueAsString(runId != null ? out.get(0) : out));
         } else {
           for (Map<String, Object> m : out) {
+            if (m.containsKey("damaged")) {
+              System.out.println(m.get("runId") + "  DAMAGED  " + m.get("damaged"));
+              continue;
+            }
             System.out.println(m.get("runId") + "  " + m.get("runbook") + "  " + m.get("state")
                 + (((List<?>) m.get("awaitingApproval")).isEmpty() ? "" : "  awaiting " + m.get("awaitingApproval"))
                 + (m.get("driver") == null ? "" : "  driven by " + m.get("driver"))
@@ -783,7 +839,7 @@ public final class Main implements Callable<Integer> {
                 + (m.get("failure") == null ? "" : "  " + m.get("failure")));
           }
         }
-        return OK;
+        return code;
       }
     }
   }

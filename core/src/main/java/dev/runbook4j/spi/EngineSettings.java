@@ -25,14 +25,23 @@ import org.apiguardian.api.API;
  * @param heartbeat how often leases are renewed and other runners' changes polled (null: default)
  * @param parkAfter waits at least this long park the run in the journal (null: never)
  * @param interceptors wrap every call into user code, the first outermost
+ * @param maxValueBytes the largest value the engine journals (an output, as JSON), in bytes; 0: the
+ *     default, 1 MiB (since 0.2)
  * @since 0.1
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record EngineSettings(Journal journal, Clock clock, Scheduler scheduler, ExecutorService workers,
     int maxWorkers, PolicyAdapter policyAdapter, LockManager lockManager, List<RunListener> listeners,
     java.util.Map<String, dev.runbook4j.Runbook<?>> runbooks, boolean takeOver, java.time.Duration heartbeat,
-    java.time.Duration parkAfter, List<Interceptor> interceptors) {
+    java.time.Duration parkAfter, List<Interceptor> interceptors, int maxValueBytes) {
+  /** The default of {@code maxValueBytes}. */
+  public static final int DEFAULT_MAX_VALUE_BYTES = 1 << 20;
+
   public EngineSettings {
+    if (maxValueBytes < 0) {
+      throw new IllegalArgumentException("maxValueBytes must not be negative, was " + maxValueBytes);
+    }
+    maxValueBytes = maxValueBytes == 0 ? DEFAULT_MAX_VALUE_BYTES : maxValueBytes;
     listeners = List.copyOf(listeners);
     interceptors = List.copyOf(interceptors);
     runbooks = java.util.Map.copyOf(runbooks);

@@ -81,19 +81,39 @@ final class ScriptCache {
       for (String line : Files.readAllLines(meta, StandardCharsets.UTF_8)) {
         String[] f = line.split(" ", 4);
         switch (f[0]) {
-          case "class" -> classes.put(f[1], Files.readAllBytes(dir.resolve(f[1] + ".class")));
+          case "class" -> {
+            byte[] b = Files.readAllBytes(dir.resolve(f[1] + ".class"));
+            if (f.length < 3 || !f[2].equals(sha256(b))) {
+              return damaged(dir);  // edited, cut off, or from a version that kept no hash
+            }
+            classes.put(f[1], b);
+          }
           case "call" -> checker.callsByLine.computeIfAbsent(Integer.parseInt(f[1]), k -> new ArrayList<>())
               .add(new Object[] {Integer.parseInt(f[2]), f[3]});
           case "name" -> checker.names.put(f[3], new int[] {Integer.parseInt(f[1]), Integer.parseInt(f[2])});
           case "runbook" -> checker.runbookAt = new int[] {Integer.parseInt(f[1]), Integer.parseInt(f[2])};
           default -> {
-            return null;
+            return damaged(dir);
           }
         }
       }
       return define(classes, checker);
-    } catch (IOException | RuntimeException e) {
-      return null;  // a damaged entry: compile again
+    } catch (IOException | RuntimeException | LinkageError e) {
+      return damaged(dir);  // a damaged entry: compiled again, and written again
+    }
+  }
+
+  /** Removes a damaged entry so that the script is compiled and cached again; null. */
+  private static RunbookScripts.Compiled damaged(Path dir) {
+    deleteQuietly(dir);
+    return null;
+  }
+
+  private static String sha256(byte[] b) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
   }
 
@@ -104,7 +124,7 @@ final class ScriptCache {
       List<String> meta = new ArrayList<>();
       for (Map.Entry<String, byte[]> c : classes.entrySet()) {
         Files.write(tmp.resolve(c.getKey() + ".class"), c.getValue());
-        meta.add("class " + c.getKey());
+        meta.add("class " + c.getKey() + " " + sha256(c.getValue()));
       }
       checker.callsByLine.forEach((line, calls) -> calls.forEach(c -> meta.add("call " + line + " " + c[0] + " " + c[1])));
       checker.names.forEach((name, at) -> meta.add("name " + at[0] + " " + at[1] + " " + name));

@@ -139,11 +139,30 @@ class DslTests {
     assertThat(hit).isNotNull();
     assertThat(RunbookScript.class).isAssignableFrom(hit.type());
     assertThat(hit.checker().names).containsKey("a");
+    // a class file whose bytes were changed (it would load, or fail with a raw ClassFormatError): the
+    // hash in meta.txt tells, and the entry is removed so that the next compile writes it again
+    Path cls;
     try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(entry)) {
+      cls = files.filter(f -> f.toString().endsWith(".class")).findFirst().orElseThrow();
+    }
+    byte[] b = java.nio.file.Files.readAllBytes(cls);
+    b[b.length / 2] ^= 0x55;
+    java.nio.file.Files.write(cls, b);
+    assertThat(ScriptCache.read(entry, "cached.runbook.groovy")).isNull();
+    assertThat(entry).doesNotExist();
+    RunbookScripts.cacheIn(cache);
+    try {
+      RunbookScripts.load("cached-again.runbook.groovy", source);  // another name: not in this JVM's memory
+    } finally {
+      RunbookScripts.cacheIn(null);
+    }
+    Path again = cache.resolve(ScriptCache.key("cached-again.runbook.groovy", source));
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(again)) {
       for (Path f : files.filter(f -> f.toString().endsWith(".class")).toList()) {
-        java.nio.file.Files.delete(f);
+        java.nio.file.Files.delete(f);  // a class file gone
       }
     }
-    assertThat(ScriptCache.read(entry, "cached.runbook.groovy")).isNull();
+    assertThat(ScriptCache.read(again, "cached-again.runbook.groovy")).isNull();
+    assertThat(again).doesNotExist();
   }
 }

@@ -52,6 +52,7 @@ final class Services implements RunHost {
   final RunLeases leases;
   /** Waits at least this long park the run (null: never). */
   final Duration parkAfter;
+  final int maxValueBytes;
   /** How often leases are renewed and other runners' changes polled. */
   final Duration heartbeat;
   final TimerExecutorService timers;
@@ -102,6 +103,7 @@ final class Services implements RunHost {
     this.catalog = s.runbooks();
     this.takeOver = s.takeOver() && !catalog.isEmpty();
     this.parkAfter = s.parkAfter();
+    this.maxValueBytes = s.maxValueBytes();
     this.heartbeat = s.heartbeat() != null ? s.heartbeat()
         : leases != null ? leases.leaseTtl().dividedBy(3) : Duration.ofSeconds(10);
     this.timers = new TimerExecutorService(scheduler, workers, clock);
@@ -205,6 +207,11 @@ final class Services implements RunHost {
   @Override
   public Duration parkAfter() {
     return parkAfter;
+  }
+
+  @Override
+  public int maxValueBytes() {
+    return maxValueBytes;
   }
 
   @Override

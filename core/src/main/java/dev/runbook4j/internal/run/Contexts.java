@@ -58,7 +58,7 @@ final class Contexts {
     @Override
     public Object output(String stepName) {
       String id = run.index.resolveStep(stepName, frame);
-      RunLedger.Output o = run.output(id);
+      RunLedger.Output o = run.index.output(id);
       if (o == null) {
         if (run.started(id)) {
           return null;  // it started and produced no output (failed, or its outcome is unknown)
@@ -72,7 +72,7 @@ final class Contexts {
     @Override
     public Optional<Object> findOutput(String stepName) {
       String id = run.index.resolveStep(stepName, frame);
-      RunLedger.Output o = run.output(id);
+      RunLedger.Output o = run.index.output(id);
       return o == null ? Optional.empty() : Optional.ofNullable(o.value());
     }
 

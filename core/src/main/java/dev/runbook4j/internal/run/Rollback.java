@@ -96,7 +96,7 @@ final class Rollback {
     run.locks.checkFence(id);
     run.record(new RunEvent.CompensationStarted(run.runId, id, n, run.now()));
     Contexts.StepCtx ctx = new Contexts.StepCtx(run, st.frame(), id, n);
-    Object value = run.outputOf(id);
+    Object value = run.index.outputOf(id);
     CompletableFuture<Object> stage = run.calls.attempt(s, Invocation.Kind.COMPENSATION, id, n, null, () -> {
       s.compensation().orElseThrow().compensate(ctx, value);
       return null;
@@ -144,6 +144,9 @@ final class Rollback {
             + " failed before the restart: " + run.ledger().compensationError(id)));
       }
     }
-    return run.compensationFailure(all);
+    synchronized (run) {
+      return new CompensationFailedException(run.runbook.name(), run.runId, run.ledger().compensationFailed(),
+          run.ledger().compensated(), all);
+    }
   }
 }

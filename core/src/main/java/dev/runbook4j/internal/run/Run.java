@@ -1,6 +1,5 @@
 package dev.runbook4j.internal.run;
 
-import dev.runbook4j.CompensationFailedException;
 import dev.runbook4j.JournalException;
 import dev.runbook4j.LeaseLostException;
 import dev.runbook4j.Node;
@@ -451,7 +450,7 @@ public final class Run {
   public synchronized RunResult result() {
     for (RunLedger.StepRecord r : ledger.succeededSteps()) {
       if (!r.typed && r.output != null) {
-        output(r.id);  // read back from the journal: converted to its step's type once, here
+        index.output(r.id);  // read back from the journal: converted to its step's type once, here
       }
     }
     // a view of the ledger's outputs, copied by the result under this monitor
@@ -544,34 +543,6 @@ public final class Run {
     return cancelRequested() ? cancelledOutcome() : null;
   }
 
-  /**
-   * The output of step {@code id} in its step's type (normalised when recorded live, converted from
-   * its JSON when read back from the journal: the same value either way); null when it has none.
-   */
-  RunLedger.Output output(String id) {
-    synchronized (this) {
-      RunLedger.Output o = ledger.output(id);
-      if (o == null || o.value() == null || o.typed()) {
-        return o;  // the live path: recorded in its type already, so the index is not needed
-      }
-    }
-    RunIndex.Located st = index.step(id);
-    synchronized (this) {
-      RunLedger.Output o = ledger.output(id);
-      Class<?> type = st == null ? Object.class : st.step().outputType();
-      Object typed = type == Object.class || type.isInstance(o.value()) ? o.value()
-          : dev.runbook4j.spi.EventCodec.convert(o.value(), type);
-      ledger.typed(id, typed);
-      return new RunLedger.Output(typed, true);
-    }
-  }
-
-  /** The output value of step {@code id}, or null (see {@link #output}). */
-  Object outputOf(String id) {
-    RunLedger.Output o = output(id);
-    return o == null ? null : o.value();
-  }
-
   /** Whether the action of step {@code id} started. */
   synchronized boolean started(String id) {
     return ledger.stepRecord(id) != null;
@@ -591,14 +562,9 @@ public final class Run {
     return t;
   }
 
-  /** {@code t} in one line for the journal and the log, scrubbed of the run's secrets. */
+  /** {@code t} in one line for the journal and the log, scrubbed of the run's secrets (and cut to fit). */
   String describe(Throwable t) {
-    if (t == null) {
-      return "unknown error";
-    }
-    String m = scrubber.scrub(t.getMessage());
-    String type = t instanceof Scrubber.ScrubbedException x ? x.originalSimpleName() : t.getClass().getSimpleName();
-    return type + (m == null || m.isBlank() ? "" : ": " + m);
+    return Scrubbing.describe(t, scrubber, host.maxValueBytes() / 4);  // a character is at most four bytes
   }
 
   /** {@code t}, or its copy scrubbed of the run's secrets when a message in its chain shows one. */
@@ -611,11 +577,4 @@ public final class Run {
     return scrubber.scrub(text);
   }
 
-  /** The failures of the rollback, aggregated, for a run that ends {@code ROLLBACK_FAILED}. */
-  CompensationFailedException compensationFailure(List<Throwable> errors) {
-    synchronized (this) {
-      return new CompensationFailedException(runbook.name(), runId, ledger.compensationFailed(), ledger.compensated(),
-          errors);
-    }
-  }
 }

@@ -41,6 +41,9 @@ public interface RunHost {
   /** Waits at least this long park the run; null: never. */
   Duration parkAfter();
 
+  /** The largest value journaled, in bytes (an output as JSON). */
+  int maxValueBytes();
+
   /** Hands {@code event}, just recorded by {@code run}, to the engine's listeners. */
   void dispatch(Run run, RunEvent event);
 

@@ -176,4 +176,32 @@ final class RunIndex {
     }
     return id;
   }
+
+  /**
+   * The output of step {@code id} in its step's type (normalised when recorded live, converted from
+   * its JSON when read back from the journal: the same value either way); null when it has none.
+   */
+  RunLedger.Output output(String id) {
+    synchronized (run) {
+      RunLedger.Output o = run.ledger().output(id);
+      if (o == null || o.value() == null || o.typed()) {
+        return o;  // the live path: recorded in its type already, so the index is not needed
+      }
+    }
+    RunIndex.Located st = step(id);
+    synchronized (run) {
+      RunLedger.Output o = run.ledger().output(id);
+      Class<?> type = st == null ? Object.class : st.step().outputType();
+      Object typed = type == Object.class || type.isInstance(o.value()) ? o.value()
+          : dev.runbook4j.spi.EventCodec.convert(o.value(), type);
+      run.ledger().typed(id, typed);
+      return new RunLedger.Output(typed, true);
+    }
+  }
+
+  /** The output value of step {@code id}, or null (see {@link #output}). */
+  Object outputOf(String id) {
+    RunLedger.Output o = output(id);
+    return o == null ? null : o.value();
+  }
 }

@@ -7,7 +7,8 @@ import dev.runbook4j.spi.EventCodec;
 /**
  * The text of an event scrubbed of the run's secrets before it is journaled and handed to the
  * listeners: every field that may carry what user code said (errors, reasons, causes, comments,
- * summaries, outputs, the parameters' JSON). Ids, states and instants are the engine's own.
+ * summaries, outputs, the parameters' JSON). Ids, states and instants are the engine's own. And an
+ * error as one line of such text.
  */
 final class Scrubbing {
   private Scrubbing() {}
@@ -69,6 +70,19 @@ final class Scrubbing {
           x.at());
     }
     return e;
+  }
+
+  /** {@code t} in one line (its type and message), scrubbed by {@code s}, its message cut at {@code most} characters. */
+  static String describe(Throwable t, Scrubber s, int most) {
+    if (t == null) {
+      return "unknown error";
+    }
+    String m = s.scrub(t.getMessage());
+    if (m != null && m.length() > most) {
+      m = m.substring(0, most) + "... (" + (m.length() - most) + " characters more, not journaled)";
+    }
+    String type = t instanceof Scrubber.ScrubbedException x ? x.originalSimpleName() : t.getClass().getSimpleName();
+    return type + (m == null || m.isBlank() ? "" : ": " + m);
   }
 
   private static boolean same(String scrubbed, String original) {

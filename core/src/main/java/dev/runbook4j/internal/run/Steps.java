@@ -222,11 +222,27 @@ final class Steps {
   private Object normalised(Step<Object, Object> s, String id, Object out) {
     try {
       // normalised, then scrubbed of the run's secrets: every later reader sees the masked value
-      return EventCodec.scrubbed(EventCodec.normalise(out, s.outputType()), run.scrubber);
+      return sized(id, EventCodec.scrubbed(EventCodec.normalise(out, s.outputType()), run.scrubber));
     } catch (IllegalArgumentException e) {
       throw new OutputException("the output of step '" + id + "' (a " + out.getClass().getName() + ") cannot be"
           + " journaled as JSON: " + e.getMessage(), e);
     }
+  }
+
+  /** {@code value}, when its JSON is within the journal's limit per value. */
+  private Object sized(String id, Object value) {
+    int limit = run.host.maxValueBytes();
+    if (value == null || value instanceof Number || value instanceof Boolean
+        || (value instanceof String t && t.length() * 3L + 2 <= limit)) {
+      return value;  // cheap: the common outputs are small
+    }
+    long bytes = EventCodec.json(value).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    if (bytes > limit) {
+      throw new OutputException("the output of step '" + id + "' is " + bytes + " bytes as JSON, more than the"
+          + " journal takes per value (" + limit + " bytes: RunbookEngine.builder().maxValueBytes(...)); it was not"
+          + " journaled", null);
+    }
+    return value;
   }
 
   private Outcome failedForGood(Step<Object, Object> s, String id, int n, Throwable err) {

@@ -339,6 +339,16 @@ public final class JdbcJournal implements Journal, AutoCloseable {
     return ids("SELECT run_id FROM rb4j_runs ORDER BY created, run_id");
   }
 
+  /**
+   * The runs that have events but no head row: damaged or edited (a head row is written with a
+   * run's first event, in one transaction), so they do not verify; listed so that they are named
+   * rather than passed over.
+   */
+  public List<String> runIdsWithoutHead() {
+    return ids("SELECT DISTINCT e.run_id FROM rb4j_events e WHERE NOT EXISTS"
+        + " (SELECT 1 FROM rb4j_runs r WHERE r.run_id = e.run_id) ORDER BY e.run_id");
+  }
+
   /** The runs whose head row is not marked finished (from their last event), oldest first. */
   @Override
   public List<String> unfinishedRunIds() {
