@@ -65,21 +65,31 @@ final class UserCode {
   /** Calls {@code body} tracked as {@code a} (entered by {@link #enter}), and untracks it. */
   Object call(Attempt a, Invocation.Kind kind, String nodeId, String during, int n, boolean step,
       Callable<Object> body) throws Exception {
+    inMdc(nodeId, step);
+    try {
+      return intercept(kind, nodeId, during, n, body);
+    } finally {
+      leave(a, step);
+    }
+  }
+
+  /** Puts the run, and the step when {@code step}, in this thread's MDC while user code runs. */
+  private void inMdc(String nodeId, boolean step) {
     MDC.put("runId", run.runId);
     if (step) {
       MDC.put("step", nodeId);
     }
-    try {
-      return intercept(kind, nodeId, during, n, body);
-    } finally {
-      if (step) {
-        MDC.remove("step");
-      }
-      MDC.remove("runId");
-      synchronized (lock) {
-        a.exit();
-        untrack(a);
-      }
+  }
+
+  /** After a call tracked as {@code a}: the MDC as it was, and the call untracked. */
+  private void leave(Attempt a, boolean step) {
+    if (step) {
+      MDC.remove("step");
+    }
+    MDC.remove("runId");
+    synchronized (lock) {
+      a.exit();
+      untrack(a);
     }
   }
 
@@ -92,17 +102,11 @@ final class UserCode {
     if (run.host.interceptor() != null) {
       return call(a, Invocation.Kind.ACTION, id, null, n, true, () -> s.action().execute(ctx));
     }
-    MDC.put("runId", run.runId);
-    MDC.put("step", id);
+    inMdc(id, true);
     try {
       return s.action().execute(ctx);
     } finally {
-      MDC.remove("step");
-      MDC.remove("runId");
-      synchronized (lock) {
-        a.exit();
-        untrack(a);
-      }
+      leave(a, true);
     }
   }
 
@@ -186,19 +190,13 @@ final class UserCode {
           cf.completeExceptionally(new InterruptedException("attempt of '" + id + "' was interrupted before it began"));
           return;
         }
-        MDC.put("runId", run.runId);
-        MDC.put("step", id);
+        inMdc(id, true);
         try {
           cf.complete(intercept(kind, id, null, n, body));
         } catch (Throwable t) {
           cf.completeExceptionally(t);
         } finally {
-          MDC.remove("step");
-          MDC.remove("runId");
-          synchronized (lock) {
-            a.exit();
-            untrack(a);
-          }
+          leave(a, true);
         }
       });
     } catch (RejectedExecutionException e) {
