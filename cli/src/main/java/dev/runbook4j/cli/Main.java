@@ -369,6 +369,13 @@ public final class Main implements Callable<Integer> {
           return exitCode(st.state());
         }
         if (attached && engine.where(h.runId()).place() == RunPlace.Place.ORPHANED) {
+          RunStatus last = engine.status(h.runId());
+          if (last.state().isTerminal()) {  // it ended, and its runner exited, between the two reads above
+            printNew.run();
+            System.out.println("run " + h.runId() + " ended " + last.state() + last.failure().map(f -> ": " + f)
+                .orElse(""));
+            return exitCode(last.state());
+          }
           System.out.println("run " + h.runId() + " is no longer driven: its runner is gone; it goes on when"
               + " resumed: runbook4j resume " + h.runId());
           return INVALID;
