@@ -43,7 +43,7 @@ import org.apiguardian.api.API;
  *   <tr><td>9</td><td>Parallel branches or forEach items</td><td>all their started steps join the one reverse-start-order list: each branch is undone in reverse</td><td>as row 1</td></tr>
  *   <tr><td>10</td><td>A step or gate with {@code onFailure(CONTINUE)} fails</td><td>recorded, the run goes on; the step still counts as started if a later failure rolls back</td><td>as the rest of the run</td></tr>
  *   <tr><td>11</td><td>A step or gate with {@code onFailure(ABORT)} fails</td><td>stops; nothing is compensated</td><td>{@code ABORTED}, locks kept</td></tr>
- *   <tr><td>12</td><td>The journal cannot record an event</td><td>the action whose intent was not recorded is not called; the run pauses on the storage error ({@link RunHandle#await()} throws the {@link JournalException}); the engine tries again after 5 s, doubling up to 5 min, and when the journal takes writes it rebuilds the run from its events and goes on</td><td>not ended while paused</td></tr>
+ *   <tr><td>12</td><td>The journal cannot record an event</td><td>the action whose intent was not recorded is not called; the run pauses on the storage error ({@link RunHandle#await()} throws the {@link JournalException}); the engine tells the listeners ({@link RunListener#onStoragePaused}) and tries again after 1 s, doubling up to 30 s, and when the journal takes writes it rebuilds the run from its events and goes on ({@link RunListener#onStorageRecovered})</td><td>not ended while paused</td></tr>
  * </table>
  *
  * <p>Implementations are threadsafe. Closing the engine shuts down the pools it made.

@@ -470,17 +470,34 @@ public final class Main implements Callable<Integer> {
         line = "watch " + w.watchId() + " breached: " + w.reason();
       }
       if (line != null) {
-        synchronized (this) {
-          if (terminal) {
-            out.print("\r\033[K");  // the event line goes above the status line
-          }
-          out.println(line);
-          if (terminal && !status.isEmpty()) {
-            out.print(status);
-          }
-          out.flush();
-        }
+        print(line);
       }
+    }
+
+    @Override
+    public void onStoragePaused(dev.runbook4j.RunListener.StoragePause p) {
+      long ms = Math.max(0, Duration.between(java.time.Instant.now(), p.nextTry()).toMillis());
+      Duration in = Duration.ofSeconds((ms + 999) / 1000);  // "in 1s", not "in 999ms"
+      print(p.tries() == 1
+          ? "run " + p.runId() + " is paused: the journal cannot record its next event (" + p.problem()
+              + "); nothing more runs until it can; trying again in " + Durations.format(in)
+          : "run " + p.runId() + " is still paused: " + p.problem() + "; trying again in " + Durations.format(in));
+    }
+
+    @Override
+    public void onStorageRecovered(String runId) {
+      print("run " + runId + " goes on: the journal records events again");
+    }
+
+    private synchronized void print(String line) {
+      if (terminal) {
+        out.print("\r\033[K");  // the event line goes above the status line
+      }
+      out.println(line);
+      if (terminal && !status.isEmpty()) {
+        out.print(status);
+      }
+      out.flush();
     }
   }
 

@@ -48,6 +48,48 @@ class FaultInjectingJournalTests {
   }
 
   @Test
+  void listenersHearAStoragePauseEachTryWithGrowingDelaysAndTheRecoveryOnce() {
+    journal.failWrites(e -> e.runId().equals("paused") && !(e instanceof RunEvent.RunStarted)
+        && !(e instanceof RunEvent.StepStarted s && s.stepId().equals("a")) && !(e instanceof RunEvent.StepSucceeded s
+        && s.stepId().equals("a")));
+    List<String> heard = new CopyOnWriteArrayList<>();
+    try (RunbookEngine engine = RunbookEngine.builder().journal(journal).virtualTime(time).build()) {
+      engine.onEvent(new dev.runbook4j.RunListener() {
+        @Override
+        public void onEvent(RunEvent event) {}
+
+        @Override
+        public void onStoragePaused(StoragePause p) {
+          heard.add("paused " + p.runId() + " try " + p.tries() + " next in "
+              + Duration.between(time.now(), p.nextTry()) + ": " + p.problem());
+        }
+
+        @Override
+        public void onStorageRecovered(String runId) {
+          heard.add("recovered " + runId);
+        }
+      });
+      Instant t0 = time.now();
+      RunHandle h = engine.start(twoSteps(), null, RunOptions.defaults().withRunId("paused"));
+      assertThatThrownBy(h::await).isInstanceOf(JournalException.class);
+      assertThat(heard).singleElement().asString().startsWith("paused paused try 1 next in PT1S: ")
+          .contains("Injected fault");
+      time.advance(Duration.ofSeconds(1));  // the rebuild reads; its first write fails again
+      time.advance(Duration.ofSeconds(2));
+      assertThat(heard).hasSize(3);
+      assertThat(heard.get(1)).startsWith("paused paused try 2 next in PT2S");
+      assertThat(heard.get(2)).startsWith("paused paused try 3 next in PT4S");
+      assertThat(effects).containsExactly("a");  // b's intent was never recorded: b was not called
+      journal.heal();
+      time.advance(Duration.ofSeconds(4));
+      assertThat(h.await().state()).isEqualTo(RunState.SUCCEEDED);
+      assertThat(heard).hasSize(4).last().isEqualTo("recovered paused");
+      assertThat(effects).containsExactly("a", "b");
+      assertThat(Duration.between(t0, time.now())).isEqualTo(Duration.ofSeconds(7));
+    }
+  }
+
+  @Test
   void aSyncThatFailsAfterTheWriteNeverLosesTheEventNorRepeatsACompletedStep() {
     journal.inject(e -> e instanceof RunEvent.StepSucceeded s && s.stepId().equals("a"), FaultInjectingJournal.Fault.SYNC_FAILS, 1);
     try (RunbookEngine engine = RunbookEngine.builder().journal(journal).virtualTime(time).build()) {

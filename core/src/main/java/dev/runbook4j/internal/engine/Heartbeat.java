@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import dev.runbook4j.RunListener;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
@@ -20,8 +22,8 @@ import org.slf4j.LoggerFactory;
 final class Heartbeat {
   private static final Logger log = LoggerFactory.getLogger(Heartbeat.class);
   /** The first retry after a storage error; each next one waits twice as long, up to {@link #RETRY_MAX}. */
-  static final Duration RETRY_FIRST = Duration.ofSeconds(5);
-  static final Duration RETRY_MAX = Duration.ofMinutes(5);
+  static final Duration RETRY_FIRST = Duration.ofSeconds(1);
+  static final Duration RETRY_MAX = Duration.ofSeconds(30);
 
   private final Services s;
   private final RunRegistry registry;
@@ -29,6 +31,11 @@ final class Heartbeat {
   /** Resumes a run this runner took over (the engine's {@code resume}). */
   private final BiConsumer<String, Runbook<?>> takeOver;
   private final AtomicBoolean ticking = new AtomicBoolean();
+  /**
+   * How many times in a row each run stopped on a storage error: a rebuild only reads, so it works
+   * on a full disk, and its successor stops again at its first write — the delays grow across them.
+   */
+  private final Map<String, Integer> storageTries = new ConcurrentHashMap<>();
 
   Heartbeat(Services s, RunRegistry registry, ParkingLot parking, BiConsumer<String, Runbook<?>> takeOver) {
     this.s = s;
@@ -39,23 +46,40 @@ final class Heartbeat {
 
   /** A run object stopped on a storage error: rebuild it from the journal when the journal works again. */
   void onStorageError(Run run) {
-    scheduleRecovery(run, RETRY_FIRST);
+    pausedAgain(run, run.storageError());
   }
 
-  private void scheduleRecovery(Run paused, java.time.Duration delay) {
+  /** The run's successor recorded an event: the journal takes writes again. */
+  void recovered(Run run) {
+    if (storageTries.remove(run.runId) != null) {
+      log.info("Run {} continues after a storage error", run.runId);
+      s.tellRecovered(run);
+    }
+  }
+
+  /** Counts one more stop of {@code paused}, tells the listeners, and tries again after a growing delay. */
+  private void pausedAgain(Run paused, RuntimeException e) {
+    int tries = storageTries.merge(paused.runId, 1, Integer::sum);
+    Duration delay = RETRY_FIRST.multipliedBy(1L << Math.min(tries - 1, 10));
+    delay = delay.compareTo(RETRY_MAX) > 0 ? RETRY_MAX : delay;
+    String problem = paused.shown(e).getMessage();
+    if (tries > 1) {
+      log.warn("Run {} is still paused on a storage error ({}); next try in {}", paused.runId, problem, delay);
+    }
+    s.storagePaused(paused, new RunListener.StoragePause(paused.runId, problem, s.now().plus(delay), tries));
     s.scheduler.schedule(delay, () -> {
       if (s.closed) {
         return;  // a closed engine (one with a caller's pool, which close leaves running) stops recovering
       }
       try {
-        s.workers.execute(() -> recover(paused, delay));
+        s.workers.execute(() -> recover(paused));
       } catch (java.util.concurrent.RejectedExecutionException closed) {
         log.warn("Run {} stays paused on a storage error: the engine is closed", paused.runId);
       }
     });
   }
 
-  private void recover(Run paused, java.time.Duration delay) {
+  private void recover(Run paused) {
     if (registry.lookup(paused.runId) != paused) {
       return;
     }
@@ -63,31 +87,27 @@ final class Heartbeat {
     try {
       Rebuilds.Read read = Rebuilds.read(s.journal, paused.runId);
       if (read.ledger().started() == null) {
+        storageTries.remove(paused.runId);
         log.warn("Run {} was never recorded; start it again", paused.runId);  // nothing happened: nothing goes on
         return;
       }
       if (read.problem() != null) {
+        storageTries.remove(paused.runId);
         log.error("Run {} does not verify after a storage error and stays paused: {}", paused.runId, read.problem());
         return;
       }
       successor = new Run(s, paused.runId, paused.runbook, paused.params, paused.requester, paused.plan,
           read.ledger(), paused.done, Run.Purpose.RESUMED);
+      successor.afterStorageError();
       registry.put(successor);
       registry.launch(successor, false, this);
-      log.info("Run {} continues after a storage error", paused.runId);
     } catch (dev.runbook4j.UnknownRunException e) {
+      storageTries.remove(paused.runId);
       log.warn("Run {} was never recorded; start it again", paused.runId);  // nothing happened: nothing goes on
     } catch (RuntimeException e) {
-      retryLater(paused, delay, e);
+      registry.put(paused);  // still the run's current object until a successor starts
+      pausedAgain(paused, e);
     }
-  }
-
-  private void retryLater(Run paused, Duration delay, RuntimeException e) {
-    Duration next = delay.multipliedBy(2);
-    next = next.compareTo(RETRY_MAX) > 0 ? RETRY_MAX : next;
-    log.warn("Run {} is still paused on a storage error ({}); next try in {}", paused.runId, e.getMessage(), next);
-    registry.put(paused);  // still the run's current object until a successor starts
-    scheduleRecovery(paused, next);
   }
 
   /** Starts the heartbeat if there is anything to renew, poll or take over. */

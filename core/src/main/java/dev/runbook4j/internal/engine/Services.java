@@ -243,6 +243,35 @@ final class Services implements RunHost {
   }
 
   @Override
+  public void storageRecovered(Run run) {
+    beats.recovered(run);
+  }
+
+  /** Tells the listeners that {@code run} is paused on a storage error. */
+  void storagePaused(Run run, RunListener.StoragePause pause) {
+    for (RunListener l : listeners) {
+      try {
+        l.onStoragePaused(pause);
+      } catch (Throwable t) {
+        run.listenerFailures.incrementAndGet();
+        log.warn("Listener {} failed on a storage pause of run {}; the run goes on", l, run.runId, run.shown(t));
+      }
+    }
+  }
+
+  /** Tells the listeners that {@code run} goes on after a storage error ({@link Heartbeat#recovered}). */
+  void tellRecovered(Run run) {
+    for (RunListener l : listeners) {
+      try {
+        l.onStorageRecovered(run.runId);
+      } catch (Throwable t) {
+        run.listenerFailures.incrementAndGet();
+        log.warn("Listener {} failed on the recovery of run {}; the run goes on", l, run.runId, run.shown(t));
+      }
+    }
+  }
+
+  @Override
   public void onLeaseLost(Run run) {
     registry.onLeaseLost(run);
   }

@@ -81,6 +81,8 @@ public final class Run {
   private volatile CompletableFuture<Void> signal = new CompletableFuture<>();
   private RunbookException failure;
   private volatile JournalException storageError;
+  /** Set on an object rebuilt after a storage error until its first event is recorded. */
+  private volatile boolean afterStorageError;
   /** Set when this object parked: it does nothing more; the engine holds the run as a parked entry. */
   private volatile boolean parked;
 
@@ -169,7 +171,16 @@ public final class Run {
           + runId + " (" + runbook.name() + "): " + e.getMessage() + "; the run stops here", e);
     }
     ledger.apply(event);
+    if (afterStorageError) {
+      afterStorageError = false;
+      host.storageRecovered(this);
+    }
     return event;
+  }
+
+  /** Marks this object as rebuilt after a storage error (see {@link RunHost#storageRecovered}). */
+  public void afterStorageError() {
+    afterStorageError = true;
   }
 
   /** How many events the run's journal holds, as far as this object knows (its own and those it read). */

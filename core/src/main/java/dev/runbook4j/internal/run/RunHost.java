@@ -56,6 +56,9 @@ public interface RunHost {
   /** {@code run} stopped on a storage error: rebuild it when the journal takes writes again. */
   void onStorageError(Run run);
 
+  /** {@code run}, rebuilt after a storage error, recorded its first event: the journal takes writes again. */
+  void storageRecovered(Run run);
+
   /** {@code run} was taken over by another runner: forget it here. */
   void onLeaseLost(Run run);
 }

@@ -63,6 +63,8 @@ final class GroupCommit {
   private PreparedStatement insertEvent;
   private PreparedStatement updateHead;
   private PreparedStatement casHead;
+  /** The session's generation when these statements were prepared (see {@link Session#stale}). */
+  private int preparedAt;
 
   GroupCommit(Session s, JdbcLeases leases) {
     this.s = s;
@@ -187,7 +189,7 @@ final class GroupCommit {
         if (fast) {
           s.commit();
         } else {
-          s.rollbackQuietly();
+          s.rollbackQuietly(false);  // nothing failed: the batch is written carefully
         }
       } catch (SQLException | RuntimeException e) {
         s.rollbackQuietly();
@@ -239,7 +241,10 @@ final class GroupCommit {
 
   /** Prepares the write statements once; called with the lock held. */
   private void prepare() throws SQLException {
-    if (headQuery == null) {
+    if (headQuery == null || s.stale(preparedAt)) {
+      Session.closeQuietly(headQuery, insertRun, insertEvent, updateHead, casHead);
+      casHead = null;
+      preparedAt = s.generation();
       headQuery = s.connection.prepareStatement("SELECT last_seq, last_hash, owner, finished FROM rb4j_runs"
           + " WHERE run_id = ?" + (s.postgres() ? " FOR UPDATE" : ""));
       insertRun = s.connection.prepareStatement("INSERT INTO rb4j_runs (run_id, created, last_seq, last_hash, runbook,"

@@ -89,10 +89,13 @@ final class JdbcLeases implements RunLeases, Session.Listener {
   }
 
   private PreparedStatement alive;
+  private int alivePreparedAt;
 
   /** Writes this runner's row: alive for a lease from {@code now}; in a transaction. */
   private void alive(Connection c, Instant now) throws SQLException {
-    if (alive == null) {
+    if (alive == null || s.stale(alivePreparedAt)) {
+      Session.closeQuietly(alive);
+      alivePreparedAt = s.generation();
       alive = c.prepareStatement("INSERT INTO rb4j_runners (runner, alive_until, host, pid, proc_start, since)"
           + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (runner) DO UPDATE SET alive_until = excluded.alive_until,"
           + " host = excluded.host, pid = excluded.pid, proc_start = excluded.proc_start,"

@@ -35,6 +35,7 @@ final class Session {
   private boolean inTransaction;
   private PreparedStatement beginImmediate;
   private PreparedStatement commitSqlite;
+  private int preparedAt;
   private final java.util.List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   Session(String url, JdbcJournal.Dialect dialect, Connection connection) throws SQLException {
@@ -95,12 +96,45 @@ final class Session {
   /** Opens a write transaction; the caller holds the lock. */
   void begin() throws SQLException {
     if (dialect == JdbcJournal.Dialect.SQLITE) {
-      if (beginImmediate == null) {
+      if (beginImmediate == null || stale(preparedAt)) {
+        closeQuietly(beginImmediate, commitSqlite);
+        preparedAt = generation();
         beginImmediate = connection.prepareStatement("BEGIN IMMEDIATE");
         commitSqlite = connection.prepareStatement("COMMIT");
       }
       beginImmediate.execute();
       inTransaction = true;
+    }
+  }
+
+  /**
+   * Counts the transactions that failed. The SQLite driver finalizes a statement whose step fails
+   * (a COMMIT on a full disk, say) and still reports it open, so a statement kept across
+   * transactions is prepared again after any failure ({@link #stale}), or the journal would stay
+   * broken once the disk has room again.
+   */
+  private int failures;
+
+  /** The failure count to remember with statements prepared now; read under the lock. */
+  int generation() {
+    return failures;
+  }
+
+  /** Whether statements prepared at {@code generation} must be prepared again; under the lock. */
+  boolean stale(int generation) {
+    return generation != failures;
+  }
+
+  /** Closes statements about to be prepared again, ignoring what a broken connection says. */
+  static void closeQuietly(PreparedStatement... statements) {
+    for (PreparedStatement p : statements) {
+      try {
+        if (p != null) {
+          p.close();
+        }
+      } catch (SQLException ignored) {
+        // prepared again anyway
+      }
     }
   }
 
@@ -119,6 +153,14 @@ final class Session {
   }
 
   void rollbackQuietly() {
+    rollbackQuietly(true);
+  }
+
+  /** Rolls back; {@code failed}: after an error, so cached statements are prepared again. */
+  void rollbackQuietly(boolean failed) {
+    if (failed) {
+      failures++;
+    }
     try {
       if (dialect == JdbcJournal.Dialect.SQLITE) {
         if (inTransaction) {
