@@ -46,7 +46,7 @@ import picocli.CommandLine.Parameters;
     description = "Runs runbook scripts (*.runbook.groovy) with a durable journal.",
     subcommands = {Main.Run.class, Main.PlanCommand.class, Main.Validate.class, Main.Resume.class, Main.Approve.class,
         Main.Reject.class, Main.Cancel.class, Main.Status.class, Main.History.class, Main.Locks.class,
-        Main.Unlock.class, TestCommand.class},
+        Main.Unlock.class, TestCommand.class, VerifyCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:succeeded (or the command did what it was asked)",
@@ -127,6 +127,10 @@ public final class Main implements Callable<Integer> {
         }
       }
     }
+    String key = System.getenv("RUNBOOK4J_JOURNAL_KEY");
+    if (key != null && !key.isEmpty()) {
+      values.add(key);  // the journal's key, when given as text
+    }
     return dev.runbook4j.Scrubber.ofValues(values);
   }
 
@@ -146,8 +150,33 @@ public final class Main implements Callable<Integer> {
         description = "The journal (default: the SQLite file .runbook4j/journal.db under the current directory).")
     String journal;
 
+    @Option(names = "--journal-key-file", paramLabel = "FILE", description = "The journal's key (default: the file"
+        + " that RUNBOOK4J_JOURNAL_KEY_FILE names, or the text of RUNBOOK4J_JOURNAL_KEY): each event's hash is an"
+        + " HMAC under it, so nobody without it can forge an event. A new journal is keyed when created with one.")
+    Path keyFile;
+
     JdbcJournal open() {
-      return journal == null ? JdbcJournal.sqlite(Path.of(".runbook4j", "journal.db")) : JdbcJournal.open(journal);
+      String url = journal;
+      if (url == null) {
+        Path file = Path.of(".runbook4j", "journal.db").toAbsolutePath();
+        try {
+          java.nio.file.Files.createDirectories(file.getParent());
+        } catch (java.io.IOException e) {
+          throw new IllegalStateException("the journal's folder " + file.getParent() + " cannot be created: " + e);
+        }
+        url = "jdbc:sqlite:" + file;
+      }
+      JdbcJournal.Builder b = JdbcJournal.builder(url);
+      String envFile = System.getenv("RUNBOOK4J_JOURNAL_KEY_FILE");
+      String envKey = System.getenv("RUNBOOK4J_JOURNAL_KEY");
+      if (keyFile != null) {
+        b.keyFile(keyFile);
+      } else if (envFile != null && !envFile.isEmpty()) {
+        b.keyFile(Path.of(envFile));
+      } else if (envKey != null && !envKey.isEmpty()) {
+        b.key(envKey.getBytes(StandardCharsets.UTF_8));
+      }
+      return b.build();
     }
   }
 
@@ -174,12 +203,17 @@ public final class Main implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", arity = "1..*", description = "Runbook scripts.")
     List<Path> files;
 
+    @Option(names = "--time-limit", paramLabel = "DURATION", defaultValue = "30s",
+        description = "How long a script may take to load (default: ${DEFAULT-VALUE}).")
+    String timeLimit;
+
     @Override
     public Integer call() {
       int code = OK;
+      Duration limit = Durations.parse(timeLimit);
       for (Path f : files) {
         try {
-          ScriptRunbook s = RunbookScripts.load(f);
+          ScriptRunbook s = RunbookScripts.load(f, limit);
           System.out.println(f + ": ok, runbook '" + s.runbook().name() + "', " + s.parameters().size()
               + " parameters");
         } catch (ScriptException e) {
@@ -206,6 +240,10 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--diff", paramLabel = "OTHER_FILE", description = "Prints how OTHER_FILE's plan differs.")
     Path diff;
+
+    @Option(names = "--time-limit", paramLabel = "DURATION", defaultValue = "30s",
+        description = "How long a script may take to load (default: ${DEFAULT-VALUE}).")
+    String timeLimit;
 
     @Override
     public Integer call() {
@@ -238,7 +276,7 @@ public final class Main implements Callable<Integer> {
     }
 
     private Plan plan(Path f) {
-      ScriptRunbook s = RunbookScripts.load(f);
+      ScriptRunbook s = RunbookScripts.load(f, Durations.parse(timeLimit));
       return Plan.of(s.runbook(), s.params(params(params)));
     }
   }
@@ -845,6 +883,14 @@ public final class Main implements Callable<Integer> {
           m.put("failure", s.failure().orElse(null));
           m.put("updatedAt", s.updatedAt() == null ? null : s.updatedAt().toString());
           m.putAll(place);
+          dev.runbook4j.journal.jdbc.JournalVerification v = j.verify(id);
+          if (v.check() != dev.runbook4j.journal.jdbc.JournalVerification.Check.NOT_CHECKED) {
+            m.put("verifies", v.ok());
+            m.put("integrity", v.problem().orElse(null));
+            if (!v.ok()) {
+              code = INVALID;
+            }
+          }
           out.add(m);
         }
         if (json) {
@@ -860,8 +906,13 @@ public final class Main implements Callable<Integer> {
                 + (m.get("driver") == null ? "" : "  driven by " + m.get("driver"))
                 + ("ORPHANED".equals(m.get("place")) ? "  orphaned (its runner is gone): runbook4j resume "
                     + m.get("runId") : "")
-                + (m.get("failure") == null ? "" : "  " + m.get("failure")));
+                + (m.get("failure") == null ? "" : "  " + m.get("failure"))
+                + (m.get("integrity") == null ? "" : "  DOES NOT VERIFY: " + m.get("integrity")));
           }
+        }
+        if (j.check() == dev.runbook4j.journal.jdbc.JournalVerification.Check.NOT_CHECKED) {
+          System.err.println("runbook4j: the journal is keyed (key " + j.keyId().orElseThrow() + ") and no key was"
+              + " given: no run was verified");
         }
         return code;
       }
@@ -976,6 +1027,12 @@ public final class Main implements Callable<Integer> {
           System.out.println("Run " + id + (events.isEmpty() ? "" : ", started " + events.get(0).at()
               + " (times below from there)") + ":");
           System.out.print(dev.runbook4j.testing.JournalText.of(events));
+        }
+        dev.runbook4j.journal.jdbc.JournalVerification v = j.verify(runId != null ? runId : all.get(all.size() - 1));
+        if (!v.ok() && v.check() != dev.runbook4j.journal.jdbc.JournalVerification.Check.NOT_CHECKED) {
+          System.err.println("runbook4j: run " + v.runId() + " DOES NOT VERIFY: " + v.problem().orElseThrow()
+              + " (runbook4j verify " + v.runId() + ")");
+          return INVALID;
         }
         return OK;
       }

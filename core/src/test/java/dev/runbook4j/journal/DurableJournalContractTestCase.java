@@ -113,6 +113,127 @@ abstract class DurableJournalContractTestCase extends JournalContractTestCase {
     assertThat(v.problem().orElseThrow()).contains("ends at event 8 but its head records event 10");
   }
 
+  private static final byte[] KEY = "0123456789abcdef0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+  /**
+   * What someone who can write the database does without the key: appends two approvals, chaining
+   * them the only way they can (SHA-256, as an unkeyed journal does), and points the head row at them.
+   */
+  private void forgeApprovals(String url, String runId) throws Exception {
+    try (Connection c = connect(url)) {
+      long seq;
+      String prev;
+      try (Statement st = c.createStatement();
+          java.sql.ResultSet rs = st.executeQuery("SELECT last_seq, last_hash FROM rb4j_runs WHERE run_id = '" + runId
+              + "'")) {
+        assertThat(rs.next()).isTrue();
+        seq = rs.getLong(1);
+        prev = rs.getString(2);
+      }
+      for (String user : List.of("alice", "bob")) {
+        String json = dev.runbook4j.spi.EventCodec.write(new RunEvent.ApprovalGranted(runId, "prod", user, "",
+            "ab".repeat(32), T0.plusSeconds(5)));
+        seq++;
+        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+        md.update((prev + "\n" + seq + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        prev = java.util.HexFormat.of().formatHex(md.digest(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        try (java.sql.PreparedStatement i = c.prepareStatement(
+            "INSERT INTO rb4j_events (run_id, seq, type, at, body, hash) VALUES (?, ?, 'ApprovalGranted', ?, ?, ?)")) {
+          i.setString(1, runId);
+          i.setLong(2, seq);
+          i.setString(3, T0.plusSeconds(5).toString());
+          i.setString(4, json);
+          i.setString(5, prev);
+          i.executeUpdate();
+        }
+      }
+      try (java.sql.PreparedStatement u = c.prepareStatement(
+          "UPDATE rb4j_runs SET last_seq = ?, last_hash = ? WHERE run_id = ?")) {
+        u.setLong(1, seq);
+        u.setString(2, prev);
+        u.setString(3, runId);
+        u.executeUpdate();
+      }
+    }
+  }
+
+  @Test
+  void aKeyedJournalFindsForgedApprovalsAndAnUnkeyedOneSaysItCannot() throws Exception {
+    String keyedUrl = freshUrl();
+    String plainUrl = freshUrl();
+    String runId = newRunId();
+    try (JdbcJournal keyed = JdbcJournal.builder(keyedUrl).key(KEY).build();
+        JdbcJournal plain = JdbcJournal.open(plainUrl)) {
+      for (JdbcJournal j : List.of(keyed, plain)) {
+        sampleRun(runId).subList(0, 3).forEach(j::append);
+        assertThat(j.verify(runId).ok()).isTrue();
+      }
+      assertThat(keyed.verify(runId).check()).isEqualTo(JournalVerification.Check.KEYED);
+      forgeApprovals(keyedUrl, runId);
+      forgeApprovals(plainUrl, runId);
+
+      JournalVerification k = keyed.verify(runId);
+      assertThat(k.ok()).isFalse();
+      assertThat(k.firstBadSeq()).contains(4L);
+      assertThat(k.problem().orElseThrow()).contains("event 4 of run " + runId + " does not match its hash",
+          "written without the journal's key (a forgery)");
+      assertThat(keyed.readVerified(runId).problem()).isPresent();  // the engine refuses to resume it
+
+      JournalVerification p = plain.verify(runId);
+      assertThat(p.ok()).as("without a key a recomputed chain verifies: the forgery is not found").isTrue();
+      assertThat(p.check()).isEqualTo(JournalVerification.Check.UNKEYED);
+    }
+  }
+
+  @Test
+  void aKeyedJournalFindsACutTailWhoseHeadRowWasRePointed() throws Exception {
+    String url = freshUrl();
+    String runId = newRunId();
+    try (JdbcJournal keyed = JdbcJournal.builder(url).key(KEY).build()) {
+      sampleRun(runId).forEach(keyed::append);
+      try (Connection c = connect(url); Statement st = c.createStatement()) {
+        // the rollback's end cut off, and the head pointed at what is left: every value there is genuine
+        st.execute("DELETE FROM rb4j_events WHERE run_id = '" + runId + "' AND seq >= 9");
+        st.execute("UPDATE rb4j_runs SET last_seq = 8, finished = 0, last_hash = (SELECT hash FROM rb4j_events WHERE"
+            + " run_id = '" + runId + "' AND seq = 8) WHERE run_id = '" + runId + "'");
+      }
+      JournalVerification v = keyed.verify(runId);
+      assertThat(v.problem().orElseThrow()).contains("the head row of run " + runId + " (event 8) does not carry the"
+          + " journal key's MAC: it was re-pointed");
+      assertThat(v.firstBadSeq()).contains(9L);
+    }
+  }
+
+  @Test
+  void aKeyedJournalIsRefusedWithAnotherKeyAndReadButNeitherWrittenNorVerifiedWithoutOne() throws Exception {
+    String url = freshUrl();
+    String runId = newRunId();
+    try (JdbcJournal keyed = JdbcJournal.builder(url).key(KEY).build()) {
+      sampleRun(runId).subList(0, 3).forEach(keyed::append);
+    }
+    byte[] other = "another key, 32 bytes long......".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> JdbcJournal.builder(url).key(other).build()).isInstanceOf(JournalException.class)
+        .hasMessageContaining("is keyed with key ").hasMessageContaining("not this journal's key");
+    try (JdbcJournal without = JdbcJournal.open(url)) {
+      assertThat(without.read(runId)).hasSize(3);
+      JournalVerification v = without.verify(runId);
+      assertThat(v.check()).isEqualTo(JournalVerification.Check.NOT_CHECKED);
+      assertThat(v.problem().orElseThrow()).contains("opened without its key");
+      assertThatThrownBy(() -> without.append(new RunEvent.StepStarted(runId, "next", 1, runId + ":next", T0)))
+          .isInstanceOf(JournalException.class).hasMessageContaining("opened without its key: it is read, not written");
+    }
+    try (JdbcJournal again = JdbcJournal.builder(url).key(KEY).build()) {
+      assertThat(again.read(runId)).hasSize(3);  // the refused append left nothing behind
+      assertThat(again.verify(runId).ok()).isTrue();
+    }
+    String plain = freshUrl();
+    JdbcJournal.open(plain).close();
+    assertThatThrownBy(() -> JdbcJournal.builder(plain).key(KEY).build()).isInstanceOf(JournalException.class)
+        .hasMessageContaining("was created without a key");
+    assertThatThrownBy(() -> JdbcJournal.builder(plain).key(new byte[8])).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least 16 bytes");
+  }
+
   @Test
   void aJournalWrittenByANewerSchemaIsRefusedNamingBothVersions() throws SQLException {
     String url = freshUrl();

@@ -36,9 +36,14 @@ final class Decisions {
    */
   static RunStatus decide(Services engine, String runId, String gate, String user, boolean approve,
       String text, String planHash) {
-    List<RunEvent> events = engine.journal.read(runId);
+    dev.runbook4j.spi.Journal.Verified read = engine.journal.readVerified(runId);
+    List<RunEvent> events = read.events();
     if (events.isEmpty()) {
       throw new UnknownRunException(runId);
+    }
+    if (read.problem().isPresent()) {
+      throw new dev.runbook4j.JournalException("Run " + runId + " does not verify: " + read.problem().get()
+          + "; no decision was recorded on it", null);
     }
     RunLedger h = RunLedger.fold(runId, events);
     if (h.started() == null) {

@@ -319,7 +319,12 @@ public final class DefaultRunbookEngine implements RunbookEngine {
             ? "driven by this engine" : "held by " + place.runner().map(RunnerInfo::describe).orElse("another runner"))
             + "; a changed plan is accepted only for a run no live runner holds (detached, or its runner stopped)");
       }
-      List<RunEvent> events = s.journal.read(runId);
+      dev.runbook4j.spi.Journal.Verified read = s.journal.readVerified(runId);
+      if (read.problem().isPresent() && !read.events().isEmpty()) {
+        throw new dev.runbook4j.JournalException("Run " + runId + " does not verify: " + read.problem().get()
+            + "; no plan was accepted", null);
+      }
+      List<RunEvent> events = read.events();
       RunLedger h = RunLedger.fold(runId, events);
       if (h.started() == null) {
         throw new UnknownRunException(runId);

@@ -87,7 +87,14 @@ final class Cancel {
   void catchUp() {
     List<RunEvent> learnt = new ArrayList<>();
     synchronized (run) {
-      List<RunEvent> events = run.host.journal().read(run.runId);
+      dev.runbook4j.spi.Journal.Verified read = run.host.journal().readVerified(run.runId);
+      if (read.problem().isPresent()) {
+        // what another process wrote does not verify (a forged decision?): nothing of it is acted on
+        run.halt(new dev.runbook4j.JournalException("Run " + run.runId + " does not verify: " + read.problem().get()
+            + "; it stops here, and nothing the journal holds now is acted on", null));
+        return;
+      }
+      List<RunEvent> events = read.events();
       RunLedger was = run.ledger();
       if (events.size() <= was.events()) {
         return;

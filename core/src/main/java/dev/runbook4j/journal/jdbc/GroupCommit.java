@@ -132,7 +132,7 @@ final class GroupCommit {
         for (int i = 0; i < events.size(); i++) {
           RunEvent event = events.get(i);
           seq++;
-          prev = HashChain.chain(prev, seq, json.get(i));
+          prev = s.chain.event(runId, prev, seq, json.get(i));
           insertEvent.setString(1, runId);
           insertEvent.setLong(2, seq);
           insertEvent.setString(3, event.getClass().getSimpleName());
@@ -141,11 +141,12 @@ final class GroupCommit {
           insertEvent.setString(6, prev);
           insertEvent.executeUpdate();
         }
-        try (PreparedStatement u = c.prepareStatement("UPDATE rb4j_runs SET last_seq = ?, last_hash = ? WHERE"
-            + " run_id = ?")) {
+        try (PreparedStatement u = c.prepareStatement("UPDATE rb4j_runs SET last_seq = ?, last_hash = ?, head_mac = ?"
+            + " WHERE run_id = ?")) {
           u.setLong(1, seq);
           u.setString(2, prev);
-          u.setString(3, runId);
+          u.setString(3, s.chain.head(runId, seq, prev));
+          u.setString(4, runId);
           u.executeUpdate();
         }
         heads.remove(runId);
@@ -248,12 +249,12 @@ final class GroupCommit {
       headQuery = s.connection.prepareStatement("SELECT last_seq, last_hash, owner, finished FROM rb4j_runs"
           + " WHERE run_id = ?" + (s.postgres() ? " FOR UPDATE" : ""));
       insertRun = s.connection.prepareStatement("INSERT INTO rb4j_runs (run_id, created, last_seq, last_hash, runbook,"
-          + " owner, lease_until, finished) SELECT ?, COALESCE(MAX(created), 0) + 1, 0, ?, ?, ?, ?, 0 FROM rb4j_runs"
+          + " owner, lease_until, finished, head_mac) SELECT ?, COALESCE(MAX(created), 0) + 1, 0, ?, ?, ?, ?, 0, ? FROM rb4j_runs"
           + " WHERE true ON CONFLICT (run_id) DO NOTHING");
       insertEvent = s.connection.prepareStatement(
           "INSERT INTO rb4j_events (run_id, seq, type, at, body, hash) VALUES (?, ?, ?, ?, ?, ?)");
       updateHead = s.connection.prepareStatement("UPDATE rb4j_runs SET last_seq = ?, last_hash = ?, owner = ?,"
-          + " lease_until = ?, finished = ? WHERE run_id = ?");
+          + " lease_until = ?, finished = ?, head_mac = ? WHERE run_id = ?");
     }
   }
 
@@ -288,6 +289,7 @@ final class GroupCommit {
           insertRun.setString(3, rs.runbook());
           insertRun.setString(4, leases.runner());
           insertRun.setLong(5, event.at().plus(leases.leaseTtl()).toEpochMilli());
+          insertRun.setString(6, s.chain.head(runId, 0, HashChain.GENESIS));
           if (insertRun.executeUpdate() != 1) {
             return false;  // the run exists already
           }
@@ -300,7 +302,7 @@ final class GroupCommit {
         return false;
       }
       long seq = h.seq() + 1;
-      String hash = HashChain.chain(h.hash(), seq, p.json);
+      String hash = s.chain.event(runId, h.hash(), seq, p.json);
       insertEvent.setString(1, runId);
       insertEvent.setLong(2, seq);
       insertEvent.setString(3, event.getClass().getSimpleName());
@@ -317,7 +319,7 @@ final class GroupCommit {
       // head row (PostgreSQL can update it in place), except the run's last, which ends the claim
       casHead = s.connection.prepareStatement("UPDATE rb4j_runs SET last_seq = ?, last_hash = ?, owner = CASE WHEN"
           + " ? = 1 THEN NULL ELSE owner END, lease_until = CASE WHEN ? = 1 THEN NULL ELSE lease_until END,"
-          + " finished = ? WHERE run_id = ? AND last_seq = ? AND last_hash = ? AND finished = 0 AND"
+          + " finished = ?, head_mac = ? WHERE run_id = ? AND last_seq = ? AND last_hash = ? AND finished = 0 AND"
           + " (owner IS NULL OR owner = ?)");
     }
     for (Map.Entry<String, Head> e : after.entrySet()) {
@@ -328,10 +330,11 @@ final class GroupCommit {
       casHead.setInt(3, ends);
       casHead.setInt(4, ends);
       casHead.setInt(5, ends);
-      casHead.setString(6, e.getKey());
-      casHead.setLong(7, was.seq());
-      casHead.setString(8, was.hash());
-      casHead.setString(9, leases.runner());
+      casHead.setString(6, s.chain.head(e.getKey(), e.getValue().seq(), e.getValue().hash()));
+      casHead.setString(7, e.getKey());
+      casHead.setLong(8, was.seq());
+      casHead.setString(9, was.hash());
+      casHead.setString(10, leases.runner());
       casHead.addBatch();
     }
     for (int n : casHead.executeBatch()) {
@@ -381,6 +384,7 @@ final class GroupCommit {
         insertRun.setString(3, event instanceof RunEvent.RunStarted rs ? rs.runbook() : null);
         insertRun.setString(4, runner);
         insertRun.setLong(5, event.at().plus(leases.leaseTtl()).toEpochMilli());
+        insertRun.setString(6, s.chain.head(event.runId(), 0, HashChain.GENESIS));
         created = insertRun.executeUpdate() == 1;
       }
     }
@@ -397,7 +401,7 @@ final class GroupCommit {
       return;
     }
     leases.keepAlive(s.connection, event.at());  // the run is this runner's (again, if it had been released)
-    String hash = HashChain.chain(prev, seq, p.json);
+    String hash = s.chain.event(event.runId(), prev, seq, p.json);
     insertEvent.setString(1, event.runId());
     insertEvent.setLong(2, seq);
     insertEvent.setString(3, event.getClass().getSimpleName());
@@ -415,7 +419,8 @@ final class GroupCommit {
       updateHead.setLong(4, event.at().plus(leases.leaseTtl()).toEpochMilli());
     }
     updateHead.setInt(5, ends ? 1 : 0);
-    updateHead.setString(6, event.runId());
+    updateHead.setString(6, s.chain.head(event.runId(), seq, hash));
+    updateHead.setString(7, event.runId());
     updateHead.executeUpdate();
     if (ends) {
       heads.remove(event.runId());

@@ -73,7 +73,7 @@ public final class JdbcJournal implements Journal, AutoCloseable {
   private final JdbcLocks locks;
   private final JdbcParkedRuns parked;
 
-  private JdbcJournal(String url, Properties properties, String runner, Duration leaseTtl) {
+  private JdbcJournal(String url, Properties properties, String runner, Duration leaseTtl, byte[] key) {
     Dialect dialect = Session.dialectOf(url);
     Duration ttl = leaseTtl != null ? leaseTtl : DEFAULT_LEASE;
     if (ttl.isNegative() || ttl.isZero()) {
@@ -89,10 +89,16 @@ public final class JdbcJournal implements Journal, AutoCloseable {
       // a batch of events goes to the server as multi-row inserts: one statement per group commit
       props.setProperty("reWriteBatchedInserts", "true");
     }
+    java.sql.Connection connection = null;
     try {
-      this.session = new Session(url, dialect, DriverManager.getConnection(url, props));
-      Schema.migrate(session);
+      connection = DriverManager.getConnection(url, props);
+      this.session = new Session(url, dialect, connection);
+      session.chain = Schema.migrate(session, key);
+    } catch (RuntimeException e) {
+      closeQuietly(connection);
+      throw e;
     } catch (SQLException e) {
+      closeQuietly(connection);
       throw new JournalException("Journal " + Session.redact(url) + " cannot be opened: "
           + Session.redact(String.valueOf(e.getMessage()))
           + (e.getMessage() != null && e.getMessage().contains("No suitable driver")
@@ -116,7 +122,17 @@ public final class JdbcJournal implements Journal, AutoCloseable {
     } catch (IOException e) {
       throw new JournalException("Journal folder for " + file + " cannot be created: " + e.getMessage(), e);
     }
-    return new JdbcJournal("jdbc:sqlite:" + file.toAbsolutePath(), new Properties(), null, null);
+    return new JdbcJournal("jdbc:sqlite:" + file.toAbsolutePath(), new Properties(), null, null, null);
+  }
+
+  private static void closeQuietly(java.sql.Connection c) {
+    try {
+      if (c != null) {
+        c.close();
+      }
+    } catch (SQLException ignored) {
+      // the journal was not opened; the first error is the one reported
+    }
   }
 
   /** Opens the journal at {@code jdbcUrl} ({@code jdbc:sqlite:...} or {@code jdbc:postgresql:...}). */
@@ -144,6 +160,7 @@ public final class JdbcJournal implements Journal, AutoCloseable {
     private final Properties properties = new Properties();
     private String runner;
     private Duration leaseTtl;
+    private byte[] key;
 
     private Builder(String url) {
       this.url = url;
@@ -190,9 +207,44 @@ public final class JdbcJournal implements Journal, AutoCloseable {
       return this;
     }
 
+    /**
+     * The journal's key (at least 16 bytes; 32 random bytes are best): each event's hash is then an
+     * HMAC-SHA256 under it, and each run's head row carries a MAC, so that whoever can write the
+     * database but has not the key cannot append an event (an approval, say) or cut a run's tail
+     * without {@link JdbcJournal#verify} finding it. A journal is keyed when it is created with a
+     * key, and is then refused with another key; without its key it is read but not written. An
+     * unkeyed journal stays unkeyed (a key is refused): start a new journal to key it.
+     *
+     * @since 0.7
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.7")
+    public Builder key(byte[] key) {
+      this.key = Objects.requireNonNull(key, "key").clone();
+      if (this.key.length < HashChain.MIN_KEY_BYTES) {
+        throw new IllegalArgumentException("A journal key must have at least " + HashChain.MIN_KEY_BYTES
+            + " bytes; this one has " + key.length + " (32 random bytes are best: head -c 32 /dev/urandom > journal.key)");
+      }
+      return this;
+    }
+
+    /** {@link #key(byte[])} read from {@code file} (its bytes, without a last line break). */
+    public Builder keyFile(Path file) {
+      byte[] bytes;
+      try {
+        bytes = Files.readAllBytes(file);
+      } catch (IOException e) {
+        throw new JournalException("The journal key file " + file + " cannot be read: " + e.getMessage(), e);
+      }
+      int n = bytes.length;
+      while (n > 0 && (bytes[n - 1] == '\n' || bytes[n - 1] == '\r')) {
+        n--;
+      }
+      return key(java.util.Arrays.copyOf(bytes, n));
+    }
+
     /** Opens the journal, creating or upgrading its schema. */
     public JdbcJournal build() {
-      return new JdbcJournal(url, properties, runner, leaseTtl);
+      return new JdbcJournal(url, properties, runner, leaseTtl, key);
     }
   }
 
@@ -254,19 +306,19 @@ public final class JdbcJournal implements Journal, AutoCloseable {
     try {
       long headSeq = -1;
       String headHash = null;
+      String headMac = null;
       try (PreparedStatement h = session.connection.prepareStatement(
-          "SELECT last_seq, last_hash FROM rb4j_runs WHERE run_id = ?")) {
+          "SELECT last_seq, last_hash, head_mac FROM rb4j_runs WHERE run_id = ?")) {
         h.setString(1, runId);
         try (ResultSet rs = h.executeQuery()) {
           if (rs.next()) {
             headSeq = rs.getLong(1);
             headHash = rs.getString(2);
+            headMac = rs.getString(3);
           }
         }
       }
-      String problem = null;
-      String prev = HashChain.GENESIS;
-      long expected = 1;
+      HashChain.Checker check = session.chain.canChain() ? session.chain.new Checker(runId) : null;
       try (PreparedStatement q = session.connection.prepareStatement(
           "SELECT seq, body, hash FROM rb4j_events WHERE run_id = ? ORDER BY seq")) {
         q.setString(1, runId);
@@ -274,32 +326,17 @@ public final class JdbcJournal implements Journal, AutoCloseable {
           while (rs.next()) {
             long seq = rs.getLong(1);
             String body = rs.getString(2);
-            if (problem == null && seq != expected) {
-              problem = "event " + expected + " of run " + runId + " is missing (the next one is " + seq
-                  + "): events were deleted or reordered";
-            }
-            if (problem == null) {
-              String hash = HashChain.chain(prev, seq, body);
-              if (!hash.equals(rs.getString(3))) {
-                problem = "event " + seq + " of run " + runId + " does not match its hash: it was edited, or an"
-                    + " earlier event was";
-              }
-              prev = hash;
-              expected++;
+            if (check != null) {
+              check.next(seq, body, rs.getString(3));
             }
             events.add(EventCodec.read(body, runId, seq));
           }
         }
       }
       session.commit();
-      long count = expected - 1;
-      if (problem == null && headHash != null && (count != headSeq || !prev.equals(headHash))) {
-        problem = "run " + runId + " ends at event " + count + " but its head records event " + headSeq
-            + ": the journal was cut off or its head was changed";
-      }
-      if (problem == null && headHash == null && !events.isEmpty()) {
-        problem = "run " + runId + " has events but no head row";
-      }
+      String problem = check != null ? check.finish(headHash == null ? -1 : headSeq, headHash, headMac)
+          : "run " + runId + " cannot be verified here: the journal is keyed (key " + session.chain.keyId()
+              + ") and was opened without its key";
       return new Verified(events, Optional.ofNullable(problem));
     } catch (SQLException e) {
       session.rollbackQuietly();
@@ -379,7 +416,31 @@ public final class JdbcJournal implements Journal, AutoCloseable {
    * one the run's head row names. Reports the first event that does not verify.
    */
   public JournalVerification verify(String runId) {
-    return HashChain.verify(session, runId);
+    return session.chain.verify(session, runId);
+  }
+
+  /**
+   * How this journal's runs are checked by {@link #verify}: {@code KEYED} (HMAC-SHA256 under its key),
+   * {@code UNKEYED} (SHA-256: damage is found, a forgery is not), or {@code NOT_CHECKED} (a keyed
+   * journal opened without its key).
+   *
+   * @since 0.7
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.7")
+  public JournalVerification.Check check() {
+    HashChain c = session.chain;
+    return !c.keyed() ? JournalVerification.Check.UNKEYED
+        : c.canChain() ? JournalVerification.Check.KEYED : JournalVerification.Check.NOT_CHECKED;
+  }
+
+  /**
+   * The id of this journal's key (a fingerprint that does not reveal it), if it is keyed.
+   *
+   * @since 0.7
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.7")
+  public Optional<String> keyId() {
+    return Optional.ofNullable(session.chain.keyId());
   }
 
   @Override

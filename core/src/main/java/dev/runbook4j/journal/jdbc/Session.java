@@ -32,6 +32,8 @@ final class Session {
   final JdbcJournal.Dialect dialect;
   final Connection connection;
   final ReentrantLock lock = new ReentrantLock();
+  /** How events are chained; set once, when the schema is read (see {@link Schema#migrate}). */
+  volatile HashChain chain = HashChain.unkeyed();
   private boolean inTransaction;
   private PreparedStatement beginImmediate;
   private PreparedStatement commitSqlite;
