@@ -111,6 +111,27 @@ public final class Scrubber {
     return out;
   }
 
+  /**
+   * How many characters at the end of {@code text} could be the start of a masked form: a stream
+   * that writes {@code text} before its line ends holds these back, so that a secret printed in
+   * pieces is still masked when its last piece comes.
+   *
+   * @since 0.7
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.7")
+  public int heldBack(String text) {
+    int most = 0;
+    for (String f : forms) {
+      for (int k = Math.min(f.length() - 1, text.length()); k > most; k--) {
+        if (text.regionMatches(text.length() - k, f, 0, k)) {
+          most = k;
+          break;
+        }
+      }
+    }
+    return most;
+  }
+
   /** Whether {@code text} holds a form of a secret. */
   public boolean reveals(String text) {
     if (text == null) {

@@ -174,6 +174,17 @@ class SecretsTests {
   }
 
   @Test
+  void theScrubberHoldsBackATailThatCouldBeginASecretAndNothingElse() {
+    Scrubber sc = Scrubber.ofValues(List.of("hunter22"));
+    assertThat(sc.heldBack("the token is hunt")).isEqualTo(4);
+    assertThat(sc.heldBack("the token is h")).isEqualTo(1);
+    assertThat(sc.heldBack("the token is hunter22")).isZero();  // whole: scrubbed, nothing to wait for
+    assertThat(sc.heldBack("nothing here.")).isZero();
+    assertThat(sc.heldBack("hex 68756e")).isEqualTo(6);  // the start of its hex form
+    assertThat(Scrubber.NONE.heldBack("anything")).isZero();
+  }
+
+  @Test
   void theScrubberMasksEachEncodingAndLeavesOtherTextAlone() {
     Scrubber sc = Scrubber.of(List.of(Secret.of(SENTINEL)));
     for (String f : forms(SENTINEL)) {

@@ -40,6 +40,10 @@ final class ScrubbingStream extends OutputStream {
     stderr = new ScrubbingStream(System.err);
     System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
     System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stdout.end();  // what a flush held back (it could have begun a secret, and did not) is written at exit
+      stderr.end();
+    }, "runbook4j-output"));
   }
 
   /** From now on both streams mask {@code more}'s secrets too. */
@@ -67,6 +71,19 @@ final class ScrubbingStream extends OutputStream {
 
   @Override
   public synchronized void flush() throws IOException {
+    // a line not ended yet is written, but not a tail that could begin a secret: a secret printed in
+    // pieces, flushed between them, is masked whole when its last piece comes
+    if (line.size() > 0 && line.size() < MAX_LINE) {
+      String text = scrubber.scrub(line.toString(StandardCharsets.UTF_8));  // whole secrets masked first
+      int keep = scrubber.heldBack(text);
+      if (keep > 0) {
+        line.reset();
+        out.write(escaped(text.substring(0, text.length() - keep)).getBytes(StandardCharsets.UTF_8));
+        line.write(text.substring(text.length() - keep).getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        return;
+      }
+    }
     drain();
     out.flush();
   }
@@ -74,6 +91,15 @@ final class ScrubbingStream extends OutputStream {
   @Override
   public synchronized void close() throws IOException {
     flush();
+  }
+
+  private synchronized void end() {
+    try {
+      drain();
+      out.flush();
+    } catch (IOException ignored) {
+      // the stream is gone: nothing more can be printed
+    }
   }
 
   private void drain() throws IOException {

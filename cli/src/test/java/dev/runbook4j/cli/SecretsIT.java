@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shaded jar in child processes: a secret a script puts everywhere it can — exception messages
- * and their causes, a compensation's error, outputs plain and encoded, {@code println},
+ * and their causes, a compensation's error, outputs plain and encoded, {@code println} (whole, and in
+ * pieces flushed one by one),
  * {@code "${params}"}, a log line — appears in no byte of any file under the working directory
  * (journal, script index, cache, every command's captured output) in any encoding; a resume
  * without a secret the run needs is refused naming it; secrets come from the environment and from
@@ -48,6 +49,8 @@ class SecretsIT {
         step('typed') {
           action { ctx ->
             println "token is ${params.token}, params are ${params}, raw ${params.token.reveal()}"
+            def t = params.token.reveal()
+            print "in pieces: " + t.substring(0, 4); System.out.flush(); print t.substring(4); System.out.flush(); println ''
             org.slf4j.LoggerFactory.getLogger('leaky').warn('logging the token {}', params.token.reveal())
             'Basic ' + ('deployer:' + params.token.reveal()).bytes.encodeBase64().toString()
           }
@@ -84,6 +87,7 @@ class SecretsIT {
     results.add(run);
     assertThat(run.code()).as(run.both()).isEqualTo(3);  // the compensation failed: ROLLBACK_FAILED
     assertThat(run.out() + run.err()).contains("token is ***", "params are [version:1.0, token:***]", "raw ***",
+        "in pieces: ***",
         "failed after 1 attempt: RuntimeException (outer ***)", "undo failed with ***");
     for (String[] cmd : List.of(new String[] {"status", "l1"}, new String[] {"status", "l1", "--json"},
         new String[] {"history", "l1"}, new String[] {"history", "l1", "--json"}, new String[] {"status"})) {

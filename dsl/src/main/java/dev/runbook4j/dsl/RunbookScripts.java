@@ -48,6 +48,52 @@ public final class RunbookScripts {
   }
 
   /**
+   * {@link #load(Path)} within {@code timeLimit}: the script is compiled and its top-level code run
+   * on a thread of its own; when it has not finished in time (an endless loop, say), a {@link
+   * ScriptException} names the line it was running. That thread is interrupted and left behind, a
+   * daemon (a JVM cannot stop it safely): a command line exits; a long-lived process should give
+   * scripts it does not trust to a process of their own.
+   *
+   * @since 0.7
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.7")
+  public static ScriptRunbook load(Path file, java.time.Duration timeLimit) {
+    java.util.concurrent.CompletableFuture<ScriptRunbook> done = new java.util.concurrent.CompletableFuture<>();
+    Thread loader = new Thread(() -> {
+      try {
+        done.complete(load(file));
+      } catch (Throwable t) {
+        done.completeExceptionally(t);
+      }
+    }, "runbook4j-load " + file.getFileName());
+    loader.setDaemon(true);
+    loader.start();
+    try {
+      return done.get(timeLimit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      int line = lineIn(file.toString(), loader.getStackTrace());
+      loader.interrupt();
+      throw new ScriptException(file.toString(), List.of(new ScriptProblem(file.toString(), line, 0,
+          "still running after " + timeLimit.toSeconds() + "s while it defines the runbook" + (line > 0 ? " (at this line:"
+              + " an endless loop?)" : "") + "; stopped. A script's top-level code only defines the runbook; give it"
+              + " longer with a larger time limit")));
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      loader.interrupt();
+      throw new ScriptException(file.toString(), List.of(new ScriptProblem(file.toString(), 0, 0,
+          "interrupted while it was loaded")));
+    }
+  }
+
+  /**
    * Loads the script in {@code file} with variables it can read ({@code binding.variables}); a
    * test gives a script a fake of what it changes this way:
    * {@code def machine = binding.hasVariable('machine') ? binding.machine : new LocalMachine()}.
@@ -151,6 +197,19 @@ public final class RunbookScripts {
         }
       }
       throw new ScriptException(file, problems);
+    } catch (org.codehaus.groovy.control.CompilationFailedException e) {
+      boolean deep = false;
+      for (Throwable t = e; t != null && !deep; t = t.getCause()) {
+        deep = t instanceof StackOverflowError;
+      }
+      throw new ScriptException(file, List.of(deep ? tooDeep(file) : new ScriptProblem(file, 0, 0,
+          "Groovy's compiler could not compile it: " + e.getMessage().replaceFirst("^startup failed:\\s*", "")
+              + " (is it nested very deeply? split its expressions or blocks)")), e);
+    } catch (StackOverflowError e) {
+      throw new ScriptException(file, List.of(tooDeep(file)), e);
+    } catch (OutOfMemoryError e) {
+      throw new ScriptException(file, List.of(new ScriptProblem(file, 0, 0, "Groovy's compiler used up the memory ("
+          + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB the JVM may use) compiling this script")), e);
     }
     if (!problems.isEmpty()) {
       throw new ScriptException(file, problems);
@@ -187,6 +246,14 @@ public final class RunbookScripts {
     } catch (RuntimeException e) {
       problems.add(atRuntime(file, e, checker));
       throw new ScriptException(file, problems, e);
+    } catch (StackOverflowError e) {
+      problems.add(at(file, e, "the script's code calls itself without end (a stack overflow) while it defines the"
+          + " runbook"));
+      throw new ScriptException(file, problems, e);
+    } catch (OutOfMemoryError e) {
+      problems.add(at(file, e, "the script's code used up the memory (" + Runtime.getRuntime().maxMemory() / (1 << 20)
+          + " MiB the JVM may use) while it defined the runbook"));
+      throw new ScriptException(file, problems, e);
     }
     if (script.defined == null) {
       throw new ScriptException(file, List.of(new ScriptProblem(file, 1, 1,
@@ -222,6 +289,27 @@ public final class RunbookScripts {
     }
     int nl = m.indexOf('\n');
     return "syntax error: " + (nl < 0 ? m : m.substring(0, nl).trim() + " ...");
+  }
+
+  private static ScriptProblem tooDeep(String file) {
+    return new ScriptProblem(file, 0, 0, "the script is nested too deeply for Groovy's compiler (a stack overflow"
+        + " while compiling it); split its expressions or blocks");
+  }
+
+  /** {@code message}, at the script's line nearest the top of {@code e}'s stack trace (column unknown). */
+  private static ScriptProblem at(String file, Throwable e, String message) {
+    return new ScriptProblem(file, lineIn(file, e.getStackTrace()), 0, message);
+  }
+
+  /** The script's line nearest the top of {@code stack}, or 0 when the script is not in it. */
+  private static int lineIn(String file, StackTraceElement[] stack) {
+    String fileName = scriptName(file);
+    for (StackTraceElement el : stack) {
+      if (fileName.equals(el.getFileName()) && el.getLineNumber() > 0) {
+        return el.getLineNumber();
+      }
+    }
+    return 0;
   }
 
   /** A problem raised while the script ran: placed at the script's line in the stack trace. */

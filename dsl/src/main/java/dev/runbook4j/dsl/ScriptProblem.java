@@ -15,7 +15,7 @@ import org.apiguardian.api.API;
 public record ScriptProblem(String file, int line, int column, String message) implements Comparable<ScriptProblem> {
   @Override
   public String toString() {
-    return file + ":" + line + ":" + column + ": " + message;
+    return file + (line > 0 ? ":" + line + (column > 0 ? ":" + column : "") : "") + ": " + message;
   }
 
   @Override
