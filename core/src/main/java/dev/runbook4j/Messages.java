@@ -24,6 +24,10 @@ final class Messages {
   }
 
   static String stepTimedOut(String stepId, int attempt, Duration timeout) {
+    if (timeout.isZero()) {  // the step has none: a TimeoutException came out of its call (an interceptor, a policy)
+      return "Attempt " + attempt + " of step '" + stepId + "' timed out: a TimeoutException came out of its call (the"
+          + " step has no timeout of its own)";
+    }
     return "Attempt " + attempt + " of step '" + stepId + "' timed out after " + human(timeout)
         + "; raise the step's timeout or make the action faster";
   }

@@ -12,6 +12,6 @@ public class UnknownRunException extends RunbookException {
   private static final long serialVersionUID = 1L;
 
   public UnknownRunException(String runId) {
-    super("No run '" + runId + "' in this engine's journal; list runs with history()");
+    super("No run '" + runId + "' in this engine's journal");
   }
 }

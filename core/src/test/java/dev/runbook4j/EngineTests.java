@@ -123,7 +123,7 @@ class EngineTests {
   void anUnknownRunIsReportedByName() {
     try (Harness h = new Harness()) {
       assertThatThrownBy(() -> h.engine.status("nope")).isInstanceOf(UnknownRunException.class)
-          .hasMessage("No run 'nope' in this engine's journal; list runs with history()");
+          .hasMessage("No run 'nope' in this engine's journal");
     }
   }
 

@@ -93,6 +93,21 @@ class RetryAndTimeoutTests {
   }
 
   @Test
+  void aTimeoutExceptionTheActionThrowsKeepsItsOwnMessage() {
+    try (Harness h = new Harness()) {
+      Runbook<Void> rb = Runbook.builder("own-timeout")
+          .step("call", s -> s.action(ctx -> {
+            throw new java.util.concurrent.TimeoutException("the target did not answer");
+          }).compensate((ctx, o) -> {}))
+          .build();
+      RunResult r = h.engine.run(rb, null);
+      assertThat(r.state()).isEqualTo(RunState.ROLLED_BACK);
+      assertThat(h.events(r.runId(), RunEvent.StepFailed.class).get(0).error())
+          .isEqualTo("TimeoutException: the target did not answer");
+    }
+  }
+
+  @Test
   void anAttemptThatRunsPastItsTimeoutIsInterruptedAndRetried() {
     try (Harness h = new Harness()) {
       AtomicInteger interrupted = new AtomicInteger();

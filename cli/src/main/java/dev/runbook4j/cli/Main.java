@@ -92,6 +92,8 @@ public final class Main implements Callable<Integer> {
         s.scriptProblems().forEach(p -> err.println(given.scrub(String.valueOf(p))));
       } else if (e instanceof RunbookDefinitionException d) {
         err.println(given.scrub(d.getMessage()));
+      } else if (e instanceof dev.runbook4j.UnknownRunException) {
+        err.println("runbook4j: " + given.scrub(e.getMessage()) + " (runbook4j status lists the runs)");
       } else if (e instanceof RunbookException || e instanceof IllegalArgumentException
           || e instanceof IllegalStateException) {
         err.println("runbook4j: " + given.scrub(e.getMessage()));
@@ -215,7 +217,7 @@ public final class Main implements Callable<Integer> {
         try {
           ScriptRunbook s = RunbookScripts.load(f, limit);
           System.out.println(f + ": ok, runbook '" + s.runbook().name() + "', " + s.parameters().size()
-              + " parameters");
+              + (s.parameters().size() == 1 ? " parameter" : " parameters"));
         } catch (ScriptException e) {
           e.scriptProblems().forEach(System.err::println);
           code = INVALID;
@@ -238,7 +240,8 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "text", description = "text, json or mermaid (default: ${DEFAULT-VALUE}).")
     String format;
 
-    @Option(names = "--diff", paramLabel = "OTHER_FILE", description = "Prints how OTHER_FILE's plan differs.")
+    @Option(names = "--diff", paramLabel = "OTHER_FILE", description = "Prints how OTHER_FILE's plan differs; exit 0"
+        + " when the plans are the same, 1 when they differ (as diff does).")
     Path diff;
 
     @Option(names = "--time-limit", paramLabel = "DURATION", defaultValue = "30s",
@@ -264,7 +267,11 @@ public final class Main implements Callable<Integer> {
             System.out.println("+ " + line);
           }
         }
-        return OK;
+        if (plan.hash().equals(other.hash())) {
+          System.out.println("the plans are the same");
+          return OK;
+        }
+        return INVALID;  // as diff(1) does: 1 when they differ
       }
       switch (format) {
         case "json" -> System.out.println(plan.toJson());

@@ -78,7 +78,8 @@ final class TestCommand implements Callable<Integer> {
       }
     }
     System.out.println(report.holds() ? "All " + report.paths().size() + " failure paths hold."
-        : report.failures().size() + " of " + report.paths().size() + " failure paths do not hold"
+        : report.failures().size() + " of " + report.paths().size() + " failure paths "
+            + (report.failures().size() == 1 ? "does not hold" : "do not hold")
             + (journals ? "." : "; --journal-of-failures prints their journals."));
     return report.holds() ? Main.OK : Main.PATH_FAILS;
   }

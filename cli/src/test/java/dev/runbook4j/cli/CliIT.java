@@ -75,8 +75,17 @@ class CliIT {
     assertThat(json.get("runbook").asText()).isEqualTo("r");
     assertThat(cli("plan", "v1.runbook.groovy", "--format", "mermaid").out()).startsWith("flowchart");
     Cli.Result diff = cli("plan", "v1.runbook.groovy", "--diff", "v2.runbook.groovy");
-    assertThat(diff.code()).isZero();
+    assertThat(diff.code()).as("plans that differ: 1, as diff(1)").isEqualTo(1);
     assertThat(diff.out()).contains("+   step b");
+    Cli.Result same = cli("plan", "v1.runbook.groovy", "--diff", "v1.runbook.groovy");
+    assertThat(same.code()).isZero();
+    assertThat(same.out()).contains("the plans are the same");
+    Cli.Result one = cli("validate", "v1.runbook.groovy");
+    assertThat(one.out()).contains("v1.runbook.groovy: ok, runbook 'r', 1 parameter").doesNotContain("1 parameters");
+    Cli.Result unknown = cli("status", "no-such-run");
+    assertThat(unknown.code()).isEqualTo(1);
+    assertThat(unknown.err()).contains("No run 'no-such-run'", "(runbook4j status lists the runs)")
+        .doesNotContain("history()");
     assertThat(cli("plan", "v1.runbook.groovy", "--format", "yaml").code()).isEqualTo(1);
   }
 

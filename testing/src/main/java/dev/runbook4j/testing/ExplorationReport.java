@@ -73,7 +73,7 @@ public final class ExplorationReport {
     return "Explored " + paths.size() + (paths.size() == 1 ? " failure path" : " failure paths")
         + (found > paths.size() ? " (a sample of " + found + ")" : "") + " of runbook '" + runbook + "' (seed " + seed
         + ") in " + String.format(java.util.Locale.ROOT, "%.1f s", wall.toMillis() / 1000.0) + ": "
-        + (failing == 0 ? "all hold." : failing + " of them do not hold.");
+        + (failing == 0 ? "all hold." : failing + (failing == 1 ? " of them does not hold." : " of them do not hold."));
   }
 
   /** Throws an {@link AssertionError} listing every path that does not hold, with the first one's journal. */

@@ -437,10 +437,11 @@ public final class FailureExplorer<P> {
         List<String> named = Approvals.named(spec, RunbookTestKit.REQUESTER);
         if (named.size() < spec.minApprovals()) {
           throw new IllegalArgumentException("Approval gate '" + g.getKey() + "' of runbook '"
-              + subject.runbook().name() + "' needs " + spec.minApprovals() + " approvals but names "
+              + subject.runbook().name() + "' needs " + spec.minApprovals()
+              + (spec.minApprovals() == 1 ? " approval" : " approvals") + " but names "
               + (named.isEmpty() ? "no approvers" : "only " + named) + spec.role().map(r -> " (it approves by role '"
-              + r + "')").orElse("") + "; tell the explorer who approves: subject.approveAs(\"" + g.getKey()
-              + "\", \"alice\", ...)");
+              + r + "')").orElse("") + "; tell the explorer who approves: Subject.approveAs(\"" + g.getKey()
+              + "\", \"alice\", ...) in Java, --approve " + g.getKey() + "=alice,... on the command line");
         }
         chosen = named.subList(0, spec.minApprovals());
       }
@@ -460,7 +461,8 @@ public final class FailureExplorer<P> {
     RunState state = run.state();
     RunState expected = point.expectedState();
     if (state == RunState.AWAITING_APPROVAL) {
-      problems.add("the run waits at an approval no one gave: tell the explorer who approves (subject.approveAs)");
+      problems.add("the run waits at an approval no one gave: tell the explorer who approves (Subject.approveAs in"
+          + " Java, --approve GATE=USER,... on the command line)");
       return problems;
     }
     // a fault the run did not reach (parallel branches that ran in another order than in the path

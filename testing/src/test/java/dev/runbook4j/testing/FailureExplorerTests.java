@@ -124,8 +124,8 @@ class FailureExplorerTests {
         .gate("ok", g -> g.approval(a -> a.role("sre", u -> u.startsWith("sre-"))))
         .build();
     assertThatThrownBy(() -> FailureExplorer.of(rb, null).failurePoints())
-        .hasMessageContaining("Approval gate 'ok' of runbook 'roles' needs 1 approvals but names no approvers"
-            + " (it approves by role 'sre'); tell the explorer who approves: subject.approveAs(\"ok\"");
+        .hasMessageContaining("Approval gate 'ok' of runbook 'roles' needs 1 approval but names no approvers"
+            + " (it approves by role 'sre'); tell the explorer who approves: Subject.approveAs(\"ok\"");
     assertThat(FailureExplorer.of(() -> Subject.of(rb, (Void) null).approveAs("ok", "sre-ann")).explore().holds())
         .isTrue();
   }

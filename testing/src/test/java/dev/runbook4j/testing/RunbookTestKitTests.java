@@ -39,6 +39,25 @@ class RunbookTestKitTests {
   }
 
   @Test
+  void aTimeoutInjectedIntoACompensationWithoutATimeoutIsNotReportedAsATimeoutOfZeroSeconds() {
+    Runbook<Void> rb = Runbook.builder("no-timeout")
+        .step("call", s -> s.action(ctx -> "done").compensate((ctx, out) -> {}))
+        .step("boom", s -> s.action(ctx -> {
+          throw new IllegalStateException("boom");
+        }).compensate((ctx, out) -> {}))
+        .build();
+    kit.faults().failCompensation("call").byTimeout();
+
+    TestRun run = kit.run(rb, null);
+
+    assertThat(run).rollbackFailed();
+    String error = run.events(RunEvent.CompensationFailed.class).get(0).error();
+    org.assertj.core.api.Assertions.assertThat(error)
+        .contains("timed out: a TimeoutException came out of its call (the step has no timeout of its own)")
+        .doesNotContain("after 0s", "raise the step's timeout");
+  }
+
+  @Test
   void aStepThatTimesOutMeetsItsOwnTimeoutOnVirtualTime() {
     kit.faults().failStep("shift-50").byTimeout();
 
