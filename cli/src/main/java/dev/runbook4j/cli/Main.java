@@ -668,19 +668,10 @@ public final class Main implements Callable<Integer> {
 
     private static List<String> unfinished(JdbcJournal j) {
       List<String> ids = new ArrayList<>();
-      for (String id : j.runIds()) {
-        List<RunEvent> events;
-        try {
-          events = j.read(id);
-        } catch (dev.runbook4j.JournalException e) {
-          if (ScriptStore.knows(id)) {
-            ids.add(id);  // damaged: resuming it reports it, and goes on with the others
-          }
-          continue;
-        }
-        boolean ended = !events.isEmpty() && events.get(events.size() - 1) instanceof RunEvent.RunFinished;
-        if (!ended && ScriptStore.knows(id)) {
-          ids.add(id);
+      // the head rows say which runs have not ended: a finished run's events are not read
+      for (String id : j.unfinishedRunIds()) {
+        if (ScriptStore.knows(id)) {
+          ids.add(id);  // a damaged one too: resuming it reports it, and goes on with the others
         }
       }
       for (String id : j.runIdsWithoutHead()) {
@@ -828,10 +819,28 @@ public final class Main implements Callable<Integer> {
 
   // ------------------------------------------------------------------------------------ status, history
 
-  @Command(name = "status", description = "The state of one run, or of every run.")
+  @Command(name = "status", description = "The state of one run, or of the latest runs (20 unless --all or --limit).")
   static final class Status implements Callable<Integer> {
     @Parameters(paramLabel = "RUN_ID", arity = "0..1")
     String runId;
+
+    @Option(names = "--all", description = "Every run, not only the latest.")
+    boolean all;
+
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "How many of the latest runs"
+        + " (default: ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Option(names = "--state", paramLabel = "STATE", split = ",", description = "Only runs in these states"
+        + " (RUNNING, WAITING, AWAITING_APPROVAL, ROLLING_BACK, SUCCEEDED, ROLLED_BACK, ROLLBACK_FAILED, ABORTED).")
+    List<RunState> states = new ArrayList<>();
+
+    @Option(names = "--runbook", paramLabel = "NAME", description = "Only runs of this runbook.")
+    String runbook;
+
+    @Option(names = "--since", paramLabel = "DURATION|INSTANT", description = "Only runs started since then: 2h,"
+        + " 7d, or 2026-12-01T09:00:00Z.")
+    String since;
 
     @Option(names = "--json", description = "Machine-readable: {\"runId\", \"runbook\", \"state\", ...}.")
     boolean json;
@@ -841,8 +850,37 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+      if (limit < 1) {
+        throw new IllegalArgumentException("--limit must be at least 1, was " + limit);
+      }
       try (JdbcJournal j = journal.open(); RunbookEngine engine = RunbookEngine.builder().journal(j).build()) {
-        List<String> ids = runId != null ? List.of(runId) : j.runIds();
+        java.time.Instant from = since == null ? null : sinceOf(since);
+        int most = all ? Integer.MAX_VALUE : limit;
+        List<String> ids;
+        long total = 0;
+        if (runId != null) {
+          ids = List.of(runId);
+        } else if (states.isEmpty()) {
+          ids = new ArrayList<>(j.latestRunIds(most, runbook, from));
+          total = j.runCount(runbook, from);
+          java.util.Collections.reverse(ids);  // oldest of them first: the latest run is the last line
+        } else {
+          ids = new ArrayList<>();  // newest first until enough are in the states asked for
+          for (String id : j.latestRunIds(Integer.MAX_VALUE, runbook, from)) {
+            if (ids.size() >= most) {
+              total = -1;
+              break;
+            }
+            try {
+              if (states.contains(engine.status(id).state())) {
+                ids.add(id);
+              }
+            } catch (dev.runbook4j.JournalException e) {
+              ids.add(id);  // damaged: listed below as such, whatever was asked
+            }
+          }
+          java.util.Collections.reverse(ids);
+        }
         List<Map<String, Object>> out = new ArrayList<>();
         int code = OK;
         java.util.Set<String> headless = new java.util.LinkedHashSet<>(j.runIdsWithoutHead());
@@ -917,11 +955,31 @@ public final class Main implements Callable<Integer> {
                 + (m.get("integrity") == null ? "" : "  DOES NOT VERIFY: " + m.get("integrity")));
           }
         }
+        int shown = ids.size() - (runId == null ? headless.size() : 0);
+        if (!json && runId == null && total < 0) {
+          System.out.println("(the latest " + shown + " runs in " + states + "; --all shows every one)");
+        } else if (!json && runId == null && total > shown) {
+          System.out.println("(the latest " + shown + " of " + total + " runs; --all shows every one, --limit N more)");
+        }
         if (j.check() == dev.runbook4j.journal.jdbc.JournalVerification.Check.NOT_CHECKED) {
           System.err.println("runbook4j: the journal is keyed (key " + j.keyId().orElseThrow() + ") and no key was"
               + " given: no run was verified");
         }
         return code;
+      }
+    }
+  }
+
+  /** {@code --since}: a duration back from now (2h, 7d), or an instant. */
+  static java.time.Instant sinceOf(String text) {
+    try {
+      return java.time.Instant.parse(text);
+    } catch (java.time.format.DateTimeParseException notAnInstant) {
+      try {
+        return java.time.Instant.now().minus(Durations.parse(text));
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("--since takes a duration (2h, 7d) or an instant (2026-12-01T09:00:00Z),"
+            + " was '" + text + "'");
       }
     }
   }
@@ -1015,8 +1073,8 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       try (JdbcJournal j = journal.open(); RunbookEngine engine = RunbookEngine.builder().journal(j).build()) {
-        List<String> all = j.runIds();
-        if (runId == null && all.isEmpty()) {
+        List<String> all = runId != null ? List.of(runId) : j.latestRunIds(1, null, null);  // not every run id
+        if (all.isEmpty()) {
           throw new IllegalArgumentException("the journal has no runs");
         }
         List<RunEvent> events = engine.history(runId != null ? runId : all.get(all.size() - 1));

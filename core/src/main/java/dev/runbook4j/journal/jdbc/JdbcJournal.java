@@ -377,6 +377,71 @@ public final class JdbcJournal implements Journal, AutoCloseable {
   }
 
   /**
+   * The ids of the latest runs, newest first, read from the head rows alone (an index): at most
+   * {@code limit}, of {@code runbook} only when it is not null, started at or after {@code since}
+   * when it is not null.
+   *
+   * @since 0.7
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.7")
+  public List<String> latestRunIds(int limit, String runbook, java.time.Instant since) {
+    return session.transaction("list the latest runs", c -> {
+      List<String> ids = new ArrayList<>();
+      try (PreparedStatement q = c.prepareStatement("SELECT r.run_id FROM rb4j_runs r" + where(runbook, since)
+          + " ORDER BY r.created DESC LIMIT ?")) {
+        int i = bind(q, runbook, since);
+        q.setInt(i, limit);
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            ids.add(rs.getString(1));
+          }
+        }
+      }
+      return ids;
+    });
+  }
+
+  /**
+   * How many runs {@link #latestRunIds} chooses from (all of them without a limit).
+   *
+   * @since 0.7
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.7")
+  public long runCount(String runbook, java.time.Instant since) {
+    return session.transaction("count the runs", c -> {
+      try (PreparedStatement q = c.prepareStatement("SELECT COUNT(*) FROM rb4j_runs r" + where(runbook, since))) {
+        bind(q, runbook, since);
+        try (ResultSet rs = q.executeQuery()) {
+          return rs.next() ? rs.getLong(1) : 0L;
+        }
+      }
+    });
+  }
+
+  /** The run's first event's time is its start: events hold it as ISO-8601 text, which sorts as time does. */
+  private static String where(String runbook, java.time.Instant since) {
+    List<String> terms = new ArrayList<>();
+    if (runbook != null) {
+      terms.add("r.runbook = ?");
+    }
+    if (since != null) {
+      terms.add("EXISTS (SELECT 1 FROM rb4j_events e WHERE e.run_id = r.run_id AND e.seq = 1 AND e.at >= ?)");
+    }
+    return terms.isEmpty() ? "" : " WHERE " + String.join(" AND ", terms);
+  }
+
+  private static int bind(PreparedStatement q, String runbook, java.time.Instant since) throws SQLException {
+    int i = 1;
+    if (runbook != null) {
+      q.setString(i++, runbook);
+    }
+    if (since != null) {
+      q.setString(i++, since.toString());
+    }
+    return i;
+  }
+
+  /**
    * The runs that have events but no head row: damaged or edited (a head row is written with a
    * run's first event, in one transaction), so they do not verify; listed so that they are named
    * rather than passed over.
