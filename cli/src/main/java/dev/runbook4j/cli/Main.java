@@ -711,9 +711,18 @@ public final class Main implements Callable<Integer> {
         if (changed != null) {
           accept(engine, runId, s, null, changed, by());
         }
-        return call.apply(engine, runId);
+        RunStatus st = call.apply(engine, runId);
+        RunPlace place = engine.where(runId);
+        goesOn = place.place() == RunPlace.Place.ORPHANED ? "nobody drives the run now: it goes on when resumed:"
+            + " runbook4j resume " + runId
+            : "its runner (" + place.runner().map(RunnerInfo::describe).orElse("another process") + ") goes on within a"
+                + " second";
+        return st;
       }
     }
+
+    /** After {@link #decide}: who takes the run on from the decision. */
+    String goesOn = "";
   }
 
   /** A decision on one gate of a run. */
@@ -751,7 +760,7 @@ public final class Main implements Callable<Integer> {
     public Integer call() throws IOException {
       RunStatus st = decide(runId, (e, id) -> e.approve(id, gate, user(as), comment, null));
       System.out.println("approved gate '" + gate + "' of run " + runId + " as " + user(as)
-          + (st.awaitingApproval().contains(gate) ? "; more approvals are needed" : ""));
+          + (st.awaitingApproval().contains(gate) ? "; more approvals are needed" : "; the gate passed: " + goesOn));
       return OK;
     }
   }
@@ -764,7 +773,8 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
       decide(runId, (e, id) -> e.reject(id, gate, user(as), reason));
-      System.out.println("rejected gate '" + gate + "' of run " + runId + " as " + user(as));
+      System.out.println("rejected gate '" + gate + "' of run " + runId + " as " + user(as) + "; the run rolls back: "
+          + goesOn);
       return OK;
     }
   }

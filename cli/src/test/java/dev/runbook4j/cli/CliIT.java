@@ -194,8 +194,13 @@ class CliIT {
         "--run-id", "r2", "--as", "dave", "--detach");
     assertThat(detached.code()).isEqualTo(4);
     assertThat(detached.out()).contains("approve with: runbook4j approve r2 approval --as USER");
-    assertThat(cli("approve", "r2", "approval", "--as", "carol").code()).isZero();
-    assertThat(cli("approve", "r2", "approval", "--as", "bob").code()).isZero();
+    Cli.Result first = cli("approve", "r2", "approval", "--as", "carol");
+    assertThat(first.code()).isZero();
+    assertThat(first.out()).contains("approved gate 'approval' of run r2 as carol; more approvals are needed");
+    Cli.Result last = cli("approve", "r2", "approval", "--as", "bob");
+    assertThat(last.code()).isZero();
+    assertThat(last.out()).contains("approved gate 'approval' of run r2 as bob; the gate passed: nobody drives the run"
+        + " now: it goes on when resumed: runbook4j resume r2");
     Cli.Result resumed = cli("resume", "r2", "-p", "token=" + SENTINEL);
     assertThat(resumed.code()).isZero();
     assertThat(resumed.out()).contains("step ship done", "ended SUCCEEDED");
@@ -222,7 +227,8 @@ class CliIT {
         "--detach").code()).isEqualTo(4);
     Cli.Result rejected = cli("reject", "r4", "approval", "--as", "carol", "--reason", "failing canary");
     assertThat(rejected.code()).isZero();
-    assertThat(rejected.out()).contains("rejected gate 'approval' of run r4 as carol");
+    assertThat(rejected.out()).contains("rejected gate 'approval' of run r4 as carol; the run rolls back: nobody"
+        + " drives the run now: it goes on when resumed: runbook4j resume r4");
     Cli.Result resumed = cli("resume", "r4");
     assertThat(resumed.code()).isEqualTo(2);
     assertThat(resumed.out()).contains("rejected by carol: failing canary");
