@@ -9,7 +9,7 @@
 // Each version is an immutable directory under .runbook4j/local-release/releases/ holding a tiny
 // HTTP service (a JDK HttpServer, one Java source file). The runbook starts the new version as its
 // own process on a free loopback port, checks its health as a gate, makes sure a small front proxy
-// runs on the fixed port 18080, switches traffic by atomically repointing the link `current` the
+// runs on the fixed port 18080 (refusing another checkout's proxy there), switches traffic by atomically repointing the link `current` the
 // proxy follows, bakes while a watch polls /health through the front port, then stops the previous
 // version. On any failure it switches back and stops the new process.
 //
@@ -87,8 +87,12 @@ runbook('local-release') {
   step('front-proxy') {
     description 'the front proxy on the fixed port, started if it is not running'
     action { ctx ->
-      if (machine.proxyRunning(params.frontPort as int)) {
+      String owner = machine.proxyOwner(params.frontPort as int)
+      if (owner == machine.rootId(params.root)) {
         return 'already running'
+      }
+      if (owner != null) {   // another checkout's proxy (or another program): this release does not go behind it
+        throw new IllegalStateException("port ${params.frontPort} is held by ${owner.startsWith('/') ? "the front proxy of another checkout (${owner})" : owner}; this checkout's release would be served by it. Stop it there (runbook4j run examples/runbooks/local-stop.groovy in that checkout) or give -p frontPort=<a free port>".toString())
       }
       machine.startProxy(params.root, params.frontPort as int, ctx.output('prepare-release'))
       println "  front proxy started on 127.0.0.1:${params.frontPort}"
@@ -161,7 +165,7 @@ runbook('local-release') {
   invariant('after a rollback, only the release current points at runs, and the proxy runs if it points anywhere',
       when: 'rolledBack') { p ->
     String current = machine.currentVersion(p.root)
-    machine.runningVersions(p.root) == (current ? [current] : []) && machine.proxyRunning(p.frontPort as int) == (current != null)
+    machine.runningVersions(p.root) == (current ? [current] : []) && machine.proxyRunning(p.root, p.frontPort as int) == (current != null)
   }
   testReset { p ->
     machine.stopAll(p.root)
@@ -236,7 +240,8 @@ class LocalMachine {
     Path dir = releases(root).resolve(version)
     int port = new ServerSocket(0, 0, InetAddress.getLoopbackAddress()).withCloseable { it.localPort }
     Files.writeString(dir.resolve('port'), String.valueOf(port))
-    Process p = startJava(dir, 'TinyService.java', String.valueOf(port), version, String.valueOf(failAfterMs))
+    Process p = startJava(dir, 'TinyService.java', String.valueOf(port), version, String.valueOf(failAfterMs),
+        rootId(root))   // the last argument names the checkout: stopping checks it
     Files.writeString(dir.resolve('pid'), String.valueOf(p.pid()))
     port
   }
@@ -245,15 +250,24 @@ class LocalMachine {
     if (version) stopPid(releases(root).resolve(version).resolve('pid'))
   }
 
-  boolean proxyRunning(int frontPort) { get(frontPort, '/')[0] != null }
+  /** This checkout's identity: the absolute path of its root, which its proxy answers at /__front-proxy. */
+  String rootId(String root) { Path.of(root).toAbsolutePath().normalize().toString() }
+
+  /** Whose proxy answers on frontPort: a root's id, another program's description, or null when nothing answers. */
+  String proxyOwner(int frontPort) {
+    def (status, body) = get(frontPort, '/__front-proxy')
+    status == null ? null : status == 200 && body?.startsWith('/') ? body : "another program (it answers /__front-proxy with ${status})".toString()
+  }
+
+  boolean proxyRunning(String root, int frontPort) { proxyOwner(frontPort) == rootId(root) }
 
   void startProxy(String root, int frontPort, String startedBy) {
     Path r = Path.of(root)
     Files.writeString(r.resolve('FrontProxy.java'), Sources.PROXY)
-    Process p = startJava(r, 'FrontProxy.java', String.valueOf(frontPort), r.toAbsolutePath().toString())
+    Process p = startJava(r, 'FrontProxy.java', String.valueOf(frontPort), rootId(root))
     Files.writeString(r.resolve('proxy.pid'), String.valueOf(p.pid()))
     Files.writeString(r.resolve('proxy.started-by'), startedBy)
-    for (int i = 0; i < 120 && !proxyRunning(frontPort); i++) {
+    for (int i = 0; i < 120 && proxyOwner(frontPort) == null; i++) {
       Thread.sleep(250)
     }
   }
@@ -308,6 +322,12 @@ class LocalMachine {
     r.toFile().deleteDir()
   }
 
+  /** Whether h was started by a checkout whose root is a prefix of path (it names its root in its arguments). */
+  static boolean ours(ProcessHandle h, String path) {
+    List<String> args = h.info().arguments().map { it as List<String> }.orElse(null)
+    args == null || args.any { String a -> a.length() > 1 && a.startsWith('/') && path.startsWith(a + '/') }
+  }
+
   /** Starts `java File.java args...` in dir, detached from this process (its output goes to a log). */
   static Process startJava(Path dir, String source, String... args) {
     String java = Path.of(System.getProperty('java.home'), 'bin', 'java').toString()
@@ -318,11 +338,15 @@ class LocalMachine {
         .start()
   }
 
-  /** Stops the process whose pid the file holds, if it runs; waits for it to end. */
+  /**
+   * Stops the process whose pid the file holds, if it runs and is this checkout's (its arguments name
+   * the checkout's root: a pid reused by another process is left alone); waits for it to end.
+   */
   static void stopPid(Path pidFile) {
     if (!Files.exists(pidFile)) return
     long pid = Files.readString(pidFile).trim() as long
-    ProcessHandle.of(pid).ifPresent { h ->
+    String root = pidFile.toAbsolutePath().normalize().toString()
+    ProcessHandle.of(pid).filter { h -> ours(h, root) }.ifPresent { h ->
       h.descendants().each { it.destroy() }
       h.destroy()
       try {
@@ -396,6 +420,12 @@ public class FrontProxy {
     Path current = Path.of(args[1]).resolve("current");
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+    server.createContext("/__front-proxy", x -> {   // whose proxy this is: its checkout's root
+      byte[] id = args[1].getBytes(StandardCharsets.UTF_8);
+      x.sendResponseHeaders(200, id.length);
+      x.getResponseBody().write(id);
+      x.close();
+    });
     server.createContext("/", x -> {
       int status;
       byte[] body;

@@ -18,7 +18,12 @@ runbook('local-stop') {
       pidFiles.each { Path pidFile ->
         if (Files.exists(pidFile)) {
           long pid = Files.readString(pidFile).trim() as long
-          ProcessHandle.of(pid).ifPresent { h ->
+          String rootId = root.toAbsolutePath().normalize().toString()
+          ProcessHandle.of(pid).filter { h ->
+            // only this checkout's processes: each names its root in its arguments (a reused pid is left alone)
+            h.info().arguments().map { a -> (a as List<String>).any { it == rootId } }
+                .orElse(true)
+          }.ifPresent { h ->
             h.destroy()
             h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS)
             stopped << "${pidFile.parent.fileName}/${pidFile.fileName} (${pid})".toString()

@@ -48,11 +48,12 @@ class FaultInjectingJournalTests {
   }
 
   @Test
-  void listenersHearAStoragePauseEachTryWithGrowingDelaysAndTheRecoveryOnce() {
+  void listenersHearAStoragePauseEachTryWithGrowingDelaysAndTheRecoveryOnce() throws InterruptedException {
     journal.failWrites(e -> e.runId().equals("paused") && !(e instanceof RunEvent.RunStarted)
         && !(e instanceof RunEvent.StepStarted s && s.stepId().equals("a")) && !(e instanceof RunEvent.StepSucceeded s
         && s.stepId().equals("a")));
     List<String> heard = new CopyOnWriteArrayList<>();
+    java.util.concurrent.CountDownLatch firstPause = new java.util.concurrent.CountDownLatch(1);
     try (RunbookEngine engine = RunbookEngine.builder().journal(journal).virtualTime(time).build()) {
       engine.onEvent(new dev.runbook4j.RunListener() {
         @Override
@@ -62,6 +63,7 @@ class FaultInjectingJournalTests {
         public void onStoragePaused(StoragePause p) {
           heard.add("paused " + p.runId() + " try " + p.tries() + " next in "
               + Duration.between(time.now(), p.nextTry()) + ": " + p.problem());
+          firstPause.countDown();
         }
 
         @Override
@@ -72,6 +74,8 @@ class FaultInjectingJournalTests {
       Instant t0 = time.now();
       RunHandle h = engine.start(twoSteps(), null, RunOptions.defaults().withRunId("paused"));
       assertThatThrownBy(h::await).isInstanceOf(JournalException.class);
+      // the run's worker tells the listeners as it stops; await() may throw a moment before
+      assertThat(firstPause.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
       assertThat(heard).singleElement().asString().startsWith("paused paused try 1 next in PT1S: ")
           .contains("Injected fault");
       time.advance(Duration.ofSeconds(1));  // the rebuild reads; its first write fails again

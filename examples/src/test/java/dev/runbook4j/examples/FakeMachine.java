@@ -32,6 +32,7 @@ public final class FakeMachine {
   private boolean proxy;
   private int frontPort = -1;
   private String proxyStartedBy;
+  private String proxyRoot;
   private int nextPort = 40000;
 
   /** A machine where {@code version} already serves behind a running proxy on {@code port}. */
@@ -42,6 +43,7 @@ public final class FakeMachine {
     releases.put(version, r);
     current = version;
     proxy = true;
+    proxyRoot = rootId(null);
     frontPort = port;
     proxyStartedBy = version;
     return this;
@@ -108,12 +110,22 @@ public final class FakeMachine {
     }
   }
 
-  public synchronized boolean proxyRunning(int port) {
-    return proxy && frontPort == port;
+  /** One checkout: whatever the root, its id (another checkout's proxy is the real machine's test). */
+  public synchronized String rootId(String root) {
+    return "/fake/checkout";
+  }
+
+  public synchronized String proxyOwner(int port) {
+    return proxy && frontPort == port ? proxyRoot : null;
+  }
+
+  public synchronized boolean proxyRunning(String root, int port) {
+    return proxy && frontPort == port && rootId(root).equals(proxyRoot);
   }
 
   public synchronized void startProxy(String root, int port, String startedBy) {
     proxy = true;
+    proxyRoot = rootId(root);
     frontPort = port;
     proxyStartedBy = startedBy;
   }

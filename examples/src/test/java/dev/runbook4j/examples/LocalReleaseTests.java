@@ -126,6 +126,26 @@ class LocalReleaseTests {
   }
 
   @Test
+  void twoCheckoutsOnOneMachineNeverServeEachOthersReleasesNorStopEachOthersProxy() throws IOException {
+    RunResult mine = release();
+    assertThat(mine.state()).as("%s", mine).isEqualTo(RunState.SUCCEEDED);
+    assertThat(front("/")).isEqualTo("200 hello from v1");
+
+    Path mineRoot = root;
+    root = dir.resolve("other-checkout").resolve("local-release");  // a second clone, the same default port
+    RunResult theirs = release();
+    assertThat(theirs.state()).as("%s", theirs).isEqualTo(RunState.ROLLED_BACK);
+    assertThat(theirs.failure().orElseThrow().getMessage()).contains("port " + front + " is held by the front proxy"
+        + " of another checkout (" + mineRoot.toAbsolutePath().normalize() + ")", "-p frontPort=");
+    assertThat(front("/")).isEqualTo("200 hello from v1");  // still the first checkout's release, behind its proxy
+
+    RunResult stopTheirs = run("runbooks/local-stop.groovy", Map.of());
+    assertThat(stopTheirs.state()).isEqualTo(RunState.SUCCEEDED);
+    assertThat(front("/")).as("the second checkout's stop leaves the first one's proxy").isEqualTo("200 hello from v1");
+    root = mineRoot;  // the first checkout stops its own (after each)
+  }
+
+  @Test
   void theFirstReleaseRolledBackStopsTheProxyItStarted() {
     RunResult r = release("failAt", "switch");
     assertThat(r.state()).as("%s", r).isEqualTo(RunState.ROLLED_BACK);

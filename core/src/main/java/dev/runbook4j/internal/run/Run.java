@@ -426,20 +426,25 @@ public final class Run {
   void halt(Throwable e) {
     JournalException je = e instanceof JournalException j ? j
         : new JournalException("Run " + runId + " (" + runbook.name() + ") stopped: " + e, e);
+    CompletableFuture<Void> waiting;
     synchronized (this) {
       if (storageError != null) {
         return;
       }
       storageError = je;
-      signal.complete(null);
+      waiting = signal;
     }
-    if (je instanceof LeaseLostException) {
-      log.warn("Run {} ({}) stops on this runner: {}", runId, runbook.name(), je.getMessage());
-      host.onLeaseLost(this);
-      return;
+    try {
+      if (je instanceof LeaseLostException) {
+        log.warn("Run {} ({}) stops on this runner: {}", runId, runbook.name(), je.getMessage());
+        host.onLeaseLost(this);
+        return;
+      }
+      log.error("Run {} ({}) paused on a storage error: {}", runId, runbook.name(), je.getMessage());
+      host.onStorageError(this);  // the listeners hear of the pause before a waiting await() throws
+    } finally {
+      waiting.complete(null);
     }
-    log.error("Run {} ({}) paused on a storage error: {}", runId, runbook.name(), je.getMessage());
-    host.onStorageError(this);
   }
 
   /** The storage error that paused this run object, or null. */
