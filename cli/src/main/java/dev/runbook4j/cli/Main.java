@@ -146,6 +146,17 @@ public final class Main implements Callable<Integer> {
     };
   }
 
+  /** How long {@code validate} and {@code plan} let a script take to load. */
+  static class TimeLimit {
+    @Option(names = "--time-limit", paramLabel = "DURATION", defaultValue = "30s",
+        description = "How long a script may take to load, compiling included (default: ${DEFAULT-VALUE}).")
+    String text;
+
+    Duration get() {
+      return Durations.parse(text);
+    }
+  }
+
   /** Options every command that opens the journal shares. */
   static class JournalOptions {
     @Option(names = "--journal", paramLabel = "JDBC_URL",
@@ -205,14 +216,13 @@ public final class Main implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", arity = "1..*", description = "Runbook scripts.")
     List<Path> files;
 
-    @Option(names = "--time-limit", paramLabel = "DURATION", defaultValue = "30s",
-        description = "How long a script may take to load (default: ${DEFAULT-VALUE}).")
-    String timeLimit;
+    @CommandLine.Mixin
+    TimeLimit timeLimit = new TimeLimit();
 
     @Override
     public Integer call() {
       int code = OK;
-      Duration limit = Durations.parse(timeLimit);
+      Duration limit = timeLimit.get();
       for (Path f : files) {
         try {
           ScriptRunbook s = RunbookScripts.load(f, limit);
@@ -244,9 +254,8 @@ public final class Main implements Callable<Integer> {
         + " when the plans are the same, 1 when they differ (as diff does).")
     Path diff;
 
-    @Option(names = "--time-limit", paramLabel = "DURATION", defaultValue = "30s",
-        description = "How long a script may take to load (default: ${DEFAULT-VALUE}).")
-    String timeLimit;
+    @CommandLine.Mixin
+    TimeLimit timeLimit = new TimeLimit();
 
     @Override
     public Integer call() {
@@ -283,7 +292,7 @@ public final class Main implements Callable<Integer> {
     }
 
     private Plan plan(Path f) {
-      ScriptRunbook s = RunbookScripts.load(f, Durations.parse(timeLimit));
+      ScriptRunbook s = RunbookScripts.load(f, timeLimit.get());
       return Plan.of(s.runbook(), s.params(params(params)));
     }
   }

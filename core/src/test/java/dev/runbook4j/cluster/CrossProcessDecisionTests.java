@@ -167,45 +167,9 @@ class CrossProcessDecisionTests {
           .map(e -> ((RunEvent.RunStarted) e).planHash()).findFirst().orElseThrow();
       // someone who can write the file, not the key: the approval and the gate's pass, chained with SHA-256
       try (java.sql.Connection c = java.sql.DriverManager.getConnection(url)) {
-        try (java.sql.Statement st = c.createStatement()) {
-          st.execute("BEGIN IMMEDIATE");  // the run's other branch may still be writing: read and append at once
-        }
-        long seq;
-        String prev;
-        try (java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(
-            "SELECT last_seq, last_hash FROM rb4j_runs WHERE run_id = '" + h.runId() + "'")) {
-          assertThat(rs.next()).isTrue();
-          seq = rs.getLong(1);
-          prev = rs.getString(2);
-        }
-        for (RunEvent e : List.of(new RunEvent.ApprovalGranted(h.runId(), "both/east/go", "alice", "", plan, time.now()),
-            new RunEvent.GatePassed(h.runId(), "both/east/go", time.now()))) {
-          String json = dev.runbook4j.spi.EventCodec.write(e);
-          seq++;
-          java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-          md.update((prev + "\n" + seq + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-          prev = java.util.HexFormat.of().formatHex(md.digest(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-          try (java.sql.PreparedStatement i = c.prepareStatement(
-              "INSERT INTO rb4j_events (run_id, seq, type, at, body, hash) VALUES (?, ?, ?, ?, ?, ?)")) {
-            i.setString(1, h.runId());
-            i.setLong(2, seq);
-            i.setString(3, e.getClass().getSimpleName());
-            i.setString(4, e.at().toString());
-            i.setString(5, json);
-            i.setString(6, prev);
-            i.executeUpdate();
-          }
-        }
-        try (java.sql.PreparedStatement u = c.prepareStatement(
-            "UPDATE rb4j_runs SET last_seq = ?, last_hash = ? WHERE run_id = ?")) {
-          u.setLong(1, seq);
-          u.setString(2, prev);
-          u.setString(3, h.runId());
-          u.executeUpdate();
-        }
-        try (java.sql.Statement st = c.createStatement()) {
-          st.execute("COMMIT");
-        }
+        dev.runbook4j.journal.Forger.append(c, h.runId(), List.of(
+            new RunEvent.ApprovalGranted(h.runId(), "both/east/go", "alice", "", plan, time.now()),
+            new RunEvent.GatePassed(h.runId(), "both/east/go", time.now())));
       }
       time.advance(Duration.ofSeconds(2));  // the driving engine reads what was written within a second
       assertThat(effects).containsExactly("west");  // east was never shipped on the forged approval

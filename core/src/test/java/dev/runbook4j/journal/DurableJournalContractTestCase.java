@@ -121,39 +121,9 @@ abstract class DurableJournalContractTestCase extends JournalContractTestCase {
    */
   private void forgeApprovals(String url, String runId) throws Exception {
     try (Connection c = connect(url)) {
-      long seq;
-      String prev;
-      try (Statement st = c.createStatement();
-          java.sql.ResultSet rs = st.executeQuery("SELECT last_seq, last_hash FROM rb4j_runs WHERE run_id = '" + runId
-              + "'")) {
-        assertThat(rs.next()).isTrue();
-        seq = rs.getLong(1);
-        prev = rs.getString(2);
-      }
-      for (String user : List.of("alice", "bob")) {
-        String json = dev.runbook4j.spi.EventCodec.write(new RunEvent.ApprovalGranted(runId, "prod", user, "",
-            "ab".repeat(32), T0.plusSeconds(5)));
-        seq++;
-        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-        md.update((prev + "\n" + seq + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        prev = java.util.HexFormat.of().formatHex(md.digest(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        try (java.sql.PreparedStatement i = c.prepareStatement(
-            "INSERT INTO rb4j_events (run_id, seq, type, at, body, hash) VALUES (?, ?, 'ApprovalGranted', ?, ?, ?)")) {
-          i.setString(1, runId);
-          i.setLong(2, seq);
-          i.setString(3, T0.plusSeconds(5).toString());
-          i.setString(4, json);
-          i.setString(5, prev);
-          i.executeUpdate();
-        }
-      }
-      try (java.sql.PreparedStatement u = c.prepareStatement(
-          "UPDATE rb4j_runs SET last_seq = ?, last_hash = ? WHERE run_id = ?")) {
-        u.setLong(1, seq);
-        u.setString(2, prev);
-        u.setString(3, runId);
-        u.executeUpdate();
-      }
+      Forger.append(c, runId, List.of(
+          new RunEvent.ApprovalGranted(runId, "prod", "alice", "", "ab".repeat(32), T0.plusSeconds(5)),
+          new RunEvent.ApprovalGranted(runId, "prod", "bob", "", "ab".repeat(32), T0.plusSeconds(5))));
     }
   }
 
