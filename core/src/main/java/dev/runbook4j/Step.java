@@ -151,6 +151,20 @@ public final class Step<P, T> implements Node {
       return this;
     }
 
+    /**
+     * What the step does, when it returns nothing: {@code s.perform(ctx -> db.migrate())} for a
+     * {@code void} method (with {@code action} such a lambda does not compile). The step's output is
+     * {@code null}. Either this or {@link #action} is required.
+     */
+    public Builder<P, T> perform(StepProcedure<P> procedure) {
+      Objects.requireNonNull(procedure, "procedure");
+      this.action = ctx -> {
+        procedure.execute(ctx);
+        return null;
+      };
+      return this;
+    }
+
     /** How to undo the step, retried by {@link RetrySpec#compensationDefault()}. */
     public Builder<P, T> compensate(Compensation<P, T> compensation) {
       return declare(Reversibility.COMPENSATED, Objects.requireNonNull(compensation, "compensation"));
@@ -239,7 +253,7 @@ public final class Step<P, T> implements Node {
         allProblems.add(subject + " " + p);
       }
       if (action == null) {
-        allProblems.add(subject + " has no action; add action(ctx -> ...)");
+        allProblems.add(subject + " has no action; add action(ctx -> ...) (or perform(ctx -> ...) for a call that returns nothing)");
       }
       if (reversibility == null) {
         allProblems.add(subject + " must declare compensate(...), readOnly() or irreversible()");

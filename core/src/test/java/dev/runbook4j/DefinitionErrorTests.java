@@ -30,7 +30,7 @@ class DefinitionErrorTests {
   @Test
   void aStepWithoutActionIsRejected() {
     assertThat(problems(Runbook.builder("r").step("deploy", s -> s.readOnly())))
-        .containsExactly("step 'deploy' has no action; add action(ctx -> ...)");
+        .containsExactly("step 'deploy' has no action; add action(ctx -> ...) (or perform(ctx -> ...) for a call that returns nothing)");
   }
 
   @Test

@@ -26,4 +26,27 @@ class SmokeTests {
       assertThat(bad.compensated()).containsExactly("c", "b", "a");
     }
   }
+
+  /** Stands for a user's method that returns nothing, the case {@code action} cannot take as {@code ctx -> call()}. */
+  private static void migrate(java.util.List<String> log, String version) {
+    log.add("migrate " + version);
+  }
+
+  @Test
+  void aStepThatReturnsNothingIsWrittenWithPerformAndHasNoOutput() {
+    try (Harness h = new Harness()) {
+      java.util.List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+      java.util.List<Object> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Runbook<String> rb = Runbook.builder("perform", String.class)
+          .step("migrate", s -> s.perform(ctx -> migrate(log, ctx.params()))
+              .compensate((ctx, out) -> seen.add(String.valueOf(out))))
+          .step("after", s -> s.action(ctx -> { seen.add(String.valueOf(ctx.output("migrate"))); throw new IllegalStateException("no"); })
+              .readOnly())
+          .build();
+      RunResult r = h.engine.run(rb, "1.4.2");
+      assertThat(r.state()).isEqualTo(RunState.ROLLED_BACK);
+      assertThat(log).containsExactly("migrate 1.4.2");
+      assertThat(seen).containsExactly("null", "null");
+    }
+  }
 }
