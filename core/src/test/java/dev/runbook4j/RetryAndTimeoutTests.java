@@ -107,6 +107,33 @@ class RetryAndTimeoutTests {
     }
   }
 
+  /**
+   * Time moves to the earliest of a sleep's end and the step's timeout: the woken sleeper stops
+   * counting as asleep when its timer fires, not when it next holds the clock's lock (until then
+   * the clock could jump on to the timeout an hour away). Many runs, since it was a race.
+   */
+  @Test
+  void aSleepShorterThanTheStepsTimeoutEndsFirst() {
+    try (Harness h = new Harness()) {
+      Runbook<Void> rb = Runbook.builder("nap")
+          .step("nap", s -> s.action(ctx -> {
+            ctx.sleep(Duration.ofMinutes(10));
+            return "rested";
+          }).compensate((ctx, o) -> {}).timeout(Duration.ofHours(1)))
+          .step("after", s -> s.action(ctx -> {
+            ctx.sleep(Duration.ofSeconds(1));
+            return "done";
+          }).readOnly().timeout(Duration.ofSeconds(2)))
+          .build();
+      for (int i = 0; i < 100; i++) {
+        Instant t0 = h.time.now();
+        RunResult r = h.engine.run(rb, null);
+        assertThat(r.state()).as("run %d", i).isEqualTo(RunState.SUCCEEDED);
+        assertThat(Duration.between(t0, h.time.now())).isEqualTo(Duration.ofMinutes(10).plusSeconds(1));
+      }
+    }
+  }
+
   @Test
   void anAttemptThatRunsPastItsTimeoutIsInterruptedAndRetried() {
     try (Harness h = new Harness()) {

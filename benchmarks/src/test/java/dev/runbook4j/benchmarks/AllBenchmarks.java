@@ -33,6 +33,7 @@ public final class AllBenchmarks {
       "dev.runbook4j.benchmarks.DslLoadBenchmark",
       "dev.runbook4j.benchmarks.ColdValidateBenchmark",
       "dev.runbook4j.benchmarks.ExploreBenchmark",
+      "dev.runbook4j.benchmarks.ExploreScaleBenchmark",
       "dev.runbook4j.benchmarks.RollbackReactionBenchmark");
 
   public static void main(String[] args) throws Exception {

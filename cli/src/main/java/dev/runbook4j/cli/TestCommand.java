@@ -20,10 +20,12 @@ import picocli.CommandLine.Parameters;
 /** {@code runbook4j test FILE}: every failure path of a script, run on virtual time, with its verdict. */
 @Command(name = "test", description = {
     "Explores every failure path of a script on virtual time: each step failing (error, and timeout after its call),"
-        + " each gate rejecting, each watch breaching during each wait, each compensation failing during each"
-        + " rollback, the engine crashing before and after each journal write. Prints each path and whether it held"
-        + " (the run ended as it should, compensations ran for exactly the started steps in reverse order, no"
-        + " effect twice, the script's invariants hold); exit 0 only if all hold.",
+        + " each gate rejecting, each watch breaching during each wait, each compensation failing in the longest"
+        + " rollback and in the one it heads (--exhaustive: in every rollback), the engine crashing before and after"
+        + " each journal write. Prints each path and whether it held (the run ended as it should, compensations ran"
+        + " for exactly the started steps in reverse order, no effect twice, the script's invariants hold); a path"
+        + " whose run never reached its fault is counted apart. Exit 0 only if all hold (with --strict, and all"
+        + " reached their fault).",
     "The script's actions run for real, once or more per path, one path at a time, on a virtual clock: point its"
         + " parameters at a test environment, and give the script a testReset { } block that puts it back before each"
         + " path. Nothing is written to the journal of .runbook4j."})
@@ -44,6 +46,14 @@ final class TestCommand implements Callable<Integer> {
   @Option(names = "--no-compensation-failures", description = "Leave out compensations failing during rollbacks.")
   boolean noCompensationFailures;
 
+  @Option(names = "--exhaustive", description = "Fail each compensation in every distinct rollback (N²/2 paths for N"
+      + " steps), not only in the longest one and the one it heads.")
+  boolean exhaustive;
+
+  @Option(names = "--strict", description = "Exit 6 also when a path's run never reached its fault (it proves nothing"
+      + " about it).")
+  boolean strict;
+
   @Option(names = "--sample", paramLabel = "N", description = "Run N failure points chosen with the seed (0: all).")
   int sample;
 
@@ -62,7 +72,8 @@ final class TestCommand implements Callable<Integer> {
       Subject<ScriptParams> s = ScriptSubjects.of(script, p);
       gates.forEach((gate, users) -> s.approveAs(gate, users.split(",")));
       return s;
-    }).crashes(!noCrashes).compensationFailures(!noCompensationFailures).sample(sample).parallelism(1);
+    }).crashes(!noCrashes).compensationFailures(!noCompensationFailures).exhaustive(exhaustive).sample(sample)
+        .parallelism(1);
     if (seed != null) {
       explorer.seed(seed);
     }
@@ -77,10 +88,20 @@ final class TestCommand implements Callable<Integer> {
         }
       }
     }
-    System.out.println(report.holds() ? "All " + report.paths().size() + " failure paths hold."
-        : report.failures().size() + " of " + report.paths().size() + " failure paths "
-            + (report.failures().size() == 1 ? "does not hold" : "do not hold")
-            + (journals ? "." : "; --journal-of-failures prints their journals."));
-    return report.holds() ? Main.OK : Main.PATH_FAILS;
+    int unreached = report.notReached().size();
+    int total = report.paths().size();
+    String apart = unreached == 0 ? ""
+        : unreached + (unreached == 1 ? " path" : " paths") + " did not reach " + (unreached == 1 ? "its" : "their")
+            + " fault and " + (unreached == 1 ? "proves" : "prove") + " nothing about it"
+            + (strict ? " (--strict fails them)" : " (--strict would fail them)");
+    if (report.holds()) {
+      System.out.println(unreached == 0 ? "All " + total + " failure paths hold."
+          : (total - unreached) + " of " + total + " failure paths hold; " + apart + ".");
+    } else {
+      System.out.println(report.failures().size() + " of " + total + " failure paths "
+          + (report.failures().size() == 1 ? "does not hold" : "do not hold")
+          + (journals ? "" : "; --journal-of-failures prints their journals") + (unreached == 0 ? "." : "; " + apart + "."));
+    }
+    return report.holds(strict) ? Main.OK : Main.PATH_FAILS;
   }
 }

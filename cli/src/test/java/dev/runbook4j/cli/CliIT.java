@@ -134,6 +134,43 @@ class CliIT {
     assertThat(dir.resolve(".runbook4j").resolve("journal.db")).doesNotExist();
   }
 
+  /** Its forEach has one item fewer once a run has restarted a host: the faults meant for the second are not reached. */
+  private static final String SHRINKS = """
+      runbook('shrinks') {
+        parameters { string 'marker', required: true }
+        step('a') { action { 1 }; compensate { ctx -> } }
+        step('b') { action { 1 }; compensate { ctx -> } }
+        forEach('hosts', items: { new File(params.marker).exists() ? ['h1'] : ['h1', 'h2'] }, maxConcurrency: 1, maxErrors: 0) { item ->
+          step('restart') { action { new File(params.marker).text = 'ran'; item }; compensate { ctx -> } }
+        }
+      }
+      """;
+
+  @Test
+  void testCountsPathsThatDidNotReachTheirFaultApartAndSaysWhatItPruned() throws Exception {
+    script("shrinks.runbook.groovy", SHRINKS);
+    String marker = dir.resolve("marker").toString();
+    Cli.Result lenient = cli("test", "shrinks.runbook.groovy", "-p", "marker=" + marker, "--no-crashes");
+    assertThat(lenient.code()).as(lenient.out() + lenient.err()).isZero();
+    assertThat(lenient.out()).contains("  n/a   fail 'hosts[h2]/restart' → ", "(the run did not reach the fault)",
+        "combinations pruned: a compensation failing in a rollback other than the longest and the one it heads")
+        .containsPattern("all hold, but \\d+ paths did not reach their fault \\(proving nothing about it\\)\\.")
+        .containsPattern("\\d+ of \\d+ failure paths hold; \\d+ paths did not reach their fault and prove nothing"
+            + " about it \\(--strict would fail them\\)\\.");
+
+    Files.delete(Path.of(marker));
+    Cli.Result strict = cli("test", "shrinks.runbook.groovy", "-p", "marker=" + marker, "--no-crashes", "--strict");
+    assertThat(strict.code()).as(strict.out() + strict.err()).isEqualTo(6);
+    assertThat(strict.out()).contains("(--strict fails them).");
+
+    Files.delete(Path.of(marker));
+    Cli.Result all = cli("test", "shrinks.runbook.groovy", "-p", "marker=" + marker, "--no-crashes", "--exhaustive");
+    assertThat(all.code()).isZero();
+    assertThat(all.out()).doesNotContain("pruned")
+        .contains("fail undo of 'a' in the rollback after fail 'b' → rollback fails, compensates b, leaves 'a'");
+    assertThat(lenient.out()).doesNotContain("fail undo of 'a' in the rollback after fail 'b' →");
+  }
+
   @Test
   void runExitsWithTheRunsEndState() throws Exception {
     script("ok.runbook.groovy", "runbook('ok') { step('a') { action { 1 }; compensate { ctx -> } } }\n");

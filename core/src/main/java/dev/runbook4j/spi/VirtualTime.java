@@ -123,18 +123,20 @@ public final class VirtualTime implements Scheduler {
   @Override
   public void sleep(Duration duration) throws InterruptedException {
     boolean[] woke = {false};
-    Cancellable timer = schedule(duration, () -> {
-      synchronized (lock) {
-        woke[0] = true;
-        lock.notifyAll();
-      }
-    });
     Thread me = Thread.currentThread();
+    Cancellable timer = null;
     try {
       synchronized (lock) {
         sleeping++;
         sleepers.add(me);
-        lock.notifyAll();
+        // the timer wakes the sleeper and stops counting it as asleep at once, under the lock: were it
+        // counted until the sleeper holds the lock again, time could move past the next timer (a
+        // timeout an hour on) before the woken action goes on
+        timer = schedule(duration, () -> {
+          synchronized (lock) {
+            awake(woke, me);
+          }
+        });
         try {
           // waiting on the lock itself: an interrupted sleeper stops counting as asleep only once it holds
           // the lock again, and until then its interrupt is still set (wakingUp), so time cannot move on
@@ -143,14 +145,24 @@ public final class VirtualTime implements Scheduler {
             lock.wait();
           }
         } finally {
-          sleeping--;
-          sleepers.remove(me);
-          lock.notifyAll();
+          awake(woke, me);
         }
       }
     } finally {
-      timer.cancel();
+      if (timer != null) {
+        timer.cancel();
+      }
     }
+  }
+
+  /** Counts a sleeper as awake (once); holds {@link #lock}. */
+  private void awake(boolean[] woke, Thread sleeper) {
+    if (!woke[0]) {
+      woke[0] = true;
+      sleeping--;
+      sleepers.remove(sleeper);
+    }
+    lock.notifyAll();
   }
 
   @Override

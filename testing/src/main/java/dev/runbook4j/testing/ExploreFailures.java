@@ -58,6 +58,18 @@ public @interface ExploreFailures {
   /** Whether the engine crashes at journal writes. */
   boolean crashes() default true;
 
+  /**
+   * Whether each compensation fails in every distinct rollback (N²/2 paths for N steps) rather than
+   * in the longest one and the one it heads; see {@link FailureExplorer#exhaustive(boolean)}.
+   */
+  boolean exhaustive() default false;
+
+  /**
+   * Whether a path whose run never reached its fault fails (default: it is skipped, as an aborted
+   * invocation, saying so: it proves nothing about that fault).
+   */
+  boolean strict() default false;
+
   /** Run at most this many failure points, chosen with the seed; 0 for all. */
   int sample() default 0;
 

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.apiguardian.api.API;
 import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
+import org.junit.jupiter.api.extension.BeforeTestExecutionCallback;
 import org.junit.jupiter.api.extension.Extension;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.extension.TestTemplateInvocationContextProvider;
 import org.junit.platform.commons.support.AnnotationSupport;
 import org.junit.platform.commons.support.HierarchyTraversalMode;
 import org.junit.platform.commons.support.ReflectionSupport;
+import org.opentest4j.TestAbortedException;
 
 /**
  * The JUnit 5 extension behind {@link ExploreFailures}: finds the failure points (from a subject
@@ -45,13 +47,14 @@ public final class ExploreFailuresExtension implements TestTemplateInvocationCon
         .timeouts(settings.timeouts())
         .compensationFailures(settings.compensationFailures())
         .crashes(settings.crashes())
+        .exhaustive(settings.exhaustive())
         .sample(settings.sample());
     if (!settings.seed().isBlank()) {
       explorer.seed(Long.decode(settings.seed().trim()));
     }
     List<FailurePoint> points = explorer.failurePoints();
     context.publishReportEntry("runbook4j", points.size() + " failure points, seed " + seedOf(settings));
-    return points.stream().map(p -> new Invocation(p, explorer, factory));
+    return points.stream().map(p -> new Invocation(p, explorer, factory, settings.strict()));
   }
 
   private static String seedOf(ExploreFailures settings) {
@@ -100,11 +103,13 @@ public final class ExploreFailuresExtension implements TestTemplateInvocationCon
     private final FailurePoint point;
     private final FailureExplorer<Object> explorer;
     private final Method factory;
+    private final boolean strict;
 
-    Invocation(FailurePoint point, FailureExplorer<Object> explorer, Method factory) {
+    Invocation(FailurePoint point, FailureExplorer<Object> explorer, Method factory, boolean strict) {
       this.point = point;
       this.explorer = explorer;
       this.factory = factory;
+      this.strict = strict;
     }
 
     @Override
@@ -114,21 +119,37 @@ public final class ExploreFailuresExtension implements TestTemplateInvocationCon
 
     @Override
     public List<Extension> getAdditionalExtensions() {
-      return List.of(new PathExtension(point, explorer, factory));
+      return List.of(new PathExtension(point, explorer, factory, strict));
     }
   }
 
   /** Runs the invocation's path (once, on its test instance), resolves it as parameters, and checks it. */
-  private static final class PathExtension implements ParameterResolver, AfterTestExecutionCallback,
-      TestExecutionExceptionHandler {
+  private static final class PathExtension implements ParameterResolver, BeforeTestExecutionCallback,
+      AfterTestExecutionCallback, TestExecutionExceptionHandler {
     private final FailurePoint point;
     private final FailureExplorer<Object> explorer;
     private final Method factory;
+    private final boolean strict;
 
-    PathExtension(FailurePoint point, FailureExplorer<Object> explorer, Method factory) {
+    PathExtension(FailurePoint point, FailureExplorer<Object> explorer, Method factory, boolean strict) {
       this.point = point;
       this.explorer = explorer;
       this.factory = factory;
+      this.strict = strict;
+    }
+
+    /** A path that holds without reaching its fault proves nothing about it: skipped, or failed when strict. */
+    @Override
+    public void beforeTestExecution(ExtensionContext c) {
+      PathResult r = path(c);
+      if (r.holds() && !r.reached()) {
+        String why = "the run did not reach the fault of '" + point.name() + "' (parallel branches ran in another"
+            + " order than in the path without fault), so this path proves nothing about it";
+        if (strict) {
+          throw new AssertionError(why + "; @ExploreFailures(strict = true) fails such a path");
+        }
+        throw new TestAbortedException(why);
+      }
     }
 
     private PathResult path(ExtensionContext c) {

@@ -83,12 +83,17 @@ public final class FailureExplorer<P> {
   private boolean timeouts = true;
   private boolean compensations = true;
   private boolean crashes = true;
+  private boolean exhaustive;
+  private boolean keepRuns;
   private int sample;
   private int parallelism = Runtime.getRuntime().availableProcessors();
   private Consumer<RunbookTestKit.Builder> kitConfig = b -> { };
   private final AtomicInteger paths = new AtomicInteger();
   private volatile List<FailurePoint> points;
   private volatile int found;
+  private volatile int prunedUndos;
+  private volatile int prunedCrashes;
+  private final Map<String, PlanIndex> indexes = new java.util.concurrent.ConcurrentHashMap<>();
 
   private FailureExplorer(Supplier<Subject<P>> subjects) {
     this.subjects = Objects.requireNonNull(subjects, "subjects");
@@ -126,6 +131,30 @@ public final class FailureExplorer<P> {
   public FailureExplorer<P> compensationFailures(boolean on) {
     this.compensations = on;
     this.points = null;
+    return this;
+  }
+
+  /**
+   * Whether each compensation fails in every distinct rollback that runs it (default: no). A runbook
+   * of N steps has about N distinct rollbacks (one per step that can fail), so failing every
+   * compensation in each makes N²/2 paths; by default each compensation fails in the longest
+   * rollback (where every later compensation has run before it) and in the rollback it heads (its
+   * own step's failure: nothing ran before it), which covers every compensation failing, first and
+   * after others, in 2N paths. The report says how many it pruned.
+   */
+  public FailureExplorer<P> exhaustive(boolean on) {
+    this.exhaustive = on;
+    this.points = null;
+    return this;
+  }
+
+  /**
+   * Whether the report keeps the run of every path (default: only of those that do not hold, so
+   * that its memory grows with the failures, not with the paths; a test that looks into each path's
+   * run turns it on).
+   */
+  public FailureExplorer<P> keepRuns(boolean on) {
+    this.keepRuns = on;
     return this;
   }
 
@@ -258,20 +287,36 @@ public final class FailureExplorer<P> {
     List<FailurePoint> all = new ArrayList<>();
     all.add(FailurePoint.none());
     all.addAll(primary);
+    int skipped = 0;
     if (compensations) {
       Set<List<String>> rollbacks = new HashSet<>();
+      List<FailurePoint> distinct = new ArrayList<>();
+      FailurePoint longest = null;
       for (FailurePoint p : primary) {
         if (p.expectedState() == RunState.ROLLED_BACK && !p.expectedCompensations().isEmpty()
             && rollbacks.add(p.expectedCompensations())) {
-          for (String step : p.expectedCompensations()) {
-            all.add(FailurePoint.compensationFails(step, p));
+          distinct.add(p);
+          if (longest == null || p.expectedCompensations().size() >= longest.expectedCompensations().size()) {
+            longest = p;
+          }
+        }
+      }
+      for (FailurePoint p : distinct) {
+        List<String> undo = p.expectedCompensations();
+        for (int i = 0; i < undo.size(); i++) {
+          if (exhaustive || p == longest || i == 0) {
+            all.add(FailurePoint.compensationFails(undo.get(i), p));
+          } else {
+            skipped++;
           }
         }
       }
     }
+    prunedUndos = skipped;
+    int[] skippedCrashes = {0};
     if (crashes) {
       List<RunEvent> events = run.events();
-      addCrashes(all, events, 0, null);
+      skippedCrashes[0] += addCrashes(all, events, 0, null);
       FailurePoint deepest = null;
       for (FailurePoint p : primary) {
         if (p.kind() == FailurePoint.Kind.STEP_FAILS && p.expectedState() == RunState.ROLLED_BACK) {
@@ -287,22 +332,68 @@ public final class FailureExplorer<P> {
               && JournalText.describe(rb.get(same)).equals(JournalText.describe(events.get(same)))) {
             same++;
           }
-          addCrashes(all, rb, same, deepest);
+          skippedCrashes[0] += addCrashes(all, rb, same, deepest);
         }
       }
     }
+    prunedCrashes = skippedCrashes[0];
     return all;
   }
 
-  /** Crashes before and after each write from position {@code from + 1} on (after the last: nothing left to do). */
-  private static void addCrashes(List<FailurePoint> all, List<RunEvent> events, int from, FailurePoint on) {
+  /**
+   * Crashes before and after each write from position {@code from + 1} on (after the last: nothing
+   * left to do), but those inside a repetition: a gate re-checked or a condition polled every minute
+   * writes the same few events once per tick, and a crash at one tick behaves as at the next, so of
+   * a block of events that repeats the block before it and is repeated after it (the same
+   * descriptions: the same outcome of the same check) no crash point is kept; the first and the last
+   * repetition keep theirs, and so does every tick whose outcome differs. Returns how many it left out.
+   */
+  private int addCrashes(List<FailurePoint> all, List<RunEvent> events, int from, FailurePoint on) {
+    String[] what = new String[events.size()];
+    for (int i = 0; i < what.length; i++) {
+      what[i] = JournalText.describe(events.get(i));
+    }
+    boolean[] repeat = exhaustive ? new boolean[what.length] : repetitions(what);
+    int left = 0;
     for (int i = from; i < events.size(); i++) {
-      String what = JournalText.describe(events.get(i));
-      all.add(FailurePoint.crash(true, i + 1, what, on));
-      if (i + 1 < events.size()) {
-        all.add(FailurePoint.crash(false, i + 1, what, on));
+      boolean last = i + 1 >= events.size();
+      if (repeat[i]) {
+        left += last ? 1 : 2;
+        continue;
+      }
+      all.add(FailurePoint.crash(true, i + 1, what[i], on));
+      if (!last) {
+        all.add(FailurePoint.crash(false, i + 1, what[i], on));
       }
     }
+    return left;
+  }
+
+  /** Which events are inside a middle repetition of a block of one to four events (see addCrashes). */
+  static boolean[] repetitions(String[] what) {
+    boolean[] middle = new boolean[what.length];
+    for (int k = 1; k <= 4; k++) {
+      for (int i = k; i + 2 * k <= what.length; ) {
+        if (!middle[i] && same(what, i - k, i, k) && same(what, i, i + k, k)) {
+          for (int j = i; j < i + k; j++) {
+            middle[j] = true;
+          }
+          i += k;
+        } else {
+          i++;
+        }
+      }
+    }
+    return middle;
+  }
+
+  private static boolean same(String[] what, int a, int b, int k) {
+    for (int j = 0; j < k; j++) {
+      if (!what[a + j].equals(what[b + j])) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static String gate(RunEvent e) {
@@ -363,14 +454,14 @@ public final class FailureExplorer<P> {
     List<PathResult> results = new ArrayList<>(all.size());
     if (parallelism == 1) {
       for (FailurePoint p : all) {
-        results.add(explore(p));
+        results.add(kept(explore(p)));
       }
     } else {
       ExecutorService pool = Executors.newFixedThreadPool(parallelism, daemon("runbook4j-explorer"));
       try {
         List<Future<PathResult>> futures = new ArrayList<>();
         for (FailurePoint p : all) {
-          futures.add(pool.submit(() -> explore(p)));
+          futures.add(pool.submit(() -> kept(explore(p))));
         }
         for (Future<PathResult> f : futures) {
           results.add(f.get());
@@ -384,8 +475,16 @@ public final class FailureExplorer<P> {
         pool.shutdownNow();
       }
     }
-    String name = results.isEmpty() || results.get(0).run() == null ? "?" : results.get(0).run().runbook();
-    return new ExplorationReport(name, seed, found, results, Duration.ofNanos(System.nanoTime() - t0));
+    String name = subjects.get().runbook().name();
+    return new ExplorationReport(name, seed, found, prunedUndos, prunedCrashes, results, Duration.ofNanos(System.nanoTime() - t0));
+  }
+
+  /**
+   * What the report keeps of a path: a path that holds without its run (its journal and calls), so
+   * that memory grows with the failing paths, not with the paths explored.
+   */
+  private PathResult kept(PathResult r) {
+    return r.holds() && !keepRuns ? new PathResult(r.point(), null, r.problems(), r.wall(), r.reached()) : r;
   }
 
   /** Runs one failure point on a fresh kit and subject, and checks it. */
@@ -409,7 +508,7 @@ public final class FailureExplorer<P> {
       if (run.crashed()) {
         run = kit.resume(run);
       }
-      problems = verdict(point, subject, run, index(subject));
+      problems = verdict(point, subject, run, index(subject, run));
     } catch (RuntimeException | AssertionError e) {
       problems = List.of("the path could not run: " + e);
     }
@@ -419,6 +518,19 @@ public final class FailureExplorer<P> {
 
   private PlanIndex index(Subject<P> subject) {
     return new PlanIndex(Plan.of(subject.runbook(), subject.params()));
+  }
+
+  /**
+   * The plan's index for a path's run, made once per plan hash: every subject the supplier builds is
+   * the same runbook with a fresh fake behind it, so the paths share one index (the run's journal
+   * names the hash of the plan it ran).
+   */
+  private PlanIndex index(Subject<P> subject, TestRun run) {
+    List<RunEvent.RunStarted> started = run.events(RunEvent.RunStarted.class);
+    if (started.isEmpty()) {
+      return index(subject);
+    }
+    return indexes.computeIfAbsent(started.get(0).planHash(), h -> index(subject));
   }
 
   /** Who approves each approval gate: the subject's choice, else the gate's first named approvers. */

@@ -66,6 +66,53 @@ class ExtensionTests {
     }
   }
 
+  /** The items of its forEach shrink once a run has started (as a parallel branch's order may change). */
+  static class ShrinkingFixture {
+    static final java.util.concurrent.atomic.AtomicBoolean RAN = new java.util.concurrent.atomic.AtomicBoolean();
+
+    static Subject<Void> shrinking() {
+      return Subject.of(dev.runbook4j.Runbook.builder("shrinking")
+          .forEach("hosts", r -> RAN.get() ? List.of("a") : List.of("a", "b"), 1, 0, b -> b
+              .step("restart", s -> s.action(ctx -> RAN.getAndSet(true)).compensate((ctx, o) -> { })))
+          .build(), (Void) null);
+    }
+
+    Subject<Void> subject() {
+      return shrinking();
+    }
+
+    @ExploreFailures(crashes = false, compensationFailures = false)
+    void explore() {
+    }
+  }
+
+  static class StrictShrinkingFixture {
+    Subject<Void> subject() {
+      return ShrinkingFixture.shrinking();
+    }
+
+    @ExploreFailures(crashes = false, compensationFailures = false, strict = true)
+    void explore() {
+    }
+  }
+
+  @Test
+  void aPathThatDoesNotReachItsFaultIsSkippedSayingSoOrFailsWhenStrict() {
+    ShrinkingFixture.RAN.set(false);
+    EngineExecutionResults results = run(ShrinkingFixture.class);
+    List<Event> skipped = results.testEvents().aborted().list();
+    assertThat(skipped).isNotEmpty().allSatisfy(e -> assertThat(e.getTestDescriptor().getDisplayName()).contains("hosts[b]"));
+    Throwable why = skipped.get(0).getPayload(org.junit.platform.engine.TestExecutionResult.class).orElseThrow()
+        .getThrowable().orElseThrow();
+    assertThat(why).hasMessageContaining("the run did not reach the fault of 'fail 'hosts[b]/restart'")
+        .hasMessageContaining("so this path proves nothing about it");
+    results.testEvents().assertStatistics(s -> s.failed(0));
+
+    ShrinkingFixture.RAN.set(false);
+    EngineExecutionResults strict = run(StrictShrinkingFixture.class);
+    strict.testEvents().assertStatistics(s -> s.aborted(0).failed(skipped.size()));
+  }
+
   static class NoSubjectFixture {
     @ExploreFailures("missing")
     void explore() {

@@ -20,7 +20,7 @@ class FailureExplorerTests {
 
   @Test
   void everyFailurePathOfTheCanaryHolds() {
-    ExplorationReport report = canary().explore();
+    ExplorationReport report = canary().keepRuns(true).explore();
 
     report.assertAllHold();
     List<String> names = report.paths().stream().map(p -> p.point().name()).toList();
@@ -31,8 +31,10 @@ class FailureExplorerTests {
         "reject gate 'healthy' → compensates publish",
         "reject gate 'go-live' → compensates shift-100, shift-50, shift-10, publish",
         "breach watch 'errors' during 'bake-50' → compensates shift-50, shift-10, publish",
-        "fail undo of 'shift-10' in the rollback after fail 'shift-50' → rollback fails, compensates shift-50,"
-            + " publish, leaves 'shift-10'",
+        "fail undo of 'shift-10' in the rollback after fail 'shift-10' → rollback fails, compensates publish,"
+            + " leaves 'shift-10'",
+        "fail undo of 'shift-10' in the rollback after fail 'promote' → rollback fails, compensates promote,"
+            + " shift-100, shift-50, publish, leaves 'shift-10'",
         "fail 'announce' → compensates promote, shift-100, shift-50, shift-10, publish");
     assertThat(names).anyMatch(n -> n.startsWith("crash before write 1 (run started"));
     assertThat(names).anyMatch(n -> n.startsWith("crash after write") && n.contains("compensated shift-10")
@@ -47,6 +49,96 @@ class FailureExplorerTests {
       }
     });
     assertThat(report.headline()).contains("of runbook 'canary' (seed 1)").endsWith("all hold.");
+  }
+
+  @Test
+  void eachCompensationFailsInTheLongestRollbackAndTheOneItHeadsUnlessExhaustive() {
+    ExplorationReport pruned = canary().crashes(false).explore();
+    ExplorationReport all = canary().crashes(false).exhaustive(true).explore();
+    pruned.assertAllHold();
+    all.assertAllHold();
+    String middle = "fail undo of 'shift-10' in the rollback after fail 'shift-50' → rollback fails, compensates"
+        + " shift-50, publish, leaves 'shift-10'";
+    assertThat(all.paths()).extracting(p -> p.point().name()).contains(middle);
+    assertThat(pruned.paths()).extracting(p -> p.point().name()).doesNotContain(middle);
+    assertThat(pruned.pruned()).isPositive();
+    assertThat(all.pruned()).isZero();
+    assertThat(pruned.paths().size() + pruned.pruned()).isEqualTo(all.paths().size());
+    assertThat(pruned.toText()).contains("(" + pruned.pruned() + " combinations pruned: a compensation failing in a"
+        + " rollback other than the longest and the one it heads");
+    assertThat(all.toText()).doesNotContain("pruned");
+    // every compensation still fails at least once, first (the rollback it heads) and after others (the longest)
+    java.util.Set<String> failedUndo = new java.util.HashSet<>();
+    pruned.paths().stream().filter(p -> p.point().kind() == FailurePoint.Kind.COMPENSATION_FAILS)
+        .forEach(p -> failedUndo.add(p.point().node()));
+    assertThat(failedUndo).containsExactlyInAnyOrder("publish", "shift-10", "shift-50", "shift-100", "promote");
+  }
+
+  /** A gate re-checked every minute until its {@code checks}-th check passes, between two steps. */
+  static Subject<Void> rechecking(int checks) {
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    return Subject.of(Runbook.builder("rechecks")
+        .step("deploy", s -> s.action(ctx -> "v2").compensate((ctx, o) -> { }))
+        .gate("healthy", g -> g.check(ctx -> n.incrementAndGet() >= checks ? dev.runbook4j.GateDecision.pass()
+            : dev.runbook4j.GateDecision.recheck("not yet")).every(java.time.Duration.ofMinutes(1))
+            .timeout(java.time.Duration.ofDays(1)))
+        .step("after", s -> s.action(ctx -> "done").compensate((ctx, o) -> { }))
+        .build(), (Void) null);
+  }
+
+  @Test
+  void aGateReCheckedEveryMinuteForSixteenHoursHasAsManyCrashPointsAsOneReCheckedTwice() {
+    List<FailurePoint> sixteenHours = FailureExplorer.of(() -> rechecking(16 * 60)).failurePoints();
+    List<FailurePoint> twice = FailureExplorer.of(() -> rechecking(3)).failurePoints();
+    assertThat(sixteenHours).hasSameSizeAs(twice);
+    ExplorationReport few = FailureExplorer.of(() -> rechecking(6)).explore();
+    ExplorationReport all = FailureExplorer.of(() -> rechecking(6)).exhaustive(true).explore();
+    few.assertAllHold();
+    all.assertAllHold();
+    assertThat(few.paths().size() + few.pruned()).isEqualTo(all.paths().size());
+    assertThat(few.toText()).contains("crash points pruned: between repetitions of a re-check or poll with the same"
+        + " outcome, which behave as the first and last repetition");
+    // the first and the last re-check keep their crash points: a crash at one, then a resume
+    assertThat(few.paths()).extracting(p -> p.point().name())
+        .anyMatch(n -> n.startsWith("crash before write 4 (gate waiting healthy: not yet)"))
+        .anyMatch(n -> n.startsWith("crash after write 3 (step succeeded deploy #1)"));
+  }
+
+  @Test
+  void repetitionsAreTheMiddleBlocksOfARunOfEqualBlocks() {
+    String[] events = {"a", "b", "c", "b", "c", "b", "c", "b", "c", "d", "d", "e"};
+    boolean[] middle = FailureExplorer.repetitions(events);
+    // b c repeats four times: the second and third are middle blocks; d twice has no middle
+    assertThat(middle).containsExactly(false, false, false, true, true, true, true, false, false, false, false, false);
+  }
+
+  @Test
+  void theReportKeepsTheRunsOfFailingPathsOnly() {
+    ExplorationReport report = canary().crashes(false).explore();
+    assertThat(report.paths()).allSatisfy(p -> assertThat(p.run()).isNull());
+    assertThat(canary().crashes(false).keepRuns(true).explore().paths()).allSatisfy(p -> assertThat(p.run()).isNotNull());
+  }
+
+  /**
+   * A fault the run never reaches proves nothing: counted apart, held only when not strict. Here
+   * the items of a forEach change after the path without fault (as a parallel branch's order may),
+   * so the fault meant for the second item's step finds no such step.
+   */
+  @Test
+  void aPathWhoseFaultIsNotReachedIsCountedApart() {
+    java.util.concurrent.atomic.AtomicBoolean ranOnce = new java.util.concurrent.atomic.AtomicBoolean();
+    FailureExplorer<Void> explorer = FailureExplorer.of(() -> Subject.of(Runbook.builder("shrinking")
+        .forEach("hosts", r -> ranOnce.get() ? List.of("a") : List.of("a", "b"), 1, 0, b -> b
+            .step("restart", s -> s.action(ctx -> ranOnce.getAndSet(true)).compensate((ctx, o) -> { })))
+        .build(), (Void) null)).crashes(false).compensationFailures(false).parallelism(1);
+    ExplorationReport report = explorer.explore();
+    assertThat(report.holds()).isTrue();
+    assertThat(report.holds(true)).isFalse();
+    assertThat(report.notReached()).extracting(p -> p.point().name())
+        .allMatch(n -> n.contains("hosts[b]")).isNotEmpty();
+    assertThat(report.headline()).endsWith("all hold, but " + report.notReached().size()
+        + " paths did not reach their fault (proving nothing about it).");
+    assertThat(report.toText()).contains("  n/a   fail 'hosts[b]/restart' → ");
   }
 
   @Test
@@ -135,7 +227,7 @@ class FailureExplorerTests {
     List<dev.runbook4j.journal.jdbc.JdbcJournal> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
     java.util.concurrent.atomic.AtomicInteger files = new java.util.concurrent.atomic.AtomicInteger();
     try {
-      ExplorationReport report = canary().compensationFailures(false).sample(14).seed(3)
+      ExplorationReport report = canary().compensationFailures(false).sample(14).seed(3).keepRuns(true)
           .kit(b -> {
             dev.runbook4j.journal.jdbc.JdbcJournal j = dev.runbook4j.journal.jdbc.JdbcJournal.sqlite(
                 dir.resolve("journal-" + files.incrementAndGet() + ".db"));
