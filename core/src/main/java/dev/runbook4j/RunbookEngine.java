@@ -225,7 +225,7 @@ public interface RunbookEngine extends AutoCloseable {
     private Clock clock;
     private Scheduler scheduler;
     private ExecutorService workers;
-    private int maxWorkers = Math.max(8, Runtime.getRuntime().availableProcessors() * 4);
+    private int maxWorkers = 1024;
     private PolicyAdapter policyAdapter;
     private LockManager lockManager;
     private final List<RunListener> listeners = new ArrayList<>();
@@ -267,7 +267,11 @@ public interface RunbookEngine extends AutoCloseable {
       return this;
     }
 
-    /** The size of the default worker pool (default: 4 per core, at least 8). */
+    /**
+     * The most threads of the default worker pool (default: 1,024). The pool keeps 4 per core (at
+     * least 8), and when work has queued behind busy threads for 20 ms — actions that block — it
+     * doubles, up to this bound; once few are busy it goes back, and idle threads end after 30 s.
+     */
     public Builder maxWorkers(int maxWorkers) {
       if (maxWorkers < 1) {
         throw new IllegalArgumentException("maxWorkers must be at least 1, was " + maxWorkers);

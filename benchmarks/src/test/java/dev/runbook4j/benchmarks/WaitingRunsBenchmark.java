@@ -62,6 +62,18 @@ public final class WaitingRunsBenchmark {
     }
     time.runUntilIdle();
     long millis = (System.nanoTime() - t0) / 1_000_000;
+    // the worker pool may have grown during the burst of starts (its threads were busy in the runs'
+    // first actions); it goes back to its base size once it has not needed more for 2 s: wait for that
+    // (real time, at most 10 s), so the threads counted are what the waiting runs keep
+    long until = System.nanoTime() + 10_000_000_000L;
+    while (ManagementFactory.getThreadMXBean().getThreadCount() > 40 && System.nanoTime() < until) {
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
     double perRun = (double) (usedAfterGc() - before) / n;
     return new Measured(perRun, ManagementFactory.getThreadMXBean().getThreadCount(), millis, ids);
   }

@@ -61,6 +61,7 @@ final class Services implements RunHost {
   /** Whether the heartbeat takes over the expired runs of the catalog's runbooks. */
   final boolean takeOver;
   private final ExecutorService ownedPool;
+  private final AtomicInteger inUserCode = new AtomicInteger();
   private final SystemScheduler ownedScheduler;
   private final List<RunListener> listeners = new CopyOnWriteArrayList<>();
   volatile boolean closed;
@@ -83,13 +84,12 @@ final class Services implements RunHost {
     ExecutorService pool = s.workers();
     if (pool == null) {
       AtomicInteger n = new AtomicInteger();
-      ThreadPoolExecutor tpe = new ThreadPoolExecutor(s.maxWorkers(), s.maxWorkers(), 30, TimeUnit.SECONDS,
-          new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "runbook4j-worker-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-          });
-      tpe.allowCoreThreadTimeOut(true);
+      int base = Math.min(s.maxWorkers(), Math.max(8, Runtime.getRuntime().availableProcessors() * 4));
+      ThreadPoolExecutor tpe = new GrowingPool(base, s.maxWorkers(), inUserCode, r -> {
+        Thread t = new Thread(r, "runbook4j-worker-" + n.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      });
       this.ownedPool = tpe;
       pool = tpe;
     } else {
@@ -182,6 +182,11 @@ final class Services implements RunHost {
   @Override
   public Executor workers() {
     return workers;
+  }
+
+  @Override
+  public AtomicInteger inUserCode() {
+    return inUserCode;
   }
 
   @Override

@@ -28,6 +28,13 @@ public interface RunHost {
   /** The worker pool, instrumented by the scheduler. */
   Executor workers();
 
+  /**
+   * How many threads are in user code now (an action, a check, a compensation), counted up as a call
+   * starts and down as it ends: the default pool grows when its threads are busy there — calls that
+   * block — not when they queue for the journal. A counter nobody reads when the pool is the user's.
+   */
+  java.util.concurrent.atomic.AtomicInteger inUserCode();
+
   /** Timers for the policy adapter (timeouts). */
   ScheduledExecutorService timers();
 

@@ -75,6 +75,7 @@ final class UserCode {
 
   /** Puts the run, and the step when {@code step}, in this thread's MDC while user code runs. */
   private void inMdc(String nodeId, boolean step) {
+    run.host.inUserCode().incrementAndGet();
     MDC.put("runId", run.runId);
     if (step) {
       MDC.put("step", nodeId);
@@ -83,6 +84,7 @@ final class UserCode {
 
   /** After a call tracked as {@code a}: the MDC as it was, and the call untracked. */
   private void leave(Attempt a, boolean step) {
+    run.host.inUserCode().decrementAndGet();
     if (step) {
       MDC.remove("step");
     }
