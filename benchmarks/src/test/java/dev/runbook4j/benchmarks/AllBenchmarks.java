@@ -32,9 +32,11 @@ public final class AllBenchmarks {
       "dev.runbook4j.benchmarks.WaitingRunsBenchmark",
       "dev.runbook4j.benchmarks.DslLoadBenchmark",
       "dev.runbook4j.benchmarks.ColdValidateBenchmark",
+      "dev.runbook4j.benchmarks.ListingsBenchmark",
       "dev.runbook4j.benchmarks.ExploreBenchmark",
       "dev.runbook4j.benchmarks.ExploreScaleBenchmark",
-      "dev.runbook4j.benchmarks.RollbackReactionBenchmark");
+      "dev.runbook4j.benchmarks.RollbackReactionBenchmark",
+      "dev.runbook4j.benchmarks.BlockingStepsBenchmark");
 
   public static void main(String[] args) throws Exception {
     String only = System.getProperty("benchmarks", "");
