@@ -402,9 +402,11 @@ public final class Main implements Callable<Integer> {
     } : () -> { };
     while (true) {
       printNew.run();
-      if (terminal && System.nanoTime() >= nextLine) {
+      if (terminal && (System.nanoTime() >= nextLine || progress.cleared)) {
+        progress.cleared = false;
         nextLine = System.nanoTime() + 1_000_000_000L;
-        progress.status(StatusLine.render(h.runId(), engine.history(h.runId()), java.time.Instant.now()));
+        progress.status(StatusLine.render(h.runId(), engine.history(h.runId()), java.time.Instant.now(),
+            StatusLine.width()));
       }
       try {
         RunResult r = h.result().get(200, TimeUnit.MILLISECONDS);
@@ -473,6 +475,8 @@ public final class Main implements Callable<Integer> {
     private final Map<String, String> approvers = new java.util.concurrent.ConcurrentHashMap<>();
     /** On a terminal: the status line under the event lines, rewritten in place. */
     volatile boolean terminal;
+    /** An event line cleared the status line: render it again at once. */
+    volatile boolean cleared;
     private String status = "";
 
     synchronized void status(String line) {
@@ -543,14 +547,17 @@ public final class Main implements Callable<Integer> {
       print("run " + runId + " goes on: the journal records events again");
     }
 
+    /**
+     * An event line, above the status line: the status line is cleared and not shown again until it
+     * is rendered anew (within a second), since the event may have made it stale.
+     */
     private synchronized void print(String line) {
       if (terminal) {
-        out.print("\r\033[K");  // the event line goes above the status line
+        out.print("\r\033[K");
+        status = "";
+        cleared = true;
       }
       out.println(line);
-      if (terminal && !status.isEmpty()) {
-        out.print(status);
-      }
       out.flush();
     }
   }

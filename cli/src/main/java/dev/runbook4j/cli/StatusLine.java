@@ -19,12 +19,32 @@ import java.util.Set;
 final class StatusLine {
   private StatusLine() {}
 
+  /** The widest a status line gets when the terminal does not say ({@code COLUMNS}). */
+  static final int DEFAULT_WIDTH = 100;
+
+  /** The terminal's width from {@code COLUMNS}, else {@link #DEFAULT_WIDTH}. */
+  static int width() {
+    try {
+      int w = Integer.parseInt(System.getenv().getOrDefault("COLUMNS", "").trim());
+      return w >= 20 ? w - 1 : DEFAULT_WIDTH;   // one column left: a full line would wrap on some terminals
+    } catch (NumberFormatException e) {
+      return DEFAULT_WIDTH;
+    }
+  }
+
+  /** {@link #render(String, List, Instant)} cut to {@code width} characters, ending in "…" when cut. */
+  static String render(String runId, List<RunEvent> events, Instant now, int width) {
+    String line = render(runId, events, now);
+    return line.length() <= width ? line : line.substring(0, Math.max(0, width - 1)) + "…";
+  }
+
   static String render(String runId, List<RunEvent> events, Instant now) {
     Map<String, Integer> running = new LinkedHashMap<>();
     Map<String, Instant> waits = new LinkedHashMap<>();
     Map<String, RunEvent.ApprovalRequested> asked = new LinkedHashMap<>();
     Map<String, Set<String>> approved = new LinkedHashMap<>();
     Map<String, Instant> rechecks = new LinkedHashMap<>();
+    Map<String, String> lockWaits = new LinkedHashMap<>();
     boolean rollingBack = false;
     for (RunEvent e : events) {
       if (e instanceof RunEvent.StepStarted s) {
@@ -49,6 +69,10 @@ final class StatusLine {
         rechecks.remove(g.gateId());
       } else if (e instanceof RunEvent.GateWaiting g) {
         rechecks.put(g.gateId(), g.recheckAt());
+      } else if (e instanceof RunEvent.LockWaiting l) {
+        lockWaits.put(l.key(), l.holder());
+      } else if (e instanceof RunEvent.LockChanged l) {
+        lockWaits.remove(l.key());
       } else if (e instanceof RunEvent.RollbackStarted) {
         rollingBack = true;
         running.clear();
@@ -63,15 +87,17 @@ final class StatusLine {
       }
     }
     List<String> parts = new ArrayList<>();
+    lockWaits.forEach((key, holder) -> parts.add("waiting for lock " + key
+        + (holder == null || holder.isEmpty() ? "" : " (held by " + holder + ")")));
     running.forEach((id, attempt) -> parts.add((id.startsWith("undo ") ? id : "step " + id)
         + (attempt > 1 ? " (attempt " + attempt + ")" : "")));
     waits.forEach((id, deadline) -> parts.add(id + ": " + left(now, deadline) + " left"));
     rechecks.forEach((id, at) -> parts.add("gate " + id + ": next check in " + left(now, at)));
     asked.forEach((gate, a) -> {
       Set<String> by = approved.getOrDefault(gate, Set.of());
-      parts.add("gate " + gate + " awaits approval: " + by.size() + " of " + a.minApprovals()
-          + (by.isEmpty() ? "" : " (" + String.join(", ", by) + ")") + " from " + a.approvers()
-          + " · runbook4j approve " + runId + " " + gate + " --as USER");
+      parts.add("gate " + gate + ": " + by.size() + " of " + a.minApprovals() + " approvals"
+          + (by.isEmpty() ? "" : " (" + String.join(", ", by) + ")") + " · runbook4j approve " + runId + " " + gate
+          + " --as USER");
     });
     String what = parts.isEmpty() ? "running" : String.join(" · ", parts);
     return "run " + runId + (rollingBack ? " rolling back: " : ": ") + what;

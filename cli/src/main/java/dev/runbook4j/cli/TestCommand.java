@@ -77,8 +77,14 @@ final class TestCommand implements Callable<Integer> {
     if (seed != null) {
       explorer.seed(seed);
     }
-    ExplorationReport report = explorer.explore();
-    System.out.print(report.toText());
+    // each path's line as soon as it is run: what the script's actions print appears above the line of the
+    // path that made them
+    ExplorationReport report = explorer.explore(r -> {
+      System.out.print(r.toText());
+      System.out.flush();
+    });
+    System.out.println(report.headline());
+    System.out.print(report.notes());
     if (journals) {
       for (PathResult r : report.failures()) {
         if (r.run() != null) {

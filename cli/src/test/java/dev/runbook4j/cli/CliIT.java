@@ -141,7 +141,7 @@ class CliIT {
         step('a') { action { 1 }; compensate { ctx -> } }
         step('b') { action { 1 }; compensate { ctx -> } }
         forEach('hosts', items: { new File(params.marker).exists() ? ['h1'] : ['h1', 'h2'] }, maxConcurrency: 1, maxErrors: 0) { item ->
-          step('restart') { action { new File(params.marker).text = 'ran'; item }; compensate { ctx -> } }
+          step('restart') { action { println "restarting ${item}"; new File(params.marker).text = 'ran'; item }; compensate { ctx -> } }
         }
       }
       """;
@@ -152,6 +152,10 @@ class CliIT {
     String marker = dir.resolve("marker").toString();
     Cli.Result lenient = cli("test", "shrinks.runbook.groovy", "-p", "marker=" + marker, "--no-crashes");
     assertThat(lenient.code()).as(lenient.out() + lenient.err()).isZero();
+    // each path's line comes as the path ends, so what the script printed is just above the path that printed it
+    String out = lenient.out();
+    assertThat(out.indexOf("restarting h1")).isNotNegative().isLessThan(out.indexOf("  ok    no fault → succeeds"));
+    assertThat(out.indexOf("Explored ")).isGreaterThan(out.lastIndexOf("  ok    "));
     assertThat(lenient.out()).contains("  n/a   fail 'hosts[h2]/restart' → ", "(the run did not reach the fault)",
         "combinations pruned: a compensation failing in a rollback other than the longest and the one it heads")
         .containsPattern("all hold, but \\d+ paths did not reach their fault \\(proving nothing about it\\)\\.")

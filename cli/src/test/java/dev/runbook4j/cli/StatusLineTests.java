@@ -31,8 +31,26 @@ class StatusLineTests {
     List<RunEvent> events = List.of(
         new RunEvent.ApprovalRequested("r", "approval", "2 of [alice, bob, carol], requester excluded", 2, null, T),
         new RunEvent.ApprovalGranted("r", "approval", "alice", "", "h", T.plusSeconds(30)));
-    assertThat(StatusLine.render("r", events, T.plusSeconds(31))).isEqualTo("run r: gate approval awaits approval:"
-        + " 1 of 2 (alice) from 2 of [alice, bob, carol], requester excluded · runbook4j approve r approval --as USER");
+    assertThat(StatusLine.render("r", events, T.plusSeconds(31)))
+        .isEqualTo("run r: gate approval: 1 of 2 approvals (alice) · runbook4j approve r approval --as USER");
+  }
+
+  @Test
+  void saysTheRunWaitsForALockRatherThanThatItRuns() {
+    List<RunEvent> events = List.of(new RunEvent.LockWaiting("r", "checkout/prod", "run-7", T));
+    assertThat(StatusLine.render("r", events, T)).isEqualTo("run r: waiting for lock checkout/prod (held by run-7)");
+    List<RunEvent> got = List.of(events.get(0), new RunEvent.LockChanged("r", "checkout/prod", true, T.plusSeconds(9)),
+        new RunEvent.StepStarted("r", "deploy", 1, "r:deploy", T.plusSeconds(9)));
+    assertThat(StatusLine.render("r", got, T.plusSeconds(10))).isEqualTo("run r: step deploy");
+  }
+
+  @Test
+  void aLineWiderThanTheTerminalIsCutWithAnEllipsis() {
+    String id = "release-".repeat(20);
+    List<RunEvent> events = List.of(new RunEvent.ApprovalRequested(id, "approval", "2 of [alice, bob]", 2, null, T));
+    String line = StatusLine.render(id, events, T, 80);
+    assertThat(line).hasSize(80).startsWith("run release-release-").endsWith("…");
+    assertThat(StatusLine.render("r", List.of(), T, 80)).isEqualTo("run r: running");
   }
 
   @Test

@@ -96,6 +96,13 @@ public final class ExplorationReport {
     for (PathResult p : paths) {
       sb.append(p.toText());
     }
+    sb.append(notes());
+    return sb.toString();
+  }
+
+  /** What the exploration pruned, one line each (empty when it pruned nothing). */
+  public String notes() {
+    StringBuilder sb = new StringBuilder();
     if (prunedUndos > 0) {
       sb.append("  (").append(prunedUndos).append(prunedUndos == 1 ? " combination" : " combinations")
           .append(" pruned: a compensation failing in a rollback other than the longest and the one it heads,"

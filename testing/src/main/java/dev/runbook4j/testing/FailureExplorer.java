@@ -449,12 +449,24 @@ public final class FailureExplorer<P> {
 
   /** Runs every failure point and reports what held. */
   public ExplorationReport explore() {
+    return explore(r -> { });
+  }
+
+  /**
+   * Runs every failure point and reports what held, handing each path's result to {@code each} as
+   * soon as it is known, in the order the paths were found (a command line prints each path's line
+   * as it goes, so what the path's actions print appears above it).
+   */
+  public ExplorationReport explore(Consumer<PathResult> each) {
+    Objects.requireNonNull(each, "each");
     long t0 = System.nanoTime();
     List<FailurePoint> all = failurePoints();
     List<PathResult> results = new ArrayList<>(all.size());
     if (parallelism == 1) {
       for (FailurePoint p : all) {
-        results.add(kept(explore(p)));
+        PathResult r = kept(explore(p));
+        results.add(r);
+        each.accept(r);
       }
     } else {
       ExecutorService pool = Executors.newFixedThreadPool(parallelism, daemon("runbook4j-explorer"));
@@ -464,7 +476,9 @@ public final class FailureExplorer<P> {
           futures.add(pool.submit(() -> kept(explore(p))));
         }
         for (Future<PathResult> f : futures) {
-          results.add(f.get());
+          PathResult r = f.get();
+          results.add(r);
+          each.accept(r);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
