@@ -178,6 +178,25 @@ public final class RunbookScripts {
         return hit;
       }
     }
+    String faster = CommandParens.add(source);
+    Compiled compiled;
+    if (faster.equals(source)) {
+      compiled = compileText(file, source);
+    } else {
+      try {
+        compiled = compileText(file, faster);
+      } catch (ScriptException e) {
+        compiled = compileText(file, source);   // its problems, reported on its own text
+      }
+    }
+    if (cached != null) {
+      ScriptCache.write(cached, compiled.classes(), compiled.checker());
+    }
+    return compiled;
+  }
+
+  /** Compiles {@code text} as the script {@code file}: its classes, defined as from the cache. */
+  private static Compiled compileText(String file, String source) {
     List<ScriptProblem> problems = new ArrayList<>();
     DslChecker checker = new DslChecker(file, problems);
     CompilerConfiguration cc = configuration(checker);
@@ -218,11 +237,7 @@ public final class RunbookScripts {
     for (org.codehaus.groovy.tools.GroovyClass c : unit.getClasses()) {
       classes.put(c.getName(), c.getBytes());
     }
-    Compiled compiled = ScriptCache.define(classes, checker);  // loaded the same way as from the cache
-    if (cached != null) {
-      ScriptCache.write(cached, classes, checker);
-    }
-    return compiled;
+    return ScriptCache.define(classes, checker);  // loaded the same way as from the cache
   }
 
   /** Where compiled scripts are kept between processes, or null. */
@@ -237,7 +252,7 @@ public final class RunbookScripts {
   }
 
   /** A compiled script and what its check recorded (where each call is). */
-  record Compiled(Class<?> type, DslChecker checker) {}
+  record Compiled(Class<?> type, DslChecker checker, Map<String, byte[]> classes) {}
 
   private static ScriptRunbook define(String file, String source, RunbookScript script, DslChecker checker) {
     List<ScriptProblem> problems = new ArrayList<>();

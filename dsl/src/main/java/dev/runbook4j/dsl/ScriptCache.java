@@ -60,7 +60,7 @@ final class ScriptCache {
       try {
         Class<?> c = loader.loadClass(name);
         if (RunbookScript.class.isAssignableFrom(c)) {
-          return new RunbookScripts.Compiled(c, checker);
+          return new RunbookScripts.Compiled(c, checker, classes);
         }
       } catch (ClassNotFoundException e) {
         throw new IllegalStateException("compiled class " + name + " cannot be loaded", e);
