@@ -66,12 +66,28 @@ public final class DslLoadBenchmark {
         Summary.atMost(warm, 50, "< 50 ms"));
     Summary.row("DslLoad", "a changed 100-step script compiled in a warm JVM", String.format("%.0f ms", compiled),
         String.format("loaded again %.1f ms", warm), compiled / warm, "—");
+    // how compiling grows: 10, 100 and 1,000 steps, per step, against building the same runbook in Java
+    for (int steps : new int[] {10, 100, 1000}) {
+      String text = script(steps);
+      double perStep = medianMillis(() -> check(RunbookScripts.load("grow-" + steps + ".runbook.groovy",
+          text + "// " + n.incrementAndGet() + "\n"), steps), steps == 1000 ? 1 : 3, steps == 1000 ? 3 : 7) / steps;
+      double javaPerStep = medianMillis(() -> java(steps), 20, 50) / steps;
+      System.out.printf("a changed %d-step script compiled in a warm JVM: %.2f ms per step (built in Java: %.4f ms)%n",
+          steps, perStep, javaPerStep);
+      Summary.row("DslLoad", "a changed " + steps + "-step script compiled in a warm JVM, per step",
+          String.format("%.2f ms", perStep), String.format("the same built in Java %.4f ms", javaPerStep),
+          perStep / javaPerStep, Summary.atMost(perStep, 1, "≤ 1 ms per step"));
+    }
     System.exit(0);
   }
 
   private static void check(ScriptRunbook s) {
-    if (s.runbook().nodes().size() != 100) {
-      throw new IllegalStateException("not 100 steps");
+    check(s, 100);
+  }
+
+  private static void check(ScriptRunbook s, int steps) {
+    if (s.runbook().nodes().size() != steps) {
+      throw new IllegalStateException("not " + steps + " steps");
     }
   }
 }
