@@ -87,6 +87,8 @@ public final class FailureExplorer<P> {
   private boolean keepRuns;
   private int sample;
   private int parallelism = Runtime.getRuntime().availableProcessors();
+  private boolean parallelismSet;
+  private volatile boolean oneAtATime;
   private Consumer<RunbookTestKit.Builder> kitConfig = b -> { };
   private final AtomicInteger paths = new AtomicInteger();
   private volatile List<FailurePoint> points;
@@ -178,12 +180,16 @@ public final class FailureExplorer<P> {
     return this;
   }
 
-  /** How many paths run at once (default: the number of cores). */
+  /**
+   * How many paths run at once (default: the number of cores, or one when the subject says its paths
+   * share an environment, {@link Subject#oneAtATime()}).
+   */
   public FailureExplorer<P> parallelism(int n) {
     if (n < 1) {
       throw new IllegalArgumentException("parallelism must be at least 1, was " + n);
     }
     this.parallelism = n;
+    this.parallelismSet = true;
     return this;
   }
 
@@ -239,6 +245,7 @@ public final class FailureExplorer<P> {
 
   private List<FailurePoint> enumerate() {
     Subject<P> subject = subjects.get();
+    oneAtATime = subject.isOneAtATime();
     PlanIndex index = index(subject);
     PathResult base = explore(FailurePoint.none());
     if (base.run() == null) {
@@ -462,7 +469,7 @@ public final class FailureExplorer<P> {
     long t0 = System.nanoTime();
     List<FailurePoint> all = failurePoints();
     List<PathResult> results = new ArrayList<>(all.size());
-    if (parallelism == 1) {
+    if (parallelism == 1 || oneAtATime && !parallelismSet) {
       for (FailurePoint p : all) {
         PathResult r = kept(explore(p));
         results.add(r);

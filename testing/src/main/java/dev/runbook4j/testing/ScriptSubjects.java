@@ -24,11 +24,12 @@ public final class ScriptSubjects {
   /**
    * The script's runbook with {@code params} and its invariants; runs the script's
    * {@code testReset { }} first, so an explorer calling this for each path starts each from a clean
-   * environment.
+   * environment; the subject is {@link Subject#oneAtATime() one at a time}, since the script's
+   * actions run for real and another path's reset would pull the environment from under them.
    */
   public static Subject<ScriptParams> of(ScriptRunbook script, ScriptParams params) {
     script.testReset().accept(params);
-    Subject<ScriptParams> s = Subject.of(script.runbook(), params);
+    Subject<ScriptParams> s = Subject.of(script.runbook(), params).oneAtATime();
     for (ScriptInvariant i : script.invariants()) {
       switch (i.when()) {
         case "rolledBack" -> s.whenRolledBack(i.description(), () -> i.check().test(params));

@@ -35,6 +35,7 @@ public final class Subject<P> {
   private final P params;
   private final List<Check> checks = new ArrayList<>();
   private final Map<String, List<String>> approvers = new LinkedHashMap<>();
+  private boolean oneAtATime;
 
   private Subject(Runbook<P> runbook, P params) {
     this.runbook = Objects.requireNonNull(runbook, "runbook");
@@ -81,6 +82,22 @@ public final class Subject<P> {
     }
     approvers.put(Objects.requireNonNull(gate, "gate"), List.of(users));
     return this;
+  }
+
+  /**
+   * Says that the paths share one real environment (a test directory, a test account) which this
+   * subject's creation puts back: an explorer then runs them one at a time unless told a
+   * {@link FailureExplorer#parallelism parallelism} (a script's subject says so: its actions run for
+   * real, and its {@code testReset} runs as the subject is made).
+   */
+  public Subject<P> oneAtATime() {
+    this.oneAtATime = true;
+    return this;
+  }
+
+  /** Whether the paths must run one at a time (see {@link #oneAtATime()}). */
+  public boolean isOneAtATime() {
+    return oneAtATime;
   }
 
   public Runbook<P> runbook() {

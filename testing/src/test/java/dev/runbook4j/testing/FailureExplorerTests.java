@@ -112,6 +112,32 @@ class FailureExplorerTests {
     assertThat(middle).containsExactly(false, false, false, true, true, true, true, false, false, false, false, false);
   }
 
+  /** Paths that share one environment run one at a time: never two runs in their actions at once. */
+  @Test
+  void aSubjectWhosePathsShareAnEnvironmentIsExploredOneAtATime() {
+    java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+    Runbook<Void> rb = Runbook.builder("shared")
+        .step("touch", s -> s.action(ctx -> {
+          most.accumulateAndGet(inside.incrementAndGet(), Math::max);
+          try {
+            // a real wait of at most 100 ms for another path to come in, as paths run side by side would:
+            // it is what the test looks for (paths one at a time never meet)
+            long until = System.nanoTime() + 100_000_000L;
+            while (inside.get() < 2 && System.nanoTime() < until) {
+              Thread.sleep(2);
+            }
+            most.accumulateAndGet(inside.get(), Math::max);
+            return "done";
+          } finally {
+            inside.decrementAndGet();
+          }
+        }).compensate((ctx, o) -> { }))
+        .build();
+    FailureExplorer.of(() -> Subject.of(rb, (Void) null).oneAtATime()).crashes(false).explore().assertAllHold();
+    assertThat(most).hasValue(1);
+  }
+
   @Test
   void theReportKeepsTheRunsOfFailingPathsOnly() {
     ExplorationReport report = canary().crashes(false).explore();
