@@ -481,8 +481,15 @@ public final class Main implements Callable<Integer> {
 
     synchronized void status(String line) {
       status = line;
-      out.print("\r\033[K" + line);
-      out.flush();
+      ScrubbingStream.STATUS_WRITER.set(true);
+      try {
+        out.print("\r\033[K" + line);
+        out.flush();
+      } finally {
+        ScrubbingStream.STATUS_WRITER.set(false);
+      }
+      // from now on anything else written (a script's own print) first clears the line, and has it drawn again
+      ScrubbingStream.statusShown(() -> cleared = true);
     }
 
     Progress(java.io.PrintStream out) {
@@ -552,13 +559,19 @@ public final class Main implements Callable<Integer> {
      * is rendered anew (within a second), since the event may have made it stale.
      */
     private synchronized void print(String line) {
-      if (terminal) {
-        out.print("\r\033[K");
-        status = "";
-        cleared = true;
+      ScrubbingStream.STATUS_WRITER.set(true);
+      try {
+        if (terminal) {
+          ScrubbingStream.statusGone();
+          out.print("\r\033[K");
+          status = "";
+          cleared = true;
+        }
+        out.println(line);
+        out.flush();
+      } finally {
+        ScrubbingStream.STATUS_WRITER.set(false);
       }
-      out.println(line);
-      out.flush();
     }
   }
 

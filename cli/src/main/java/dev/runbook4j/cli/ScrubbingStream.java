@@ -28,6 +28,30 @@ final class ScrubbingStream extends OutputStream {
     this.out = out;
   }
 
+  /** A scrubbing stream over {@code out} (for tests; the command line uses {@link #install}). */
+  static ScrubbingStream over(OutputStream out) {
+    return new ScrubbingStream(out);
+  }
+
+  /** The thread writing the terminal's status line (or an event line above it) marks itself here. */
+  static final ThreadLocal<Boolean> STATUS_WRITER = ThreadLocal.withInitial(() -> false);
+
+  /** Called when other output cleared the status line: the line should be drawn again. */
+  private static final java.util.concurrent.atomic.AtomicReference<Runnable> STATUS = new java.util.concurrent.atomic.AtomicReference<>();
+
+  /**
+   * The status line is on screen: whatever else is written next (a script's own print, on either
+   * stream) first clears it, so it never runs into the status line, and {@code onCleared} runs.
+   */
+  static void statusShown(Runnable onCleared) {
+    STATUS.set(onCleared);
+  }
+
+  /** The status line is off screen (its writer cleared it). */
+  static void statusGone() {
+    STATUS.set(null);
+  }
+
   private static ScrubbingStream stdout;
   private static ScrubbingStream stderr;
 
@@ -56,6 +80,13 @@ final class ScrubbingStream extends OutputStream {
 
   @Override
   public synchronized void write(int b) throws IOException {
+    if (STATUS.get() != null && !STATUS_WRITER.get()) {
+      Runnable cleared = STATUS.getAndSet(null);
+      if (cleared != null) {
+        line.write(CLEAR_LINE.getBytes(StandardCharsets.UTF_8));
+        cleared.run();
+      }
+    }
     line.write(b);
     if (b == '\n' || line.size() >= MAX_LINE) {
       drain();

@@ -53,6 +53,27 @@ class StatusLineTests {
     assertThat(StatusLine.render("r", List.of(), T, 80)).isEqualTo("run r: running");
   }
 
+  /** A script's own print never runs into the status line: the line is cleared first, and drawn again. */
+  @Test
+  void otherOutputClearsTheStatusLineFirstAndHasItDrawnAgain() {
+    java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream out = new java.io.PrintStream(ScrubbingStream.over(raw), true,
+        java.nio.charset.StandardCharsets.UTF_8);
+    Main.Progress progress = new Main.Progress(out);
+    progress.terminal = true;
+    try {
+      progress.status("run r: step deploy");
+      out.println("hello from the script");
+      out.println("and again");
+      String clear = ScrubbingStream.CLEAR_LINE;
+      assertThat(raw.toString(java.nio.charset.StandardCharsets.UTF_8))
+          .isEqualTo(clear + "run r: step deploy" + clear + "hello from the script\nand again\n");
+      assertThat(progress.cleared).isTrue();
+    } finally {
+      ScrubbingStream.statusGone();
+    }
+  }
+
   @Test
   void showsTheRollbackAndTheEnd() {
     List<RunEvent> rolling = List.of(new RunEvent.StepStarted("r", "a", 1, "r:a", T),
