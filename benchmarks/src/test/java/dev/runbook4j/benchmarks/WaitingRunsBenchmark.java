@@ -68,7 +68,7 @@ public final class WaitingRunsBenchmark {
     long until = System.nanoTime() + 10_000_000_000L;
     while (ManagementFactory.getThreadMXBean().getThreadCount() > 40 && System.nanoTime() < until) {
       try {
-        Thread.sleep(100);
+        Thread.sleep(100);  // real time: the pool's own monitor settles it on real time
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;

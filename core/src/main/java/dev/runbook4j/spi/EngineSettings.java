@@ -13,9 +13,9 @@ import org.apiguardian.api.API;
  * @param journal where events go (default: in memory)
  * @param clock the engine's clock (default: UTC system clock)
  * @param scheduler timers (default: one daemon timer thread)
- * @param workers the pool that runs actions and checks (default: a bounded pool of
- *     {@code maxWorkers} daemon threads, shut down by {@code close})
- * @param maxWorkers the size of the default pool
+ * @param workers the pool that runs actions and checks (default: daemon threads, 4 per core and
+ *     growing while actions block up to {@code maxWorkers}, shut down by {@code close})
+ * @param maxWorkers the most threads of the default pool
  * @param policyAdapter timeouts and circuit breakers (default: Resilience4j)
  * @param lockManager locks (default: FIFO in memory)
  * @param listeners listeners registered at build time

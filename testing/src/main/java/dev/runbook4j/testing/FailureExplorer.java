@@ -36,9 +36,11 @@ import org.apiguardian.api.API;
  * <p>It first runs the runbook without fault, then derives the failure points from what that run
  * did: each step failing (with an error, and by timing out), each gate rejecting, each watch
  * breaching during each bake or waitUntil, each waitUntil timing out, each compensation failing
- * during each distinct rollback, and the engine crashing before and after each journal write of the
- * path without fault and of the longest rollback (a new engine then resumes the run on the same
- * journal). Each path runs on a fresh {@link RunbookTestKit} with a fresh {@link Subject} (so a
+ * in the longest rollback and in the rollback it heads (in every distinct rollback when
+ * {@link #exhaustive exhaustive}), and the engine crashing before and after each journal write of
+ * the path without fault and of the longest rollback (a new engine then resumes the run on the same
+ * journal), but between repetitions of a re-check with the same outcome. The report says what it
+ * pruned. Each path runs on a fresh {@link RunbookTestKit} with a fresh {@link Subject} (so a
  * fresh fake of the system), and holds when:
  * <ul>
  *   <li>the run ends as the failure point says (rolled back; rollback failed when a compensation was

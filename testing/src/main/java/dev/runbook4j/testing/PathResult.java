@@ -9,7 +9,9 @@ import org.apiguardian.api.API;
  * what did not hold.
  *
  * @param point the failure point
- * @param run the run; null when the path could not run (see {@code problems})
+ * @param run the run; null when the path could not run (see {@code problems}), and in an
+ *     {@link ExplorationReport} for a path that holds (the report keeps only failing runs, unless
+ *     {@link FailureExplorer#keepRuns(boolean)})
  * @param problems what did not hold, one sentence each; empty when the path holds
  * @param wall how long the path took on the wall clock
  * @param reached whether the run reached the fault; parallel branches may run in another order than

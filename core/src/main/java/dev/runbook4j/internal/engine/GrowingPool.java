@@ -112,9 +112,4 @@ final class GrowingPool extends ThreadPoolExecutor {
       MONITOR.schedule(this::settle, SETTLE_NS, TimeUnit.NANOSECONDS);
     }
   }
-
-  /** The most threads this pool may have. */
-  int bound() {
-    return max;
-  }
 }

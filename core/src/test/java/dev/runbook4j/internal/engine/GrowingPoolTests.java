@@ -28,6 +28,18 @@ class GrowingPoolTests {
     });
   }
 
+  /** A task that blocks until {@code release}, then counts {@code done} down. */
+  private static Runnable blocked(CountDownLatch release, CountDownLatch done) {
+    return () -> {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      done.countDown();
+    };
+  }
+
   @Test
   void sixtyFourTasksThatEachWaitForAllTheOthersAllRunAtOnce() throws Exception {
     GrowingPool p = pool(8, 1024);
@@ -37,11 +49,7 @@ class GrowingPoolTests {
       for (int i = 0; i < 64; i++) {
         p.execute(() -> {
           started.countDown();
-          try {
-            release.await();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
+          blocked(release, new CountDownLatch(1)).run();
         });
       }
       // a real wait: all 64 can start only if the pool grew past its 8 threads
@@ -70,14 +78,7 @@ class GrowingPoolTests {
       CountDownLatch release = new CountDownLatch(1);
       CountDownLatch done = new CountDownLatch(40);
       for (int i = 0; i < 40; i++) {
-        p.execute(() -> {
-          try {
-            release.await();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          done.countDown();
-        });
+        p.execute(blocked(release, done));
       }
       // a real wait for the monitor to have grown the pool to its bound (it doubles every 20 ms)
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -101,14 +102,7 @@ class GrowingPoolTests {
       CountDownLatch release = new CountDownLatch(1);
       CountDownLatch done = new CountDownLatch(40);
       for (int i = 0; i < 40; i++) {
-        p.execute(() -> {
-          try {
-            release.await();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          done.countDown();
-        });
+        p.execute(blocked(release, done));
       }
       Thread.sleep(200);   // a real wait: ten times the pool's patience, on real threads
       assertThat(p.getPoolSize()).isEqualTo(4);
