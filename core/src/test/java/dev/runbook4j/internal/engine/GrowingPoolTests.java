@@ -80,9 +80,10 @@ class GrowingPoolTests {
       for (int i = 0; i < 40; i++) {
         p.execute(blocked(release, done));
       }
-      // a real wait for the monitor to have grown the pool to its bound (it doubles every 20 ms)
+      // a real wait for the monitor to have grown the pool to its bound (it doubles every 20 ms) and for
+      // each new thread to have taken its task from the queue
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (p.getPoolSize() < 16 && System.nanoTime() < until) {
+      while ((p.getPoolSize() < 16 || p.getActiveCount() < 16) && System.nanoTime() < until) {
         Thread.sleep(10);
       }
       assertThat(p.getPoolSize()).isEqualTo(16);
