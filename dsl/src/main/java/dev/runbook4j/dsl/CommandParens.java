@@ -37,8 +37,8 @@ final class CommandParens {
           tokens.add(t);
         }
       }
-    } catch (RuntimeException e) {
-      return source;   // the lexer does not take it: the compiler will say why
+    } catch (RuntimeException | org.apache.groovy.parser.antlr4.GroovySyntaxError e) {
+      return source;   // the lexer does not take it (its syntax error is an AssertionError): the compiler will say why
     }
     StringBuilder out = null;
     int copied = 0;
