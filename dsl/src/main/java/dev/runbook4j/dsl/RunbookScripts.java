@@ -167,6 +167,9 @@ public final class RunbookScripts {
     imports.addImports("java.time.Duration", "dev.runbook4j.Health", "dev.runbook4j.GateDecision",
         "dev.runbook4j.OnFailure", "dev.runbook4j.LockPolicy");
     cc.addCompilationCustomizers(imports, checker);
+    if (ClosureLifter.ENABLED) {
+      cc.addCompilationCustomizers(new ClosureLifter());   // after the checker: it sees the script as written
+    }
     return cc;
   }
 
@@ -238,6 +241,11 @@ public final class RunbookScripts {
       classes.put(c.getName(), c.getBytes());
     }
     return ScriptCache.define(classes, checker);  // loaded the same way as from the cache
+  }
+
+  /** The names of the classes a script compiles to (for tests: how many blocks stayed closures). */
+  static java.util.Set<String> classesOf(String file, String source) {
+    return compileText(file, CommandParens.add(source)).classes().keySet();
   }
 
   /** Where compiled scripts are kept between processes, or null. */

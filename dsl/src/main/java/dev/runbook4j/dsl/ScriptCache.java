@@ -21,7 +21,8 @@ import java.util.stream.Stream;
  * folder, then moved), so a reader sees all of it or nothing.
  */
 final class ScriptCache {
-  private static final String VERSION = "runbook4j-dsl 0.1 / groovy " + groovy.lang.GroovySystem.getVersion();
+  private static final String VERSION = "runbook4j-dsl 0.1 / groovy " + groovy.lang.GroovySystem.getVersion()
+      + (ClosureLifter.ENABLED ? " / blocks as methods" : "");
 
   private ScriptCache() {}
 
