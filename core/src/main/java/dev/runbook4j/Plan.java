@@ -140,8 +140,33 @@ public final class Plan {
   private static <P> Structure structure(Runbook<P> runbook, P params) {
     List<String> pnr = new ArrayList<>();
     List<Node> nodes = resolve(runbook.nodes(), "", params, pnr);
-    return new Structure(nodes, watches(runbook.watches(), ""), pnr);
+    List<Node> watches = watches(runbook.watches(), "");
+    List<Object> key = List.of(nodes, watches, pnr);
+    synchronized (STRUCTURES) {
+      Structure known = STRUCTURES.get(key);
+      if (known != null) {
+        return known;
+      }
+    }
+    Structure made = new Structure(nodes, watches, pnr);
+    synchronized (STRUCTURES) {
+      STRUCTURES.put(key, made);
+    }
+    return made;
   }
+
+  /**
+   * Structures resolved lately, by their trees: a runbook built again with the same shape (a test
+   * kit's fresh runbook per run, the explorer's per path) shares its JSON and digest instead of
+   * writing and hashing them again, which was a quarter of a path's cost. The same attributes always
+   * come in the same order ({@link #resolve} writes them), so equal trees have equal JSON.
+   */
+  private static final Map<List<Object>, Structure> STRUCTURES = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<List<Object>, Structure> eldest) {
+      return size() > 32;
+    }
+  };
 
   private static boolean hasForEach(List<dev.runbook4j.Node> defs) {
     for (dev.runbook4j.Node n : defs) {

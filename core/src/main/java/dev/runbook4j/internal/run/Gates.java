@@ -139,7 +139,12 @@ final class Gates {
     }
   }
 
-  /** Waits {@code wait} (watches checked meanwhile), then checks the gate again. */
+  /**
+   * Waits {@code wait} (watches checked meanwhile), then checks the gate again. The run stays
+   * {@code WAITING} through its re-checks (a check is part of waiting at the gate): a re-check
+   * journals its one answer, not two state changes around it as well (a gate re-checked every
+   * minute for 16 h wrote 2,880 events, now 960).
+   */
   private CompletableFuture<Outcome> recheck(Gate<Object> g, String id, Frame frame, Instant deadline, Duration wait,
       int n) {
     run.setActive(id, RunState.WAITING);
@@ -148,7 +153,6 @@ final class Gates {
         run.clearActive(id);
         return Run.done(o);
       }
-      setRunning(id);
       return check(g, id, frame, deadline, n);
     });
   }
