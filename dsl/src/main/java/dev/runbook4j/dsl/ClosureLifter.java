@@ -422,7 +422,7 @@ final class ClosureLifter extends CompilationCustomizer {
         }
         return c;
       }
-      String name = "rb4j$block$" + (++count);
+      String name = ScriptClosure.PREFIX + (++count);
       String self = SELF;
       Region r = new Region(c, true, self);
       List<Parameter> params = new ArrayList<>();
@@ -443,7 +443,7 @@ final class ClosureLifter extends CompilationCustomizer {
       regions.push(r);
       c.getCode().visit(this);
       regions.pop();
-      MethodNode m = new MethodNode(name, java.lang.reflect.Modifier.PUBLIC, ClassHelper.OBJECT_TYPE.getPlainNodeReference(),
+      MethodNode m = new MethodNode(name, java.lang.reflect.Modifier.PUBLIC | 0x1000 /* synthetic: not in the metaclass */, ClassHelper.OBJECT_TYPE.getPlainNodeReference(),
           params.toArray(Parameter[]::new), ClassNode.EMPTY_ARRAY, c.getCode());
       m.setSourcePosition(c);
       script.addMethod(m);
