@@ -132,8 +132,19 @@ public final class RetrySpec {
     return p;
   }
 
+  /** What {@link #toString} says, once made (a plan shows it for every step of every run). */
+  private String text;
+
   @Override
   public String toString() {
+    String t = text;
+    if (t == null) {
+      text = t = describe();
+    }
+    return t;
+  }
+
+  private String describe() {
     if (maxAttempts == 1) {
       return "no retry";
     }
