@@ -63,8 +63,11 @@ public final class RetrySpec {
 
   /** The default for compensations: 3 attempts, 1 s backoff doubling up to 30 s. */
   public static RetrySpec compensationDefault() {
-    return builder().maxAttempts(3).backoff(Duration.ofSeconds(1)).maxDelay(Duration.ofSeconds(30)).build();
+    return COMPENSATION_DEFAULT;   // immutable: one for every step
   }
+
+  private static final RetrySpec COMPENSATION_DEFAULT = builder().maxAttempts(3).backoff(Duration.ofSeconds(1))
+      .maxDelay(Duration.ofSeconds(30)).build();
 
   public static Builder builder() {
     return new Builder();

@@ -28,25 +28,37 @@ import org.apiguardian.api.API;
  */
 @API(status = API.Status.STABLE, since = "0.1")
 public final class Resilience4jPolicyAdapter implements PolicyAdapter {
-  private final CircuitBreakerRegistry breakers;
+  private final java.util.function.Supplier<CircuitBreakerRegistry> registry;
+  /** Made when first needed: most engines (a test kit's, one per run) never use a breaker. */
+  private volatile CircuitBreakerRegistry breakers;
 
-  private Resilience4jPolicyAdapter(CircuitBreakerRegistry breakers) {
-    this.breakers = breakers;
+  private Resilience4jPolicyAdapter(java.util.function.Supplier<CircuitBreakerRegistry> registry) {
+    this.registry = registry;
   }
 
   /** An adapter whose breakers use Resilience4j's default configuration. */
   public static Resilience4jPolicyAdapter create() {
-    return new Resilience4jPolicyAdapter(CircuitBreakerRegistry.ofDefaults());
+    return new Resilience4jPolicyAdapter(CircuitBreakerRegistry::ofDefaults);
   }
 
   /** An adapter whose breakers use {@code config}. */
   public static Resilience4jPolicyAdapter create(CircuitBreakerConfig config) {
-    return new Resilience4jPolicyAdapter(CircuitBreakerRegistry.of(config));
+    java.util.Objects.requireNonNull(config, "config");
+    return new Resilience4jPolicyAdapter(() -> CircuitBreakerRegistry.of(config));
   }
 
   /** The breakers, for metrics and inspection. */
   public CircuitBreakerRegistry circuitBreakers() {
-    return breakers;
+    CircuitBreakerRegistry b = breakers;
+    if (b == null) {
+      synchronized (this) {
+        b = breakers;
+        if (b == null) {
+          breakers = b = registry.get();
+        }
+      }
+    }
+    return b;
   }
 
   @Override
@@ -60,7 +72,7 @@ public final class Resilience4jPolicyAdapter implements PolicyAdapter {
       call = () -> limiter.executeCompletionStage(ctx.scheduler(), inner);
     }
     if (circuitBreaker != null) {
-      CircuitBreaker breaker = breakers.circuitBreaker(circuitBreaker);
+      CircuitBreaker breaker = circuitBreakers().circuitBreaker(circuitBreaker);
       call = CircuitBreaker.decorateCompletionStage(breaker, call);
     }
     return call.get();

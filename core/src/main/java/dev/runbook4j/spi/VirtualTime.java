@@ -53,9 +53,11 @@ public final class VirtualTime implements Scheduler {
     return new VirtualTime(start, ZoneOffset.UTC);
   }
 
+  private static final Instant START = Instant.parse("2026-01-05T09:00:00Z");
+
   /** Virtual time starting on Monday 2026-01-05 at 09:00 UTC. */
   public static VirtualTime create() {
-    return startingAt(Instant.parse("2026-01-05T09:00:00Z"));
+    return startingAt(START);
   }
 
   /** The clock to give the engine; it reads virtual time. */
