@@ -104,7 +104,60 @@ public final class ExploreBenchmark {
     Summary.row("Explore", "a three-wave canary with 12 h of bakes (a watch every 5 min) on the test kit",
         String.format("%.1f ms", canary), String.format("the same without bakes %.1f ms", noBakes), canary / noBakes,
         "—");
+
+    // a gate re-checked every minute for 16 h (960 checks a path): explored by the distinct outcomes
+    // of its re-checks, against as many plain runs of it on the kit
+    FailureExplorer<Void> gate = FailureExplorer.of(() -> rechecking(16 * 60));
+    ExplorationReport gateReport = gate.explore();
+    if (!gateReport.holds()) {
+      throw new IllegalStateException("the re-checked gate should hold on every path");
+    }
+    double[] gateWarm = new double[5];
+    for (int i = 0; i < gateWarm.length; i++) {
+      long s = System.nanoTime();
+      gate.explore();
+      gateWarm[i] = (System.nanoTime() - s) / 1e9;
+    }
+    java.util.Arrays.sort(gateWarm);
+    int gatePaths = gateReport.paths().size();
+    double gateFloor = rechecksFloor(gatePaths);
+    System.out.printf("  a gate re-checked every minute for 16 h: %d paths (%d pruned), warm median of 5 %.2f s"
+        + " (target < 1 s); %d plain runs of it on the kit %.2f s%n", gatePaths, gateReport.pruned(), gateWarm[2],
+        gatePaths, gateFloor);
+    Summary.row("Explore", "a gate re-checked every minute for 16 h (" + gatePaths + " paths, " + gateReport.pruned()
+        + " pruned), warm", String.format("%.2f s", gateWarm[2]),
+        String.format("as many plain runs of it on the kit %.2f s", gateFloor), gateWarm[2] / gateFloor,
+        Summary.atMost(gateWarm[2], 1, "< 1 s"));
     System.exit(0);
+  }
+
+  /** A gate re-checked every minute until its {@code checks}-th check passes, between two steps. */
+  static Subject<Void> rechecking(int checks) {
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    return Subject.of(Runbook.builder("rechecks")
+        .step("deploy", s -> s.action(ctx -> "v2").compensate((ctx, o) -> { }))
+        .gate("healthy", g -> g.check(ctx -> n.incrementAndGet() >= checks ? GateDecision.pass()
+            : GateDecision.recheck("not yet")).every(Duration.ofMinutes(1)).timeout(Duration.ofDays(1)))
+        .step("after", s -> s.action(ctx -> "done").compensate((ctx, o) -> { }))
+        .build(), (Void) null);
+  }
+
+  /** Wall time of {@code runs} plain runs of the re-checked gate, a fresh kit each (warmed first). */
+  private static double rechecksFloor(int runs) {
+    double seconds = 0;
+    for (int round = 0; round < 2; round++) {
+      long t0 = System.nanoTime();
+      for (int i = 0; i < runs; i++) {
+        Subject<Void> s = rechecking(16 * 60);
+        try (dev.runbook4j.testing.RunbookTestKit kit = dev.runbook4j.testing.RunbookTestKit.create()) {
+          if (!kit.run(s.runbook(), null).succeeded()) {
+            throw new IllegalStateException("the re-checked gate should pass after 16 virtual hours");
+          }
+        }
+      }
+      seconds = (System.nanoTime() - t0) / 1e9;
+    }
+    return seconds;
   }
 
   /** Wall time of one run of a three-wave canary with 4 h bakes (or none) under a watch, on a fresh kit. */
