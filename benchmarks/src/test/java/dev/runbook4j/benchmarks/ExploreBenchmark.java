@@ -68,13 +68,7 @@ public final class ExploreBenchmark {
       System.out.println(first.toText());
       throw new IllegalStateException("the benchmark's runbook should hold on every path");
     }
-    double[] warm = new double[5];
-    for (int i = 0; i < warm.length; i++) {
-      long s = System.nanoTime();
-      explorer.explore();
-      warm[i] = (System.nanoTime() - s) / 1e9;
-    }
-    java.util.Arrays.sort(warm);
+    double[] warm = fiveExplorations(explorer);
     int paths = first.paths().size();
     Map<FailurePoint.Kind, Integer> kinds = new EnumMap<>(FailurePoint.Kind.class);
     first.paths().forEach(p -> kinds.merge(p.point().kind(), 1, Integer::sum));
@@ -112,13 +106,7 @@ public final class ExploreBenchmark {
     if (!gateReport.holds()) {
       throw new IllegalStateException("the re-checked gate should hold on every path");
     }
-    double[] gateWarm = new double[5];
-    for (int i = 0; i < gateWarm.length; i++) {
-      long s = System.nanoTime();
-      gate.explore();
-      gateWarm[i] = (System.nanoTime() - s) / 1e9;
-    }
-    java.util.Arrays.sort(gateWarm);
+    double[] gateWarm = fiveExplorations(gate);
     int gatePaths = gateReport.paths().size();
     double gateFloor = rechecksFloor(gatePaths);
     System.out.printf("  a gate re-checked every minute for 16 h: %d paths (%d pruned), warm median of 5 %.2f s"
@@ -129,6 +117,18 @@ public final class ExploreBenchmark {
         String.format("as many plain runs of it on the kit %.2f s", gateFloor), gateWarm[2] / gateFloor,
         Summary.atMost(gateWarm[2], 1, "< 1 s"));
     System.exit(0);
+  }
+
+  /** The seconds of five explorations by {@code explorer}, sorted (the median is the third). */
+  private static double[] fiveExplorations(FailureExplorer<Void> explorer) {
+    double[] seconds = new double[5];
+    for (int i = 0; i < seconds.length; i++) {
+      long s = System.nanoTime();
+      explorer.explore();
+      seconds[i] = (System.nanoTime() - s) / 1e9;
+    }
+    java.util.Arrays.sort(seconds);
+    return seconds;
   }
 
   /** A gate re-checked every minute until its {@code checks}-th check passes, between two steps. */

@@ -28,6 +28,14 @@ class GrowingPoolTests {
     });
   }
 
+  /** Polls {@code done} until it holds or ten seconds pass; the test's assertions say which. */
+  private static void waitAtMostTenSeconds(java.util.function.BooleanSupplier done) throws InterruptedException {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!done.getAsBoolean() && System.nanoTime() < until) {
+      Thread.sleep(10);   // a real wait: the pool's threads and its monitor run on real time
+    }
+  }
+
   /** A task that blocks until {@code release}, then counts {@code done} down. */
   private static Runnable blocked(CountDownLatch release, CountDownLatch done) {
     return () -> {
@@ -60,10 +68,7 @@ class GrowingPoolTests {
       p.execute(quick::countDown);
       assertThat(quick.await(10, TimeUnit.SECONDS)).isTrue();
       // idle again: back to its 8 threads, the others end (a real wait on real threads ending)
-      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (p.getPoolSize() > 8 && System.nanoTime() < until) {
-        Thread.sleep(10);
-      }
+      waitAtMostTenSeconds(() -> p.getPoolSize() <= 8);
       assertThat(p.getPoolSize()).isLessThanOrEqualTo(8);
       assertThat(p.getCorePoolSize()).isEqualTo(8);
     } finally {
@@ -82,10 +87,7 @@ class GrowingPoolTests {
       }
       // a real wait for the monitor to have grown the pool to its bound (it doubles every 20 ms) and for
       // each new thread to have taken its task from the queue
-      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while ((p.getPoolSize() < 16 || p.getActiveCount() < 16) && System.nanoTime() < until) {
-        Thread.sleep(10);
-      }
+      waitAtMostTenSeconds(() -> p.getPoolSize() >= 16 && p.getActiveCount() >= 16);
       assertThat(p.getPoolSize()).isEqualTo(16);
       assertThat(p.getQueue()).hasSize(24);
       release.countDown();
