@@ -5,4 +5,4 @@ runbook('typo') {
     readOnly()
   }
 }
-// expect: 3:5: unknown keyword 'actoin' in step 'a' (did you mean 'action'?); expected one of: action, circuitBreaker, compensate, description, irreversible, onFailure, policy, readOnly, reconcile, retry, timeout
+// expect: 3:5: unknown keyword 'actoin' in step 'a' (did you mean 'action'?); expected one of: action, circuitBreaker, compensate, description, irreversible, onFailure, policy, readOnly, reconcile, retry, timeout, when

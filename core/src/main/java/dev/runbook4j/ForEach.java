@@ -1,6 +1,7 @@
 package dev.runbook4j;
 
 import java.util.List;
+import java.util.Optional;
 import org.apiguardian.api.API;
 
 /**
@@ -24,8 +25,13 @@ public final class ForEach<P, I> implements Node {
   private final int maxConcurrency;
   private final int maxErrors;
   private final List<Node> nodes;
+  private final String description;
+  private final When<P> when;
 
-  ForEach(String name, ItemsFunction<P, I> items, int maxConcurrency, int maxErrors, List<Node> nodes) {
+  ForEach(String name, ItemsFunction<P, I> items, int maxConcurrency, int maxErrors, List<Node> nodes,
+      String description, When<P> when) {
+    this.description = description;
+    this.when = when;
     this.name = name;
     this.items = items;
     this.maxConcurrency = maxConcurrency;
@@ -40,7 +46,7 @@ public final class ForEach<P, I> implements Node {
 
   @Override
   public String description() {
-    return "";
+    return description;
   }
 
   public ItemsFunction<P, I> items() {
@@ -57,6 +63,11 @@ public final class ForEach<P, I> implements Node {
 
   public List<Node> nodes() {
     return nodes;
+  }
+
+  @Override
+  public Optional<When<?>> when() {
+    return Optional.ofNullable(when);
   }
 
   @Override

@@ -26,6 +26,7 @@ public final class Gate<P> implements Node {
   private final Duration every;
   private final Duration timeout;
   private final OnFailure onFailure;
+  private final When<P> when;
 
   private Gate(Builder<P> b, ApprovalSpec approval) {
     this.name = b.name;
@@ -35,6 +36,7 @@ public final class Gate<P> implements Node {
     this.every = b.every;
     this.timeout = b.timeout;
     this.onFailure = b.onFailure;
+    this.when = b.when;
   }
 
   @Override
@@ -70,6 +72,11 @@ public final class Gate<P> implements Node {
   }
 
   @Override
+  public Optional<When<?>> when() {
+    return Optional.ofNullable(when);
+  }
+
+  @Override
   public String toString() {
     return "Gate[" + name + (approval != null ? ", approval " + approval : "") + "]";
   }
@@ -83,6 +90,7 @@ public final class Gate<P> implements Node {
     private Duration every = Duration.ofMinutes(1);
     private Duration timeout;
     private OnFailure onFailure = OnFailure.ROLLBACK;
+    private When<P> when;
 
     Builder(String name) {
       this.name = name;
@@ -129,6 +137,28 @@ public final class Gate<P> implements Node {
     public Builder<P> description(String description) {
       this.description = Objects.requireNonNull(description, "description");
       return this;
+    }
+
+    /**
+     * Runs the gate only when {@code condition} holds, asked once when the run reaches it; otherwise
+     * it is passed over (journaled as skipped).
+     *
+     * @since 0.9
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+    public Builder<P> when(String description, Condition<P> condition) {
+      this.when = new When<>(description, condition);
+      return this;
+    }
+
+    /**
+     * {@link #when(String, Condition)} described in the plan as "a condition".
+     *
+     * @since 0.9
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+    public Builder<P> when(Condition<P> condition) {
+      return when("a condition", condition);
     }
 
     Gate<P> build(String where, java.util.List<String> problems) {

@@ -1,6 +1,7 @@
 package dev.runbook4j;
 
 import java.util.List;
+import java.util.Optional;
 import org.apiguardian.api.API;
 
 /**
@@ -18,8 +19,14 @@ public final class Group<P> implements Node {
   private final String description;
   private final List<Node> nodes;
   private final List<Watch<P>> watches;
+  private final When<P> when;
 
   Group(String name, String description, List<Node> nodes, List<Watch<P>> watches) {
+    this(name, description, nodes, watches, null);
+  }
+
+  Group(String name, String description, List<Node> nodes, List<Watch<P>> watches, When<P> when) {
+    this.when = when;
     this.name = name;
     this.description = description;
     this.nodes = List.copyOf(nodes);
@@ -42,6 +49,11 @@ public final class Group<P> implements Node {
 
   public List<Watch<P>> watches() {
     return watches;
+  }
+
+  @Override
+  public Optional<When<?>> when() {
+    return Optional.ofNullable(when);
   }
 
   @Override

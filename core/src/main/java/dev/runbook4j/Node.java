@@ -1,5 +1,6 @@
 package dev.runbook4j;
 
+import java.util.Optional;
 import org.apiguardian.api.API;
 
 /**
@@ -10,10 +11,18 @@ import org.apiguardian.api.API;
  * @since 0.1
  */
 @API(status = API.Status.STABLE, since = "0.1")
-public sealed interface Node permits Step, Gate, Wait, Group, Parallel, ForEach {
+public sealed interface Node permits Step, Gate, Wait, Group, Parallel, ForEach, Choice, Succeed {
   /** The node's name, unique within its runbook. */
   String name();
 
   /** A one-line description, or the empty string. */
   String description();
+
+  /**
+   * The node's condition: it runs only when this holds, decided once when the run reaches it.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  Optional<When<?>> when();
 }

@@ -30,11 +30,33 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
   final String path;
   final List<Node> nodes = new ArrayList<>();
   final List<Watch<P>> watches = new ArrayList<>();
+  /** The parallel or forEach these nodes run inside ({@code "forEach 'hosts'"}), or null. */
+  final String concurrentScope;
+  /** Where a {@code succeed} was added to this block, or null. */
+  private String succeedAt;
 
   Nodes(Definition definition, Nodes<P, ?> parent, String path) {
+    this(definition, parent, path, null);
+  }
+
+  Nodes(Definition definition, Nodes<P, ?> parent, String path, String concurrentScope) {
     this.definition = definition;
     this.parent = parent;
     this.path = path;
+    this.concurrentScope = concurrentScope;
+  }
+
+  static boolean validName(String name) {
+    return NAME.matcher(name).matches();
+  }
+
+  /** Adds {@code node}, which nothing after a {@code succeed} in the same block may be. */
+  private void add(Node node) {
+    if (succeedAt != null) {
+      definition.problems.add("'" + where(node.name()) + "' comes after succeed at '" + succeedAt
+          + "', so it never runs; remove it or move the succeed");
+    }
+    nodes.add(node);
   }
 
   @SuppressWarnings("unchecked")
@@ -60,7 +82,7 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
     String where = definition.claim(name, path);
     Step.Builder<P, T> b = new Step.Builder<>(name, type);
     Objects.requireNonNull(spec, "spec").accept(b);
-    nodes.add(b.build(where, definition.problems));
+    add(b.build(where, definition.problems));
     return self();
   }
 
@@ -69,20 +91,48 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
     String where = definition.claim(name, path);
     Gate.Builder<P> b = new Gate.Builder<>(name);
     Objects.requireNonNull(spec, "spec").accept(b);
-    nodes.add(b.build(where, definition.problems));
+    add(b.build(where, definition.problems));
     return self();
   }
 
   /** Adds a plain pause of {@code duration}; watches are checked before and after, not during. */
   public B sleep(String name, Duration duration) {
+    return sleep(name, duration, w -> { });
+  }
+
+  /**
+   * {@link #sleep(String, Duration)} with options: {@code w -> w.when(...)}.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public B sleep(String name, Duration duration, Consumer<Wait.Options<P>> options) {
     String where = definition.claim(name, path);
     positive("sleep '" + where + "'", "duration", duration);
-    nodes.add(new Wait<>(name, Wait.Kind.SLEEP, duration, null, null));
+    Wait.Options<P> o = options(options);
+    add(new Wait<>(name, Wait.Kind.SLEEP, duration, null, null, o.description, o.when));
     return self();
+  }
+
+  private static <P> Wait.Options<P> options(Consumer<Wait.Options<P>> options) {
+    Wait.Options<P> o = new Wait.Options<>();
+    Objects.requireNonNull(options, "options").accept(o);
+    return o;
   }
 
   /** Polls {@code condition} every {@code every} until it holds; fails after {@code timeout}. */
   public B waitUntil(String name, Duration every, Duration timeout, WaitCondition<P> condition) {
+    return waitUntil(name, every, timeout, condition, w -> { });
+  }
+
+  /**
+   * {@link #waitUntil(String, Duration, Duration, WaitCondition)} with options: {@code w -> w.when(...)}.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public B waitUntil(String name, Duration every, Duration timeout, WaitCondition<P> condition,
+      Consumer<Wait.Options<P>> options) {
     String where = definition.claim(name, path);
     String subject = "waitUntil '" + where + "'";
     positive(subject, "every", every);
@@ -91,28 +141,41 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
       definition.problems.add(subject + ": every (" + Durations.format(every) + ") is longer than timeout ("
           + Durations.format(timeout) + ")");
     }
-    nodes.add(new Wait<>(name, Wait.Kind.WAIT_UNTIL, timeout, every, Objects.requireNonNull(condition, "condition")));
+    Wait.Options<P> o = options(options);
+    add(new Wait<>(name, Wait.Kind.WAIT_UNTIL, timeout, every, Objects.requireNonNull(condition, "condition"),
+        o.description, o.when));
     return self();
   }
 
   /** Waits {@code duration} while the watches in scope are polled; a breach fails the scope. */
   public B bake(String name, Duration duration) {
+    return bake(name, duration, w -> { });
+  }
+
+  /**
+   * {@link #bake(String, Duration)} with options: {@code w -> w.when(...)}.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public B bake(String name, Duration duration, Consumer<Wait.Options<P>> options) {
     String where = definition.claim(name, path);
     positive("bake '" + where + "'", "duration", duration);
     definition.bakes.put(where, this);
-    nodes.add(new Wait<>(name, Wait.Kind.BAKE, duration, null, null));
+    Wait.Options<P> o = options(options);
+    add(new Wait<>(name, Wait.Kind.BAKE, duration, null, null, o.description, o.when));
     return self();
   }
 
   /** Adds a named stage. */
   public B group(String name, Consumer<Block<P>> spec) {
     String where = definition.claim(name, path);
-    Block<P> b = new Block<>(definition, this, where);
+    Block<P> b = new Block<>(definition, this, where, concurrentScope);
     Objects.requireNonNull(spec, "spec").accept(b);
     if (b.nodes.isEmpty()) {
       definition.problems.add("group '" + where + "' is empty; add a step or remove the group");
     }
-    nodes.add(new Group<>(name, b.description, b.nodes, b.watches));
+    add(new Group<>(name, b.description, b.nodes, b.watches, b.when));
     return self();
   }
 
@@ -124,7 +187,49 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
     if (branches.branches.isEmpty()) {
       definition.problems.add("parallel '" + where + "' has no branches; add branch(...)");
     }
-    nodes.add(new Parallel<>(name, branches.branches));
+    add(new Parallel<>(name, branches.branches, branches.when));
+    return self();
+  }
+
+  /**
+   * Adds a branch: the first option whose condition holds runs, or {@code otherwise} when none does
+   * (see {@link Choice}).
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public B choose(String name, Consumer<Choice.Options<P>> spec) {
+    String where = definition.claim(name, path);
+    Choice.Options<P> options = new Choice.Options<>(definition, this, where);
+    Objects.requireNonNull(spec, "spec").accept(options);
+    options.check();
+    add(new Choice<>(name, options.description(), options.options));
+    return self();
+  }
+
+  /**
+   * Ends the run here, successfully, for {@code reason}: nothing after it runs (see {@link Succeed}).
+   * Not allowed inside a parallel branch or a forEach; nothing may follow it in its block.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public B succeed(String reason) {
+    String where = where(Succeed.NAME);
+    if (reason == null || reason.isBlank()) {
+      definition.problems.add("succeed at '" + where + "' needs a reason: say why the run may end here");
+    }
+    if (concurrentScope != null) {
+      definition.problems.add("succeed at '" + where + "' is inside " + concurrentScope
+          + ", whose other strands would still run; end the run after it instead");
+    }
+    for (Node n : nodes) {
+      if (n.name().equals(Succeed.NAME)) {
+        definition.problems.add("'" + where + "' is a name used twice in one block; rename the node named succeed");
+      }
+    }
+    add(new Succeed<P>(reason == null ? "" : reason));
+    succeedAt = where;
     return self();
   }
 
@@ -142,7 +247,7 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
     if (maxErrors < 0) {
       definition.problems.add(subject + ": maxErrors must not be negative, was " + maxErrors);
     }
-    Block<P> b = new Block<>(definition, this, where);
+    Block<P> b = new Block<>(definition, this, where, subject);
     Objects.requireNonNull(spec, "spec").accept(b);
     if (b.nodes.isEmpty()) {
       definition.problems.add(subject + " is empty; add a step");
@@ -150,7 +255,8 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
     if (!b.watches.isEmpty()) {
       definition.problems.add(subject + " declares watches; put them on an enclosing group or the runbook");
     }
-    nodes.add(new ForEach<>(name, Objects.requireNonNull(items, "items"), maxConcurrency, maxErrors, b.nodes));
+    add(new ForEach<>(name, Objects.requireNonNull(items, "items"), maxConcurrency, maxErrors, b.nodes, b.description,
+        b.when));
     return self();
   }
 
@@ -181,16 +287,40 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
 
   /** The builder of a group, a parallel branch or a forEach body. Not threadsafe. */
   public static final class Block<P> extends Nodes<P, Block<P>> {
-    private String description = "";
+    String description = "";
+    When<P> when;
 
-    Block(Definition definition, Nodes<P, ?> parent, String path) {
-      super(definition, parent, path);
+    Block(Definition definition, Nodes<P, ?> parent, String path, String concurrentScope) {
+      super(definition, parent, path, concurrentScope);
     }
 
     /** A one-line description shown in the plan. */
     public Block<P> description(String description) {
       this.description = Objects.requireNonNull(description, "description");
       return this;
+    }
+
+    /**
+     * Runs this group, parallel branch or forEach only when {@code condition} holds, asked once when
+     * the run reaches it; otherwise it is passed over (journaled as skipped) and none of its steps
+     * starts. Not for the option of a {@code choose}, whose condition is given with it.
+     *
+     * @since 0.9
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+    public Block<P> when(String description, Condition<P> condition) {
+      this.when = new When<>(description, condition);
+      return this;
+    }
+
+    /**
+     * {@link #when(String, Condition)} described in the plan as "a condition".
+     *
+     * @since 0.9
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+    public Block<P> when(Condition<P> condition) {
+      return when("a condition", condition);
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.runbook4j;
 
 import java.util.List;
+import java.util.Optional;
 import org.apiguardian.api.API;
 
 /**
@@ -16,8 +17,10 @@ import org.apiguardian.api.API;
 public final class Parallel<P> implements Node {
   private final String name;
   private final List<Group<P>> branches;
+  private final When<P> when;
 
-  Parallel(String name, List<Group<P>> branches) {
+  Parallel(String name, List<Group<P>> branches, When<P> when) {
+    this.when = when;
     this.name = name;
     this.branches = List.copyOf(branches);
   }
@@ -42,6 +45,7 @@ public final class Parallel<P> implements Node {
     private final Nodes<P, ?> parent;
     private final String path;
     final java.util.List<Group<P>> branches = new java.util.ArrayList<>();
+    When<P> when;
 
     Branches(Nodes.Definition definition, Nodes<P, ?> parent, String path) {
       this.definition = definition;
@@ -49,17 +53,43 @@ public final class Parallel<P> implements Node {
       this.path = path;
     }
 
+    /**
+     * Runs the parallel only when {@code condition} holds, asked once when the run reaches it.
+     *
+     * @since 0.9
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+    public Branches<P> when(String description, Condition<P> condition) {
+      this.when = new When<>(description, condition);
+      return this;
+    }
+
+    /**
+     * {@link #when(String, Condition)} described in the plan as "a condition".
+     *
+     * @since 0.9
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+    public Branches<P> when(Condition<P> condition) {
+      return when("a condition", condition);
+    }
+
     /** Adds a branch: nodes run in order, at the same time as the other branches. */
     public Branches<P> branch(String name, java.util.function.Consumer<Nodes.Block<P>> spec) {
       String where = definition.claim(name, path);
-      Nodes.Block<P> b = new Nodes.Block<>(definition, parent, where);
+      Nodes.Block<P> b = new Nodes.Block<>(definition, parent, where, "parallel '" + path + "'");
       java.util.Objects.requireNonNull(spec, "spec").accept(b);
       if (b.nodes.isEmpty()) {
         definition.problems.add("branch '" + where + "' is empty; add a step or remove the branch");
       }
-      branches.add(new Group<>(name, "", b.nodes, b.watches));
+      branches.add(new Group<>(name, b.description, b.nodes, b.watches, b.when));
       return this;
     }
+  }
+
+  @Override
+  public Optional<When<?>> when() {
+    return Optional.ofNullable(when);
   }
 
   @Override

@@ -103,7 +103,15 @@ public final class Plan {
       root.put("nodes", array(this.nodes));
       root.put("pointsOfNoReturn", this.pointsOfNoReturn);
       this.json = dev.runbook4j.spi.EventCodec.inOrder(root);
-      this.digest = sha256(json);
+      // what the plan found its conditions to decide is not hashed: it follows from the parameters,
+      // which are, when the conditions read only them; and a condition that reads more (a flag, the
+      // time) must not make a run's resume see another plan
+      if (json.contains("\"decision\"")) {
+        root.put("nodes", array(this.nodes, false));
+        this.digest = sha256(dev.runbook4j.spi.EventCodec.inOrder(root));
+      } else {
+        this.digest = sha256(json);
+      }
     }
   }
 
@@ -120,7 +128,7 @@ public final class Plan {
     Structure structure = runbook.planStructure;
     if (structure == null) {
       structure = structure(runbook, params);
-      if (!hasForEach(runbook.nodes())) {
+      if (!dependsOnParams(runbook.nodes())) {
         runbook.planStructure = structure;
       }
     }
@@ -139,7 +147,7 @@ public final class Plan {
 
   private static <P> Structure structure(Runbook<P> runbook, P params) {
     List<String> pnr = new ArrayList<>();
-    List<Node> nodes = resolve(runbook.nodes(), "", params, pnr);
+    List<Node> nodes = resolve(runbook.nodes(), "", params, new PlanContext(runbook.name(), params), pnr);
     List<Node> watches = watches(runbook.watches(), "");
     List<Object> key = List.of(nodes, watches, pnr);
     synchronized (STRUCTURES) {
@@ -168,26 +176,117 @@ public final class Plan {
     }
   };
 
-  private static boolean hasForEach(List<dev.runbook4j.Node> defs) {
+  /** Whether the resolved tree depends on the parameters: forEach items, or conditions the plan asks. */
+  private static boolean dependsOnParams(List<dev.runbook4j.Node> defs) {
     for (dev.runbook4j.Node n : defs) {
-      if (n instanceof ForEach<?, ?>
-          || (n instanceof Group<?> g && hasForEach(g.nodes()))
-          || (n instanceof Parallel<?> p && p.branches().stream().anyMatch(b -> hasForEach(b.nodes())))) {
+      if (n instanceof ForEach<?, ?> || n instanceof Choice<?> || n.when().isPresent()
+          || (n instanceof Group<?> g && dependsOnParams(g.nodes()))
+          || (n instanceof Parallel<?> p && p.branches().stream().anyMatch(b -> b.when().isPresent()
+              || dependsOnParams(b.nodes())))) {
         return true;
       }
     }
     return false;
   }
 
+  /** What a plan knows of a run: its parameters, nothing it does. */
+  private static final class Undecided extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Undecided() {
+      super("not known when the plan is made", null, false, false);
+    }
+  }
+
+  /** The context a plan asks conditions in: the parameters and the runbook's name, nothing else. */
+  private record PlanContext(String runbook, Object params) implements RunContext<Object> {
+    @Override
+    public String runId() {
+      throw new Undecided();
+    }
+
+    @Override
+    public String requester() {
+      throw new Undecided();
+    }
+
+    @Override
+    public java.time.Clock clock() {
+      throw new Undecided();
+    }
+
+    @Override
+    public <T> T output(StepKey<T> key) {
+      throw new Undecided();
+    }
+
+    @Override
+    public Object output(String stepName) {
+      throw new Undecided();
+    }
+
+    @Override
+    public java.util.Optional<Object> findOutput(String stepName) {
+      throw new Undecided();
+    }
+
+    @Override
+    public <I> I item(Class<I> type) {
+      throw new Undecided();
+    }
+  }
+
+  /**
+   * What the plan can tell of {@code w} from the parameters alone: TRUE or FALSE, or null (with
+   * {@code why} saying so) when it reads what only the run knows.
+   */
+  @SuppressWarnings("unchecked")
+  private static Boolean decide(When<?> w, PlanContext ctx, String[] why) {
+    if (ctx == null) {
+      why[0] = "when reached";
+      return null;
+    }
+    try {
+      return ((When<Object>) w).condition().test(ctx);
+    } catch (Exception | LinkageError | StackOverflowError e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof Undecided) {
+          why[0] = "when reached";
+          return null;
+        }
+      }
+      // no message: it may show a parameter's secret
+      why[0] = "when reached (asked now, it failed: " + e.getClass().getSimpleName() + ")";
+      return null;
+    }
+  }
+
+  /** Adds {@code def}'s condition, and what the plan knows of it, to its attributes. */
+  private static void condition(dev.runbook4j.Node def, Map<String, String> a, PlanContext ctx) {
+    def.when().ifPresent(w -> {
+      a.put("when", w.description());
+      String[] why = new String[1];
+      Boolean held = decide(w, ctx, why);
+      a.put("decision", held == null ? why[0] : held ? "runs" : "skipped");
+    });
+  }
+
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static List<Node> resolve(List<dev.runbook4j.Node> defs, String path, Object params, List<String> pnr) {
+  private static List<Node> resolve(List<dev.runbook4j.Node> defs, String path, Object params, PlanContext ctx,
+      List<String> pnr) {
     List<Node> out = new ArrayList<>();
     for (dev.runbook4j.Node def : defs) {
       String id = path.isEmpty() ? def.name() : path + "/" + def.name();
       Map<String, String> a = new LinkedHashMap<>();
+      if (def instanceof Succeed<?> s) {
+        a.put("reason", s.reason());
+        out.add(new Node(id, "succeed", a, List.of()));
+        continue;
+      }
       if (!def.description().isEmpty()) {
         a.put("description", def.description());
       }
+      condition(def, a, ctx);
       if (def instanceof Step<?, ?> s) {
         a.put("undo", s.reversibility() == Reversibility.COMPENSATED ? "compensate"
             : s.reversibility() == Reversibility.READ_ONLY ? "read-only" : "IRREVERSIBLE (point of no return)");
@@ -225,23 +324,62 @@ public final class Plan {
         out.add(new Node(id, kind, a, List.of()));
       } else if (def instanceof Group<?> g) {
         List<Node> children = new ArrayList<>(watches((List) g.watches(), id));
-        children.addAll(resolve(g.nodes(), id, params, pnr));
+        children.addAll(resolve(g.nodes(), id, params, ctx, pnr));
         out.add(new Node(id, "group", a, children));
       } else if (def instanceof Parallel<?> p) {
         List<Node> branches = new ArrayList<>();
         for (Group<?> b : p.branches()) {
           String bid = id + "/" + b.name();
           List<Node> children = new ArrayList<>(watches((List) b.watches(), bid));
-          children.addAll(resolve(b.nodes(), bid, params, pnr));
-          branches.add(new Node(bid, "branch", Map.of(), children));
+          children.addAll(resolve(b.nodes(), bid, params, ctx, pnr));
+          Map<String, String> ba = new LinkedHashMap<>();
+          if (!b.description().isEmpty()) {
+            ba.put("description", b.description());
+          }
+          condition(b, ba, ctx);
+          branches.add(new Node(bid, "branch", ba, children));
         }
         out.add(new Node(id, "parallel", a, branches));
+      } else if (def instanceof Choice<?> c) {
+        List<Node> options = new ArrayList<>();
+        boolean taken = false;  // an option before this one is known to be taken
+        boolean unknown = false;  // an option before this one is decided only when the run reaches it
+        for (Group<?> o : c.options()) {
+          String oid = id + "/" + o.name();
+          Map<String, String> oa = new LinkedHashMap<>();
+          if (!o.description().isEmpty()) {
+            oa.put("description", o.description());
+          }
+          oa.put("when", o.when().map(When::description).orElse("otherwise"));
+          String decision;
+          if (taken) {
+            decision = "not taken";
+          } else if (unknown) {
+            decision = "when reached";
+          } else if (o.when().isEmpty()) {
+            decision = "taken";
+            taken = true;
+          } else {
+            String[] why = new String[1];
+            Boolean held = decide(o.when().get(), ctx, why);
+            if (held == null) {
+              decision = why[0];
+              unknown = true;
+            } else {
+              decision = held ? "taken" : "not taken";
+              taken = held;
+            }
+          }
+          oa.put("decision", decision);
+          options.add(new Node(oid, "option", oa, resolve(o.nodes(), oid, params, ctx, pnr)));
+        }
+        out.add(new Node(id, "choose", a, options));
       } else if (def instanceof ForEach<?, ?> f) {
         List<?> items = ((ForEach) f).items().items(params);
         a.put("items", items == null ? "[]" : items.stream().map(String::valueOf).toList().toString());
         a.put("maxConcurrency", String.valueOf(f.maxConcurrency()));
         a.put("maxErrors", String.valueOf(f.maxErrors()));
-        out.add(new Node(id, "forEach", a, resolve(f.nodes(), id + "[*]", params, pnr)));
+        out.add(new Node(id, "forEach", a, resolve(f.nodes(), id + "[*]", params, null, pnr)));
       }
     }
     return out;
@@ -437,14 +575,22 @@ public final class Plan {
   }
 
   private static List<Object> array(List<Node> ns) {
+    return array(ns, true);
+  }
+
+  private static List<Object> array(List<Node> ns, boolean decisions) {
     List<Object> arr = new ArrayList<>();
     for (Node n : ns) {
       Map<String, Object> o = new LinkedHashMap<>();
       o.put("id", n.id());
       o.put("kind", n.kind());
-      o.put("attributes", new LinkedHashMap<>(n.attributes()));
+      Map<String, String> a = new LinkedHashMap<>(n.attributes());
+      if (!decisions) {
+        a.remove("decision");
+      }
+      o.put("attributes", a);
       if (!n.children().isEmpty()) {
-        o.put("children", array(n.children()));
+        o.put("children", array(n.children(), decisions));
       }
       arr.add(o);
     }
@@ -456,28 +602,69 @@ public final class Plan {
     StringBuilder sb = new StringBuilder("flowchart TD\n");
     sb.append("  start((\"").append(runbook).append("\"))\n");
     Map<String, Integer> ids = new LinkedHashMap<>();
+    sb.append("  done((done))\n");
     String last = mermaid(sb, nodes, "start", ids, 1);
-    sb.append("  done((done))\n  ").append(last).append(" --> done\n");
+    if (last != null) {
+      sb.append("  ").append(last).append(" --> done\n");
+    }
     for (String id : pointsOfNoReturn) {
       sb.append("  style ").append(mid(id, ids)).append(" fill:#fdd,stroke:#c00\n");
     }
     return sb.toString();
   }
 
+  /** Draws {@code ns} after {@code prev}; the last node drawn, or null when they end the run (succeed). */
   private static String mermaid(StringBuilder sb, List<Node> ns, String prev, Map<String, Integer> ids, int depth) {
     String ind = "  ".repeat(depth);
     for (Node n : ns) {
       String id = mid(n.id(), ids);
       switch (n.kind()) {
+        case "choose" -> {
+          String ask = id + "_ask";
+          String join = id + "_join";
+          sb.append(ind).append(ask).append("{\"choose ").append(esc(n.id())).append("\"}\n");
+          sb.append(ind).append(prev).append(" --> ").append(ask).append('\n');
+          List<String> ends = new ArrayList<>();
+          for (Node o : n.children()) {
+            String oid = mid(o.id(), ids);
+            String in = oid + "_in";
+            sb.append(ind).append("subgraph ").append(oid).append("_g[\"").append(esc(o.id())).append("\"]\n");
+            sb.append(ind).append("  ").append(in).append("[ ]\n");
+            String end = mermaid(sb, o.children(), in, ids, depth + 1);
+            sb.append(ind).append("end\n");
+            String decision = o.attributes().getOrDefault("decision", "");
+            sb.append(ind).append(ask).append(" -->|\"").append(esc(o.attributes().get("when")))
+                .append(decision.equals("taken") || decision.equals("not taken") ? " (" + decision + ")" : "")
+                .append("\"| ").append(in).append('\n');
+            if (end != null) {
+              ends.add(end);
+            }
+          }
+          if (ends.isEmpty()) {
+            return null;
+          }
+          sb.append(ind).append(join).append("{{join}}\n");
+          for (String e : ends) {
+            sb.append(ind).append(e).append(" --> ").append(join).append('\n');
+          }
+          prev = join;
+        }
+        case "succeed" -> {
+          sb.append(ind).append(id).append("([\"succeed: ").append(esc(n.attributes().get("reason"))).append("\"])\n");
+          sb.append(ind).append(prev).append(" --> ").append(id).append('\n');
+          sb.append(ind).append(id).append(" --> done\n");
+          return null;
+        }
         case "group", "forEach" -> {
-          String label = n.kind().equals("forEach") ? "forEach " + n.id() + " " + n.attributes().get("items") : n.id();
+          String label = (n.kind().equals("forEach") ? "forEach " + n.id() + " " + n.attributes().get("items") : n.id())
+              + whenLabel(n);
           sb.append(ind).append("subgraph ").append(id).append("_g[\"").append(esc(label)).append("\"]\n");
           String in = id + "_in";
           sb.append(ind).append("  ").append(in).append("[ ]\n");
           String end = mermaid(sb, n.children(), in, ids, depth + 1);
           sb.append(ind).append("end\n");
           sb.append(ind).append(prev).append(" --> ").append(in).append('\n');
-          prev = end;
+          prev = end != null ? end : in;  // a group that can end the run: what follows it runs when it is skipped
         }
         case "parallel" -> {
           String fork = id + "_fork";
@@ -499,7 +686,7 @@ public final class Plan {
         }
         case "watch" -> sb.append(ind).append(id).append("[/\"watch ").append(esc(n.id())).append("\"/]\n");
         default -> {
-          String label = n.kind() + " " + n.id();
+          String label = n.kind() + " " + n.id() + whenLabel(n);
           String shape = n.kind().equals("gate") ? "{\"" + esc(label) + "\"}" : "[\"" + esc(label) + "\"]";
           sb.append(ind).append(id).append(shape).append('\n');
           sb.append(ind).append(prev).append(" --> ").append(id).append('\n');
@@ -508,6 +695,11 @@ public final class Plan {
       }
     }
     return prev;
+  }
+
+  private static String whenLabel(Node n) {
+    String when = n.attributes().get("when");
+    return when == null ? "" : " (when " + when + ")";
   }
 
   private static String mid(String id, Map<String, Integer> ids) {

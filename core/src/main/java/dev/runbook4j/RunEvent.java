@@ -100,6 +100,38 @@ public sealed interface RunEvent {
   record CompensationSkipped(String runId, String stepId, Reversibility reversibility, Instant at)
       implements RunEvent {}
 
+  /**
+   * The condition of node {@code nodeId} ({@code when}) held: the node runs. Journaled before it
+   * starts, so that a resumed run decides the same.
+   *
+   * @since 0.9
+   */
+  record ConditionHeld(String runId, String nodeId, String condition, Instant at) implements RunEvent {}
+
+  /**
+   * Node {@code nodeId} was passed over: its condition did not hold ({@code reason} says which). A
+   * skipped step never started, so no rollback undoes it.
+   *
+   * @since 0.9
+   */
+  record NodeSkipped(String runId, String nodeId, String reason, Instant at) implements RunEvent {}
+
+  /**
+   * The {@code choose} {@code chooseId} took its option {@code option} (null: none held and it has
+   * no {@code otherwise}), for {@code reason}.
+   *
+   * @since 0.9
+   */
+  record BranchChosen(String runId, String chooseId, String option, String reason, Instant at) implements RunEvent {}
+
+  /**
+   * The run reached {@code succeed} at {@code nodeId}: it ends {@link RunState#SUCCEEDED} here, for
+   * {@code reason}, and nothing after it runs.
+   *
+   * @since 0.9
+   */
+  record SucceededEarly(String runId, String nodeId, String reason, Instant at) implements RunEvent {}
+
   record CancelRequested(String runId, String by, String reason, Instant at) implements RunEvent {}
 
   /**

@@ -44,6 +44,9 @@ import org.apiguardian.api.API;
  *   <tr><td>10</td><td>A step or gate with {@code onFailure(CONTINUE)} fails</td><td>recorded, the run goes on; the step still counts as started if a later failure rolls back</td><td>as the rest of the run</td></tr>
  *   <tr><td>11</td><td>A step or gate with {@code onFailure(ABORT)} fails</td><td>stops; nothing is compensated</td><td>{@code ABORTED}, locks kept</td></tr>
  *   <tr><td>12</td><td>The journal cannot record an event</td><td>the action whose intent was not recorded is not called; the run pauses on the storage error ({@link RunHandle#await()} throws the {@link JournalException}); the engine tells the listeners ({@link RunListener#onStoragePaused}) and tries again after 1 s, doubling up to 30 s, and when the journal takes writes it rebuilds the run from its events and goes on ({@link RunListener#onStorageRecovered})</td><td>not ended while paused</td></tr>
+ *   <tr><td>13</td><td>A node's {@code when} does not hold</td><td>the node is passed over ({@link RunEvent.NodeSkipped}, with the reason); a skipped step never started, so no rollback undoes it</td><td>as the rest of the run</td></tr>
+ *   <tr><td>14</td><td>A {@code choose} takes an option, and a later failure rolls back</td><td>the steps of the chosen option are started steps like any other: undone in reverse start order with those before and after it; the options not taken started nothing</td><td>as row 1</td></tr>
+ *   <tr><td>15</td><td>The run reaches {@code succeed}</td><td>nothing after it runs; no rollback ({@link RunResult#endedEarly()})</td><td>{@code SUCCEEDED}</td></tr>
  * </table>
  *
  * <p>Implementations are threadsafe. Closing the engine shuts down the pools it made.

@@ -37,6 +37,7 @@ public final class Step<P, T> implements Node {
   private final List<StepPolicy> policies;
   private final String circuitBreaker;
   private final Reconcile<P, T> reconcile;
+  private final When<P> when;
 
   private Step(Builder<P, T> b) {
     this.name = b.name;
@@ -52,6 +53,7 @@ public final class Step<P, T> implements Node {
     this.policies = List.copyOf(b.policies);
     this.circuitBreaker = b.circuitBreaker;
     this.reconcile = b.reconcile;
+    this.when = b.when;
   }
 
   @Override
@@ -114,6 +116,11 @@ public final class Step<P, T> implements Node {
   }
 
   @Override
+  public Optional<When<?>> when() {
+    return Optional.ofNullable(when);
+  }
+
+  @Override
   public String toString() {
     return "Step[" + name + ", " + reversibility + "]";
   }
@@ -139,6 +146,7 @@ public final class Step<P, T> implements Node {
     private final List<StepPolicy> policies = new ArrayList<>();
     private String circuitBreaker;
     private Reconcile<P, T> reconcile;
+    private When<P> when;
 
     Builder(String name, Class<T> outputType) {
       this.name = name;
@@ -245,6 +253,28 @@ public final class Step<P, T> implements Node {
     public Builder<P, T> reconcile(Reconcile<P, T> reconcile) {
       this.reconcile = Objects.requireNonNull(reconcile, "reconcile");
       return this;
+    }
+
+    /**
+     * Runs the step only when {@code condition} holds, asked once when the run reaches it; otherwise
+     * it is passed over (journaled as skipped; a skipped step is not compensated).
+     *
+     * @since 0.9
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+    public Builder<P, T> when(String description, Condition<P> condition) {
+      this.when = new When<>(description, condition);
+      return this;
+    }
+
+    /**
+     * {@link #when(String, Condition)} described in the plan as "a condition".
+     *
+     * @since 0.9
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+    public Builder<P, T> when(Condition<P> condition) {
+      return when("a condition", condition);
     }
 
     Step<P, T> build(String where, List<String> allProblems) {

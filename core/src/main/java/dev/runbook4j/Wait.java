@@ -24,8 +24,17 @@ public final class Wait<P> implements Node {
   private final Duration duration;
   private final Duration every;
   private final WaitCondition<P> condition;
+  private final String description;
+  private final When<P> when;
 
   Wait(String name, Kind kind, Duration duration, Duration every, WaitCondition<P> condition) {
+    this(name, kind, duration, every, condition, "", null);
+  }
+
+  Wait(String name, Kind kind, Duration duration, Duration every, WaitCondition<P> condition, String description,
+      When<P> when) {
+    this.description = description;
+    this.when = when;
     this.name = name;
     this.kind = kind;
     this.duration = duration;
@@ -40,7 +49,7 @@ public final class Wait<P> implements Node {
 
   @Override
   public String description() {
-    return "";
+    return description;
   }
 
   public Kind kind() {
@@ -62,7 +71,44 @@ public final class Wait<P> implements Node {
   }
 
   @Override
+  public Optional<When<?>> when() {
+    return Optional.ofNullable(when);
+  }
+
+  @Override
   public String toString() {
     return "Wait[" + name + ", " + kind + " " + Durations.format(duration) + "]";
+  }
+
+  /**
+   * The options of a sleep, waitUntil or bake: passed to the {@code Consumer} of {@code sleep},
+   * {@code waitUntil} and {@code bake}. Not threadsafe.
+   *
+   * @param <P> the runbook's parameter type
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public static final class Options<P> {
+    String description = "";
+    When<P> when;
+
+    Options() {}
+
+    /** A one-line description shown in the plan. */
+    public Options<P> description(String description) {
+      this.description = java.util.Objects.requireNonNull(description, "description");
+      return this;
+    }
+
+    /** Waits only when {@code condition} holds, asked once when the run reaches the wait. */
+    public Options<P> when(String description, Condition<P> condition) {
+      this.when = new When<>(description, condition);
+      return this;
+    }
+
+    /** {@link #when(String, Condition)} described in the plan as "a condition". */
+    public Options<P> when(Condition<P> condition) {
+      return when("a condition", condition);
+    }
   }
 }

@@ -290,4 +290,56 @@ class RollbackRulesTests {
       assertThat(inner.read(r.runId())).anyMatch(e -> e instanceof RunEvent.RunResumed);
     }
   }
+
+  @Test
+  void row13_aNodeWhoseConditionDoesNotHoldIsPassedOverAndItsStepsAreNotUndone() {
+    try (Harness h = new Harness()) {
+      h.failing.add("c");
+      Runbook<Void> rb = Runbook.builder("row13")
+          .step("a", h.effect("a"))
+          .group("optional", g -> g.when("never", ctx -> false).step("b", h.effect("b")))
+          .step("c", h.effect("c"))
+          .build();
+      RunResult r = h.engine.run(rb, null);
+      assertThat(r.state()).isEqualTo(RunState.ROLLED_BACK);
+      assertThat(r.skipped()).containsExactly("optional");
+      assertThat(h.effects).containsExactly("do:a", "do:c", "undo:c", "undo:a");
+      assertThat(h.events(r.runId(), RunEvent.NodeSkipped.class)).singleElement()
+          .satisfies(e -> assertThat(e.reason()).isEqualTo("its condition (never) did not hold"));
+    }
+  }
+
+  @Test
+  void row14_theStepsOfTheChosenOptionAreUndoneInReverseStartOrderWithTheOthers() {
+    try (Harness h = new Harness()) {
+      h.failing.add("d");
+      Runbook<Void> rb = Runbook.builder("row14")
+          .step("a", h.effect("a"))
+          .choose("pick", c -> c
+              .when("first", ctx -> false, o -> o.step("x", h.effect("x")))
+              .when("second", ctx -> true, o -> o.step("b", h.effect("b")).step("c", h.effect("c"))))
+          .step("d", h.effect("d"))
+          .build();
+      RunResult r = h.engine.run(rb, null);
+      assertThat(r.state()).isEqualTo(RunState.ROLLED_BACK);
+      assertThat(r.compensated()).containsExactly("d", "pick/second/c", "pick/second/b", "a");
+      assertThat(h.effects).doesNotContain("do:x", "undo:x");
+    }
+  }
+
+  @Test
+  void row15_succeedEndsTheRunWithoutRunningWhatFollowsOrRollingBack() {
+    try (Harness h = new Harness()) {
+      h.failing.add("c");
+      Runbook<Void> rb = Runbook.builder("row15")
+          .step("a", h.effect("a"))
+          .group("check", g -> g.step("b", h.effect("b")).succeed("nothing left to do"))
+          .step("c", h.effect("c"))
+          .build();
+      RunResult r = h.engine.run(rb, null);
+      assertThat(r.state()).isEqualTo(RunState.SUCCEEDED);
+      assertThat(r.endedEarly()).contains("nothing left to do");
+      assertThat(h.effects).containsExactly("do:a", "do:b");
+    }
+  }
 }

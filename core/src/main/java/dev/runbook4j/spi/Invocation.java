@@ -30,6 +30,13 @@ public final class Invocation {
     WATCH_CHECK,
     /** A waitUntil's condition; {@link #nodeId()} is the wait id, {@link #attempt()} the poll's number. */
     WAIT_CONDITION,
+    /**
+     * A node's condition ({@code when}) or the condition of an option of a {@code choose};
+     * {@link #nodeId()} is the node's id, or the option's.
+     *
+     * @since 0.9
+     */
+    CONDITION,
     /** A step's reconcile hook, after a restart lost an attempt's outcome; {@link #nodeId()} is the step id. */
     RECONCILE
   }

@@ -60,6 +60,20 @@ final class Dsl {
    * delegate, so {@code params.x}, {@code output('a')} and {@code idempotencyKey} read unqualified;
    * other names resolve against the script (its helper methods and fields).
    */
+  /** A {@code when} closure as a condition: asked with the run's context, its answer Groovy truth. */
+  static dev.runbook4j.Condition<ScriptParams> condition(Closure<?> c, Script script) {
+    return ctx -> NodesDsl.truthy(call(c, script, new DslContext(ctx)));
+  }
+
+  /**
+   * What the plan says of a {@code when}: the {@code text} option the loader adds (the closure's
+   * source), else "a condition".
+   */
+  static String conditionText(java.util.Map<String, Object> options) {
+    Object t = options == null ? null : options.get("text");
+    return t == null ? "a condition" : String.valueOf(t);
+  }
+
   static Object call(Closure<?> body, Script script, DslContext ctx, Object... more) {
     Closure<?> c = (Closure<?>) body.clone();
     c.setDelegate(new Scope(ctx, script));

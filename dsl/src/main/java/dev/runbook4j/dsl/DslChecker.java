@@ -17,6 +17,7 @@ import org.codehaus.groovy.ast.ASTNode;
 import org.codehaus.groovy.ast.ClassNode;
 import org.codehaus.groovy.ast.CodeVisitorSupport;
 import org.codehaus.groovy.ast.MethodNode;
+import org.codehaus.groovy.ast.expr.ArgumentListExpression;
 import org.codehaus.groovy.ast.expr.ClosureExpression;
 import org.codehaus.groovy.ast.expr.ConstantExpression;
 import org.codehaus.groovy.ast.expr.Expression;
@@ -45,7 +46,7 @@ final class DslChecker extends CompilationCustomizer {
   enum Block {
     RUNBOOK(RunbookDsl.class), NODES(BlockDsl.class), STEP(StepDsl.class), GATE(GateDsl.class),
     APPROVAL(ApprovalDsl.class), PARAMETERS(ParametersDsl.class), PARALLEL(ParallelDsl.class),
-    WATCH(WatchDsl.class), USER(null);
+    WATCH(WatchDsl.class), CHOOSE(ChooseDsl.class), USER(null);
 
     final Set<String> keywords;
 
@@ -75,13 +76,16 @@ final class DslChecker extends CompilationCustomizer {
   /** The options a keyword takes as named arguments. */
   private static final Map<String, Set<String>> OPTIONS = Map.of(
       "retry", StepDsl.RETRY_OPTIONS,
-      "waitUntil", Set.of("every", "timeout"),
+      "waitUntil", Set.of("every", "timeout", "when"),
+      "wait", Set.of("when"),
+      "bake", Set.of("when"),
+      "when", Set.of("text"),
       "forEach", Set.of("items", "maxConcurrency", "maxErrors"),
       "lock", Set.of("policy"),
       "compensate", Set.of("retry"));
 
   private static final Set<String> NAMED_NODES = Set.of("step", "gate", "wait", "waitUntil", "bake", "group",
-      "forEach", "watch", "branch", "parallel");
+      "forEach", "watch", "branch", "parallel", "choose");
 
   private final String file;
   private final List<ScriptProblem> problems;
@@ -99,10 +103,23 @@ final class DslChecker extends CompilationCustomizer {
     this.problems = problems;
   }
 
+  /** The script's lines, for the source of its conditions. */
+  private String[] lines;
+
   @Override
   public void call(SourceUnit source, GeneratorContext context, ClassNode classNode) {
     if (!classNode.isScript()) {
       return;
+    }
+    try (java.io.Reader r = source.getSource().getReader()) {
+      StringBuilder sb = new StringBuilder();
+      char[] buf = new char[8192];
+      for (int n; (n = r.read(buf)) > 0; ) {
+        sb.append(buf, 0, n);
+      }
+      lines = sb.toString().split("\r?\n", -1);
+    } catch (java.io.IOException | RuntimeException e) {
+      lines = new String[0];  // conditions are then described as "a condition"
     }
     MethodNode run = classNode.getMethod("run", org.codehaus.groovy.ast.Parameter.EMPTY_ARRAY);
     if (run == null || run.getCode() == null) {
@@ -122,6 +139,7 @@ final class DslChecker extends CompilationCustomizer {
   private final class Visitor extends CodeVisitorSupport {
     private final Deque<Block> blocks = new ArrayDeque<>();
     private final Deque<String> subjects = new ArrayDeque<>();
+    private final Map<String, Integer> unnamed = new java.util.HashMap<>();
 
     @Override
     public void visitMethodCallExpression(MethodCallExpression call) {
@@ -151,13 +169,117 @@ final class DslChecker extends CompilationCustomizer {
             + "; expected one of: " + String.join(", ", here.keywords));
         return;
       }
+      nameUnnamed(call, name);
       checkArguments(call, here, name);
       Block inner = inner(here, name);
       String what = NAMED_NODES.contains(name) ? name + " '" + firstString(call) + "'" : name;
       if (name.equals("step")) {
         checkStep(call);
       }
+      describeConditions(call, here, name);
+      if (here == Block.CHOOSE && name.equals("when")) {
+        enterOption(call);
+        return;
+      }
       enter(call, inner, what);
+    }
+
+    /**
+     * Names an unnamed {@code parallel { }} or {@code choose { }} by its place in the script
+     * ({@code parallel-1}, {@code choose-2}), counted over the whole script, so that two in different
+     * blocks do not share a name and a problem with one is reported where it is written.
+     */
+    private void nameUnnamed(MethodCallExpression call, String name) {
+      if ((name.equals("parallel") || name.equals("choose")) && call.getArguments() instanceof ArgumentListExpression l
+          && !l.getExpressions().isEmpty() && l.getExpression(0) instanceof ClosureExpression) {
+        ConstantExpression generated = new ConstantExpression(name + "-" + unnamed.merge(name, 1, Integer::sum));
+        generated.setSourcePosition(call);
+        l.getExpressions().add(0, generated);
+      }
+    }
+
+    /** An option of a choose: its condition is user code, its last closure the option's nodes. */
+    private void enterOption(MethodCallExpression call) {
+      List<Expression> args = arguments(call);
+      for (int i = 0; i < args.size(); i++) {
+        if (args.get(i) instanceof ClosureExpression c) {
+          boolean body = i == args.size() - 1;
+          blocks.push(body ? Block.NODES : Block.USER);
+          subjects.push(body ? "an option of " + subjects.peek() : "a condition");
+          try {
+            c.getCode().visit(this);
+          } finally {
+            blocks.pop();
+            subjects.pop();
+          }
+        } else {
+          args.get(i).visit(this);
+        }
+      }
+    }
+
+    /**
+     * Gives each condition written in braces its source as the words the plan shows for it:
+     * {@code when { params.canary }} becomes {@code when(text: 'params.canary', { params.canary })},
+     * and a wait's {@code when: { ... }} gains {@code whenText: '...'}.
+     */
+    private void describeConditions(MethodCallExpression call, Block here, String name) {
+      if (!(call.getArguments() instanceof ArgumentListExpression list)) {
+        return;
+      }
+      List<Expression> args = list.getExpressions();
+      if (name.equals("when") && here != Block.USER && here != Block.PARAMETERS) {
+        boolean named = !args.isEmpty() && args.get(0) instanceof MapExpression;
+        int cond = here == Block.CHOOSE ? args.size() - 2 : args.size() - 1;
+        boolean plain = here == Block.CHOOSE
+            ? args.size() == 2 || (args.size() == 3 && args.get(0) instanceof ConstantExpression)
+            : args.size() == 1;
+        if (!named && plain && cond >= 0 && args.get(cond) instanceof ClosureExpression c) {
+          String text = sourceOf(c);
+          if (text != null) {
+            MapExpression m = new MapExpression();
+            m.addMapEntryExpression(new ConstantExpression("text"), new ConstantExpression(text));
+            args.add(0, m);
+          }
+        }
+      } else if (Set.of("wait", "bake", "waitUntil").contains(name) && !args.isEmpty()
+          && args.get(0) instanceof MapExpression m) {
+        for (MapEntryExpression e : List.copyOf(m.getMapEntryExpressions())) {
+          if (e.getKeyExpression() instanceof ConstantExpression k && "when".equals(k.getValue())
+              && e.getValueExpression() instanceof ClosureExpression c) {
+            String text = sourceOf(c);
+            if (text != null) {
+              m.addMapEntryExpression(new ConstantExpression("whenText"), new ConstantExpression(text));
+            }
+          }
+        }
+      }
+    }
+
+    /** The source of a closure's body on one line ({@code params.canary}), cut to 80 characters; null if unknown. */
+    private String sourceOf(ClosureExpression c) {
+      int first = c.getLineNumber();
+      int last = c.getLastLineNumber();
+      if (first < 1 || last < first || last > lines.length) {
+        return null;
+      }
+      StringBuilder sb = new StringBuilder();
+      for (int l = first; l <= last; l++) {
+        String line = lines[l - 1];
+        int from = l == first ? Math.min(Math.max(c.getColumnNumber() - 1, 0), line.length()) : 0;
+        int to = l == last ? Math.min(Math.max(c.getLastColumnNumber() - 1, from), line.length()) : line.length();
+        sb.append(line, from, to).append(' ');
+      }
+      String t = sb.toString().trim();
+      if (!t.startsWith("{") || !t.endsWith("}")) {
+        return null;
+      }
+      t = t.substring(1, t.length() - 1).replaceFirst("^\\s*[A-Za-z_][A-Za-z0-9_]*\\s*->", "")
+          .replaceAll("\\s+", " ").trim();
+      if (t.isEmpty()) {
+        return null;
+      }
+      return t.length() <= 80 ? t : t.substring(0, 79) + "…";
     }
 
     private void enter(MethodCallExpression call, Block inner, String subject) {
@@ -183,6 +305,8 @@ final class DslChecker extends CompilationCustomizer {
         case "gate" -> Block.GATE;
         case "group", "forEach", "branch" -> Block.NODES;
         case "parallel" -> Block.PARALLEL;
+        case "choose" -> Block.CHOOSE;
+        case "otherwise" -> Block.NODES;
         case "watch" -> Block.WATCH;
         case "parameters" -> Block.PARAMETERS;
         case "approval" -> here == Block.GATE ? Block.APPROVAL : Block.USER;
@@ -193,7 +317,7 @@ final class DslChecker extends CompilationCustomizer {
     private void checkArguments(MethodCallExpression call, Block here, String name) {
       List<Expression> args = arguments(call);
       Map<String, Expression> named = named(call);
-      if (NAMED_NODES.contains(name) && !(name.equals("parallel") && !args.isEmpty()
+      if (NAMED_NODES.contains(name) && !((name.equals("parallel") || name.equals("choose")) && !args.isEmpty()
           && args.get(0) instanceof ClosureExpression)) {
         Expression first = args.isEmpty() ? null : args.get(0);
         if (first instanceof ConstantExpression c && c.getValue() instanceof String s) {

@@ -4,6 +4,7 @@ import dev.runbook4j.Gate;
 import groovy.lang.Closure;
 import groovy.lang.DelegatesTo;
 import groovy.lang.Script;
+import java.util.Map;
 import org.apiguardian.api.API;
 
 /**
@@ -49,5 +50,20 @@ public final class GateDsl {
   /** A line shown in the plan. */
   public void description(String text) {
     gate.description(text);
+  }
+
+  /** {@code when { params.canary }}: the gate runs only when this holds (asked when the run reaches it). */
+  public void when(Closure<?> condition) {
+    when(Map.of(), condition);
+  }
+
+  /** {@code when('a canary run') { params.canary }}: {@link #when(Closure)}, described in the plan by its text. */
+  public void when(String description, Closure<?> condition) {
+    gate.when(description, Dsl.condition(condition, script));
+  }
+
+  /** {@code when(text: 'params.canary') { ... }}: the loader's form of {@link #when(Closure)}, with its source. */
+  public void when(Map<String, Object> options, Closure<?> condition) {
+    gate.when(Dsl.conditionText(options), Dsl.condition(condition, script));
   }
 }

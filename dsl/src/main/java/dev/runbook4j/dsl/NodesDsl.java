@@ -24,6 +24,7 @@ public abstract class NodesDsl extends groovy.lang.GroovyObjectSupport {
   final Script script;
   private final Nodes<ScriptParams, ?> nodes;
   private int parallels;
+  private int chooses;
 
   NodesDsl(Script script, Nodes<ScriptParams, ?> nodes) {
     this.script = script;
@@ -69,19 +70,59 @@ public abstract class NodesDsl extends groovy.lang.GroovyObjectSupport {
 
   /** {@code wait('name', '6s')}: a plain pause. */
   public void wait(String name, Object duration) {
-    nodes.sleep(name, Dsl.duration(duration, "wait '" + name + "'"));
+    wait(Map.of(), name, duration);
+  }
+
+  /** {@code wait('name', '6s', when: { params.soak })}: a pause that runs only when its condition holds. */
+  public void wait(Map<String, Object> options, String name, Object duration) {
+    nodes.sleep(name, Dsl.duration(duration, "wait '" + name + "'"), w -> waitOptions(options, w));
+  }
+
+  /** The options waits share: {@code when: { ... }} (with {@code whenText:}, its source, from the loader). */
+  private void waitOptions(Map<String, Object> options, dev.runbook4j.Wait.Options<ScriptParams> w) {
+    Object when = options.get("when");
+    if (when instanceof Closure<?> c) {
+      Object text = options.get("whenText");
+      w.when(text == null ? "a condition" : String.valueOf(text), Dsl.condition(c, script));
+    } else if (when != null) {
+      throw new IllegalArgumentException("when: takes a condition in braces, { params.x }, not " + Dsl.describe(when));
+    }
   }
 
   /** {@code waitUntil('name', every: '1s', timeout: '30s') { ctx -> condition }} */
   public void waitUntil(Map<String, Object> options, String name, Closure<?> condition) {
     Duration every = Dsl.duration(options.getOrDefault("every", "10s"), "waitUntil '" + name + "' every");
     Duration timeout = Dsl.duration(options.get("timeout"), "waitUntil '" + name + "' timeout");
-    nodes.waitUntil(name, every, timeout, ctx -> truthy(Dsl.call(condition, script, new DslContext(ctx))));
+    nodes.waitUntil(name, every, timeout, ctx -> truthy(Dsl.call(condition, script, new DslContext(ctx))),
+        w -> waitOptions(options, w));
   }
 
   /** {@code bake('name', '10m')}: waits while the watches in scope are checked. */
   public void bake(String name, Object duration) {
-    nodes.bake(name, Dsl.duration(duration, "bake '" + name + "'"));
+    bake(Map.of(), name, duration);
+  }
+
+  /** {@code bake('name', '10m', when: { params.canary })}: a bake that runs only when its condition holds. */
+  public void bake(Map<String, Object> options, String name, Object duration) {
+    nodes.bake(name, Dsl.duration(duration, "bake '" + name + "'"), w -> waitOptions(options, w));
+  }
+
+  /**
+   * {@code choose('route') { when('healthy', { cond }) { nodes }; otherwise { nodes } }}: the first
+   * option whose condition holds runs (see {@link ChooseDsl}).
+   */
+  public void choose(String name, @DelegatesTo(value = ChooseDsl.class, strategy = Closure.DELEGATE_ONLY) Closure<?> body) {
+    nodes.choose(name, o -> Dsl.configure(body, new ChooseDsl(script, o)));
+  }
+
+  /** {@code choose { ... }}, named {@code choose-1}, {@code choose-2}... by its place. */
+  public void choose(@DelegatesTo(value = ChooseDsl.class, strategy = Closure.DELEGATE_ONLY) Closure<?> body) {
+    choose("choose-" + (++chooses), body);
+  }
+
+  /** {@code succeed 'nothing to do'}: the run ends here, successfully; nothing after it runs. */
+  public void succeed(String reason) {
+    nodes.succeed(reason);
   }
 
   /** {@code group('name') { nodes }} */

@@ -135,4 +135,19 @@ public final class StepDsl {
   public void policy(dev.runbook4j.spi.StepPolicy policy) {
     step.withPolicy(policy);
   }
+
+  /** {@code when { params.canary }}: the step runs only when this holds (asked when the run reaches it). */
+  public void when(Closure<?> condition) {
+    when(Map.of(), condition);
+  }
+
+  /** {@code when('a canary run') { params.canary }}: {@link #when(Closure)}, described in the plan by its text. */
+  public void when(String description, Closure<?> condition) {
+    step.when(description, Dsl.condition(condition, script));
+  }
+
+  /** {@code when(text: 'params.canary') { ... }}: the loader's form of {@link #when(Closure)}, with its source. */
+  public void when(Map<String, Object> options, Closure<?> condition) {
+    step.when(Dsl.conditionText(options), Dsl.condition(condition, script));
+  }
 }

@@ -48,8 +48,8 @@ final class Approvals {
         out.put(id, g.approval().get());
       } else if (n instanceof Group<?> g) {
         walk(g.nodes(), id, out);
-      } else if (n instanceof Parallel<?> p) {
-        for (Group<?> b : p.branches()) {
+      } else if (n instanceof Parallel<?> || n instanceof dev.runbook4j.Choice<?>) {
+        for (Group<?> b : n instanceof Parallel<?> p ? p.branches() : ((dev.runbook4j.Choice<?>) n).options()) {
           walk(b.nodes(), id + "/" + b.name(), out);
         }
       } else if (n instanceof ForEach<?, ?> f) {

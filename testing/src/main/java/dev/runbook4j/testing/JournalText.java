@@ -101,6 +101,15 @@ public final class JournalText {
     } else if (e instanceof RunEvent.CompensationSkipped s) {
       return new String[] {"not undone", s.stepId() + " (" + s.reversibility().name().toLowerCase(
           java.util.Locale.ROOT).replace('_', '-') + ")"};
+    } else if (e instanceof RunEvent.ConditionHeld s) {
+      return new String[] {"condition held", s.nodeId() + ": " + s.condition()};
+    } else if (e instanceof RunEvent.NodeSkipped s) {
+      return new String[] {"node skipped", s.nodeId() + ": " + s.reason()};
+    } else if (e instanceof RunEvent.BranchChosen s) {
+      return new String[] {"branch chosen", s.chooseId() + (s.option() == null ? ": none" : " → " + s.option())
+          + " (" + s.reason() + ")"};
+    } else if (e instanceof RunEvent.SucceededEarly s) {
+      return new String[] {"succeeded early", s.nodeId() + ": " + s.reason()};
     } else if (e instanceof RunEvent.CancelRequested s) {
       return new String[] {"cancel requested", "by " + s.by() + (s.reason().isEmpty() ? "" : ": " + s.reason())};
     } else if (e instanceof RunEvent.LockWaiting s) {

@@ -158,8 +158,8 @@ final class Decisions {
       Gate<?> found = null;
       if (n instanceof Group<?> g) {
         found = find(g.nodes(), p, id);
-      } else if (n instanceof Parallel<?> par) {
-        for (Group<?> b : par.branches()) {
+      } else if (n instanceof Parallel<?> || n instanceof dev.runbook4j.Choice<?>) {
+        for (Group<?> b : n instanceof Parallel<?> par ? par.branches() : ((dev.runbook4j.Choice<?>) n).options()) {
           found = found != null ? found : find(b.nodes(), p + "/" + b.name(), id);
         }
       } else if (n instanceof ForEach<?, ?> f && id.startsWith(p + "[")) {

@@ -30,6 +30,13 @@ final class Composites {
   @SuppressWarnings("unchecked")
   CompletableFuture<Outcome> node(Node n, Frame frame) {
     try {
+      java.util.Optional<dev.runbook4j.When<?>> when = n.when();
+      if (when.isPresent()) {
+        Outcome skipped = run.choices.skipOrRun(n, when.get(), frame.child(n.name()), frame);
+        if (skipped != null) {
+          return Run.done(skipped);
+        }
+      }
       if (n instanceof Step<?, ?> s) {
         return run.steps.step((Step<Object, Object>) s, frame);
       } else if (n instanceof Gate<?> g) {
@@ -40,6 +47,10 @@ final class Composites {
         return sequence(g.nodes(), frame.group(frame.child(g.name()), (List<Watch<Object>>) (List<?>) g.watches()));
       } else if (n instanceof Parallel<?> p) {
         return parallel((Parallel<Object>) p, frame);
+      } else if (n instanceof dev.runbook4j.Choice<?> c) {
+        return run.choices.choose((dev.runbook4j.Choice<Object>) c, frame);
+      } else if (n instanceof dev.runbook4j.Succeed<?> s) {
+        return Run.done(run.choices.succeed(s, frame));
       } else {
         return forEach((ForEach<Object, Object>) n, frame);
       }
@@ -110,7 +121,7 @@ final class Composites {
       Frame bf = scope.group(id + "/" + b.name(), b.watches());
       CompletableFuture<Outcome> r = new CompletableFuture<>();
       branches.add(r);
-      run.onWorker(() -> sequence(b.nodes(), bf).whenComplete((o, e) -> {
+      run.onWorker(() -> branch(b, bf).whenComplete((o, e) -> {
         Outcome out = e == null ? o : run.internalError(e);
         if (out.kind() != Outcome.Kind.OK && out.kind() != Outcome.Kind.STOPPED) {
           halt.set(true);
@@ -120,6 +131,17 @@ final class Composites {
       }));
     }
     return CompletableFuture.allOf(branches.toArray(new CompletableFuture<?>[0])).thenApply(x -> worst.get());
+  }
+
+  /** A parallel's branch: its nodes, unless its condition says it is skipped. */
+  private CompletableFuture<Outcome> branch(Group<Object> b, Frame bf) {
+    if (b.when().isPresent()) {
+      Outcome skipped = run.choices.skipOrRun(b, b.when().get(), bf.path, bf);
+      if (skipped != null) {
+        return Run.done(skipped);
+      }
+    }
+    return sequence(b.nodes(), bf);
   }
 
   private CompletableFuture<Outcome> forEach(ForEach<Object, Object> fe, Frame frame) {

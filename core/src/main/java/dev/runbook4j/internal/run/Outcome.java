@@ -9,6 +9,8 @@ record Outcome(Kind kind, RunbookException cause) {
     OK,
     /** Stopped at a node boundary because a sibling branch failed. */
     STOPPED,
+    /** Reached a {@code succeed}: the run ends successfully, nothing after it runs. */
+    ENDED,
     /** Cancelled: roll back. */
     CANCELLED,
     /** Failed: roll back. */
@@ -21,6 +23,7 @@ record Outcome(Kind kind, RunbookException cause) {
 
   static final Outcome OK = new Outcome(Kind.OK, null);
   static final Outcome STOPPED = new Outcome(Kind.STOPPED, null);
+  static final Outcome ENDED = new Outcome(Kind.ENDED, null);
 
   static Outcome failed(RunbookException cause) {
     return new Outcome(Kind.FAILED, cause);
@@ -46,7 +49,7 @@ record Outcome(Kind kind, RunbookException cause) {
   int severity() {
     return switch (kind) {
       case OK -> 0;
-      case STOPPED -> 1;
+      case STOPPED, ENDED -> 1;
       case CANCELLED -> 2;
       case FAILED -> 3;
       case ABORTED -> 4;

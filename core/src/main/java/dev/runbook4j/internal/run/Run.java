@@ -70,6 +70,7 @@ public final class Run {
   final Gates gates;
   final Waits waits;
   final Composites composites;
+  final Choices choices;
   final Rollback rollback;
   final Cancel cancel;
   /** Parallels and forEach loops in progress: a run inside one has several strands and does not park. */
@@ -111,6 +112,7 @@ public final class Run {
     this.gates = new Gates(this);
     this.waits = new Waits(this);
     this.composites = new Composites(this);
+    this.choices = new Choices(this);
     this.rollback = new Rollback(this);
     this.cancel = new Cancel(this);
     if (ledger.state() == RunState.WAITING) {
@@ -366,7 +368,7 @@ public final class Run {
   private void finish(Outcome o) {
     try {
       switch (o.kind()) {
-        case OK, STOPPED -> terminal(RunState.SUCCEEDED, null);
+        case OK, STOPPED, ENDED -> terminal(RunState.SUCCEEDED, null);
         case ABORTED -> terminal(RunState.ABORTED, o.cause());
         case HALTED -> halt(o.cause());
         default -> {
@@ -455,7 +457,9 @@ public final class Run {
   private synchronized String summary(RunState end) {
     int started = ledger.startedCount();
     return switch (end) {
-      case SUCCEEDED -> started + " steps started, all completed";
+      case SUCCEEDED -> (ledger.succeededEarly() == null ? "" : "ended early at '" + ledger.succeededEarly().nodeId()
+          + "': " + ledger.succeededEarly().reason() + "; ") + started + " steps started, all completed"
+          + (ledger.skippedNodes().isEmpty() ? "" : "; skipped " + ledger.skippedNodes());
       case ROLLED_BACK -> "rolled back: undone " + ledger.compensated() + (ledger.skipped().isEmpty() ? ""
           : ", not undone " + ledger.skipped());
       case ROLLBACK_FAILED -> "rollback failed for " + ledger.compensationFailed() + "; undone " + ledger.compensated();
@@ -471,7 +475,8 @@ public final class Run {
     }
     // a view of the ledger's outputs, copied by the result under this monitor
     return new RunResult(runId, runbook.name(), state, Optional.ofNullable(failure), ledger.startOrder(),
-        ledger.compensated(), ledger.compensationFailed(), ledger.skipped(), ledger.outputValues());
+        ledger.compensated(), ledger.compensationFailed(), ledger.skipped(), ledger.outputValues(),
+        ledger.skippedNodes(), Optional.ofNullable(ledger.succeededEarly()).map(RunEvent.SucceededEarly::reason));
   }
 
   public synchronized RunStatus status() {

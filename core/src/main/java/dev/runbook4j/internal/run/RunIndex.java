@@ -1,5 +1,6 @@
 package dev.runbook4j.internal.run;
 
+import dev.runbook4j.Choice;
 import dev.runbook4j.ForEach;
 import dev.runbook4j.Group;
 import dev.runbook4j.Node;
@@ -47,6 +48,10 @@ final class RunIndex {
         for (Group<?> b : p.branches()) {
           count += stepCount(b.nodes());
         }
+      } else if (n instanceof Choice<?> c) {
+        for (Group<?> o : c.options()) {
+          count += stepCount(o.nodes());
+        }
       } else if (n instanceof ForEach<?, ?> fe) {
         count += stepCount(fe.nodes());
       }
@@ -59,8 +64,8 @@ final class RunIndex {
       if (n instanceof ForEach<?, ?> || (n instanceof Group<?> g && hasForEach(g.nodes()))) {
         return true;
       }
-      if (n instanceof Parallel<?> p) {
-        for (Group<?> b : p.branches()) {
+      if (n instanceof Parallel<?> || n instanceof Choice<?>) {
+        for (Group<?> b : n instanceof Parallel<?> p ? p.branches() : ((Choice<?>) n).options()) {
           if (hasForEach(b.nodes())) {
             return true;
           }
@@ -89,6 +94,9 @@ final class RunIndex {
   private void index(List<Node> nodes, String path, List<String> problems, Map<String, String> paths,
       Map<String, List<?>> resolved) {
     for (Node n : nodes) {
+      if (n instanceof dev.runbook4j.Succeed<?>) {
+        continue;  // not a name of the runbook's: every succeed has it
+      }
       String id = path.isEmpty() ? n.name() : path + "/" + n.name();
       paths.put(n.name(), id);
       if (n instanceof Group<?> g) {
@@ -97,6 +105,10 @@ final class RunIndex {
         for (Group<?> b : p.branches()) {
           paths.put(b.name(), id + "/" + b.name());
           index(b.nodes(), id + "/" + b.name(), problems, paths, resolved);
+        }
+      } else if (n instanceof Choice<?> c) {
+        for (Group<?> o : c.options()) {  // option names are unique within their choose only: not indexed
+          index(o.nodes(), id + "/" + o.name(), problems, paths, resolved);
         }
       } else if (n instanceof ForEach<?, ?> f) {
         List<?> list = ((ForEach<Object, ?>) f).items().items(run.params);
@@ -149,8 +161,8 @@ final class RunIndex {
         out.put(id, new Located(id, (Step<Object, Object>) s, frame));
       } else if (n instanceof Group<?> g) {
         locate(g.nodes(), frame.group(id, (List<Watch<Object>>) (List<?>) g.watches()), out);
-      } else if (n instanceof Parallel<?> p) {
-        for (Group<?> b : p.branches()) {
+      } else if (n instanceof Parallel<?> || n instanceof Choice<?>) {
+        for (Group<?> b : n instanceof Parallel<?> p ? p.branches() : ((Choice<?>) n).options()) {
           locate(b.nodes(), frame.group(id + "/" + b.name(), (List<Watch<Object>>) (List<?>) b.watches()), out);
         }
       } else if (n instanceof ForEach<?, ?> f) {

@@ -121,6 +121,12 @@ public final class RunLedger {
   private final Map<String, Integer> compensationAttempts = new HashMap<>();
   private final Set<String> locksHeld = new LinkedHashSet<>();
   private final Set<String> locksWaited = new LinkedHashSet<>();
+  /** The decided conditions, by node id: whether each held. */
+  private final Map<String, Boolean> conditions = new HashMap<>();
+  /** The options each {@code choose} took, by its id ({@link #NO_OPTION}: none held). */
+  private final Map<String, String> chosen = new HashMap<>();
+  private final List<String> skippedNodes = new ArrayList<>();
+  private RunEvent.SucceededEarly succeededEarly;
   private RunState state = RunState.RUNNING;
   private RunEvent.RunFinished finished;
   private long events;
@@ -204,6 +210,16 @@ public final class RunLedger {
       waits.computeIfAbsent(w.waitId(), k -> new WaitRecord()).deadline = w.deadline();
     } else if (e instanceof RunEvent.WaitFinished w) {
       waits.computeIfAbsent(w.waitId(), k -> new WaitRecord()).finished = true;
+    } else if (e instanceof RunEvent.ConditionHeld c) {
+      conditions.put(c.nodeId(), Boolean.TRUE);
+    } else if (e instanceof RunEvent.NodeSkipped n) {
+      if (conditions.put(n.nodeId(), Boolean.FALSE) == null) {
+        skippedNodes.add(n.nodeId());
+      }
+    } else if (e instanceof RunEvent.BranchChosen b) {
+      chosen.put(b.chooseId(), b.option() == null ? NO_OPTION : b.option());
+    } else if (e instanceof RunEvent.SucceededEarly s) {
+      succeededEarly = s;
     } else if (e instanceof RunEvent.CancelRequested c) {
       if (rollback == null && cancel == null) {
         cancel = c;
@@ -473,5 +489,28 @@ public final class RunLedger {
       }
     });
     return ids;
+  }
+
+  /** What {@link #chosen} answers for a {@code choose} none of whose options held. */
+  public static final String NO_OPTION = "";
+
+  /** Whether the condition of node {@code id} held (journaled), or null when it was not decided yet. */
+  public Boolean condition(String id) {
+    return conditions.get(id);
+  }
+
+  /** The option {@code choose} {@code id} took ({@link #NO_OPTION}: none), or null when not decided yet. */
+  public String chosen(String id) {
+    return chosen.get(id);
+  }
+
+  /** The nodes passed over because their condition did not hold, in the order they were reached. */
+  public List<String> skippedNodes() {
+    return java.util.Collections.unmodifiableList(skippedNodes);
+  }
+
+  /** The run's {@code succeed}, once reached, or null. */
+  public RunEvent.SucceededEarly succeededEarly() {
+    return succeededEarly;
   }
 }

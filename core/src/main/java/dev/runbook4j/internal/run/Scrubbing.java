@@ -58,6 +58,18 @@ final class Scrubbing {
       String t = s.scrub(x.comment());
       return same(t, x.comment()) ? e : new RunEvent.ApprovalGranted(x.runId(), x.gateId(), x.user(), t, x.planHash(),
           x.at());
+    } else if (e instanceof RunEvent.NodeSkipped x) {
+      String t = s.scrub(x.reason());
+      return same(t, x.reason()) ? e : new RunEvent.NodeSkipped(x.runId(), x.nodeId(), t, x.at());
+    } else if (e instanceof RunEvent.ConditionHeld x) {
+      String t = s.scrub(x.condition());
+      return same(t, x.condition()) ? e : new RunEvent.ConditionHeld(x.runId(), x.nodeId(), t, x.at());
+    } else if (e instanceof RunEvent.BranchChosen x) {
+      String t = s.scrub(x.reason());
+      return same(t, x.reason()) ? e : new RunEvent.BranchChosen(x.runId(), x.chooseId(), x.option(), t, x.at());
+    } else if (e instanceof RunEvent.SucceededEarly x) {
+      String t = s.scrub(x.reason());
+      return same(t, x.reason()) ? e : new RunEvent.SucceededEarly(x.runId(), x.nodeId(), t, x.at());
     } else if (e instanceof RunEvent.CancelRequested x) {
       String t = s.scrub(x.reason());
       return same(t, x.reason()) ? e : new RunEvent.CancelRequested(x.runId(), x.by(), t, x.at());
