@@ -55,9 +55,11 @@ final class Messages {
         + (reason == null || reason.isBlank() ? "" : ": " + reason);
   }
 
-  static String compensationFailed(String runbook, String runId, List<String> failed, List<String> undone) {
+  static String compensationFailed(String runbook, String runId, List<String> failed, List<String> undone,
+      List<String> notAttempted) {
     return "Rollback of run " + runId + " (" + runbook + ") is incomplete: compensation failed for "
         + quote(failed) + "; undone: " + (undone.isEmpty() ? "nothing" : quote(undone))
+        + (notAttempted.isEmpty() ? "" : "; stopped there, not attempted: " + quote(notAttempted))
         + ". The run keeps its locks; fix the target by hand, then release them (RunbookEngine.releaseLock)";
   }
 

@@ -299,6 +299,12 @@ public final class Plan {
         }
         if (s.reversibility() == Reversibility.COMPENSATED) {
           a.put("compensationRetry", s.compensationRetry().toString());
+          if (!s.compensationTimeout().equals(s.timeout())) {
+            s.compensationTimeout().ifPresent(t -> a.put("compensationTimeout", Durations.format(t)));
+          }
+          if (s.onCompensationFailure() == OnCompensationFailure.STOP) {
+            a.put("onCompensationFailure", "stop the rollback");
+          }
         }
         if (s.reversibility() == Reversibility.IRREVERSIBLE) {
           pnr.add(id);

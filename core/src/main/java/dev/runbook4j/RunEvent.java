@@ -132,6 +132,18 @@ public sealed interface RunEvent {
    */
   record SucceededEarly(String runId, String nodeId, String reason, Instant at) implements RunEvent {}
 
+  /**
+   * The rollback stopped at {@code stepId}, whose compensation failed for good and says
+   * {@link OnCompensationFailure#STOP}: {@code notAttempted} lists the started steps it did not undo.
+   *
+   * @since 0.9
+   */
+  record RollbackStopped(String runId, String stepId, List<String> notAttempted, Instant at) implements RunEvent {
+    public RollbackStopped {
+      notAttempted = List.copyOf(notAttempted);
+    }
+  }
+
   record CancelRequested(String runId, String by, String reason, Instant at) implements RunEvent {}
 
   /**

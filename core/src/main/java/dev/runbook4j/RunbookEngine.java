@@ -47,6 +47,7 @@ import org.apiguardian.api.API;
  *   <tr><td>13</td><td>A node's {@code when} does not hold</td><td>the node is passed over ({@link RunEvent.NodeSkipped}, with the reason); a skipped step never started, so no rollback undoes it</td><td>as the rest of the run</td></tr>
  *   <tr><td>14</td><td>A {@code choose} takes an option, and a later failure rolls back</td><td>the steps of the chosen option are started steps like any other: undone in reverse start order with those before and after it; the options not taken started nothing</td><td>as row 1</td></tr>
  *   <tr><td>15</td><td>The run reaches {@code succeed}</td><td>nothing after it runs; no rollback ({@link RunResult#endedEarly()})</td><td>{@code SUCCEEDED}</td></tr>
+ *   <tr><td>16</td><td>A compensation with {@link OnCompensationFailure#STOP} fails after its retries</td><td>the rollback stops there: the steps started before it are not attempted ({@link RunEvent.RollbackStopped} and {@link CompensationFailedException#notAttempted()} name them)</td><td>{@code ROLLBACK_FAILED}, locks kept</td></tr>
  * </table>
  *
  * <p>Implementations are threadsafe. Closing the engine shuts down the pools it made.

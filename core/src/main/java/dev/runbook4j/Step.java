@@ -38,6 +38,8 @@ public final class Step<P, T> implements Node {
   private final String circuitBreaker;
   private final Reconcile<P, T> reconcile;
   private final When<P> when;
+  private final Duration compensationTimeout;
+  private final OnCompensationFailure onCompensationFailure;
 
   private Step(Builder<P, T> b) {
     this.name = b.name;
@@ -54,6 +56,8 @@ public final class Step<P, T> implements Node {
     this.circuitBreaker = b.circuitBreaker;
     this.reconcile = b.reconcile;
     this.when = b.when;
+    this.compensationTimeout = b.compensationTimeout;
+    this.onCompensationFailure = b.onCompensationFailure;
   }
 
   @Override
@@ -98,6 +102,26 @@ public final class Step<P, T> implements Node {
 
   public OnFailure onFailure() {
     return onFailure;
+  }
+
+  /**
+   * The timeout of one compensation attempt: its own, else the step's {@link #timeout()}.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public Optional<Duration> compensationTimeout() {
+    return compensationTimeout != null ? Optional.of(compensationTimeout) : timeout();
+  }
+
+  /**
+   * What the rollback does when this step's compensation fails for good.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public OnCompensationFailure onCompensationFailure() {
+    return onCompensationFailure;
   }
 
   /** The user's own in-attempt policies, outermost first. */
@@ -147,6 +171,8 @@ public final class Step<P, T> implements Node {
     private String circuitBreaker;
     private Reconcile<P, T> reconcile;
     private When<P> when;
+    private Duration compensationTimeout;
+    private OnCompensationFailure onCompensationFailure = OnCompensationFailure.CONTINUE;
 
     Builder(String name, Class<T> outputType) {
       this.name = name;
@@ -182,6 +208,30 @@ public final class Step<P, T> implements Node {
     public Builder<P, T> compensate(Compensation<P, T> compensation, RetrySpec retry) {
       this.compensationRetry = Objects.requireNonNull(retry, "retry");
       return compensate(compensation);
+    }
+
+    /**
+     * The longest one compensation attempt may take (default: the step's {@link #timeout}); an
+     * attempt that takes longer is interrupted and counts as failed.
+     *
+     * @since 0.9
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+    public Builder<P, T> compensationTimeout(Duration timeout) {
+      this.compensationTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /**
+     * What the rollback does when the compensation fails for good (default
+     * {@link OnCompensationFailure#CONTINUE}: undo the others).
+     *
+     * @since 0.9
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+    public Builder<P, T> onCompensationFailure(OnCompensationFailure onFailure) {
+      this.onCompensationFailure = Objects.requireNonNull(onFailure, "onFailure");
+      return this;
     }
 
     /** Declares that the step has no side effect: nothing to undo. */
@@ -296,6 +346,14 @@ public final class Step<P, T> implements Node {
       }
       if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
         allProblems.add(subject + ": timeout must be positive, was " + Durations.format(timeout));
+      }
+      if (compensationTimeout != null && (compensationTimeout.isNegative() || compensationTimeout.isZero())) {
+        allProblems.add(subject + ": compensation timeout must be positive, was " + Durations.format(compensationTimeout));
+      }
+      if (reversibility != null && reversibility != Reversibility.COMPENSATED
+          && (compensationTimeout != null || onCompensationFailure != OnCompensationFailure.CONTINUE)) {
+        allProblems.add(subject + " sets how its compensation is run but has none (it is " + word(reversibility)
+            + "); remove compensationTimeout/onCompensationFailure or add compensate(...)");
       }
       return new Step<>(this);
     }

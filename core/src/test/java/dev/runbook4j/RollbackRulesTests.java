@@ -342,4 +342,23 @@ class RollbackRulesTests {
       assertThat(h.effects).containsExactly("do:a", "do:b");
     }
   }
+
+  @Test
+  void row16_aCompensationThatFailsAndSaysStopEndsTheRollbackThere() {
+    try (Harness h = new Harness()) {
+      h.failing.add("d");
+      h.failingUndo.add("b");
+      Runbook<Void> rb = Runbook.builder("row16")
+          .step("a", h.effect("a"))
+          .step("b", s -> h.<Void>effect("b").accept(s.onCompensationFailure(OnCompensationFailure.STOP)))
+          .step("c", h.effect("c"))
+          .step("d", h.effect("d"))
+          .build();
+      RunResult r = h.engine.run(rb, null);
+      assertThat(r.state()).isEqualTo(RunState.ROLLBACK_FAILED);
+      assertThat(r.compensated()).containsExactly("d", "c");
+      assertThat(h.effects).doesNotContain("undo:a");
+      assertThat(h.events(r.runId(), RunEvent.RollbackStopped.class).get(0).notAttempted()).containsExactly("a");
+    }
+  }
 }

@@ -33,16 +33,37 @@ public final class StepDsl {
     step.compensate((ctx, out) -> Dsl.call(compensation, script, new DslContext(ctx), out));
   }
 
-  /** {@code compensate(retry: [maxAttempts: 5, backoff: '2s']) { ctx, output -> }} */
+  /**
+   * {@code compensate(retry: [maxAttempts: 5, backoff: '2s'], timeout: '5m', onFailure: 'stop') { ctx, output -> }}:
+   * its retries, the timeout of one attempt, and whether its failure stops the rollback ('continue', the
+   * default, undoes the others).
+   */
   public void compensate(Map<String, Object> options, Closure<?> compensation) {
     Object retry = options.get("retry");
-    if (!(retry instanceof Map<?, ?> m)) {
+    if (retry != null && !(retry instanceof Map<?, ?>)) {
       throw new IllegalArgumentException("compensate: retry must be a map like [maxAttempts: 5, backoff: '2s'], was "
           + Dsl.describe(retry));
     }
-    @SuppressWarnings("unchecked")
-    RetrySpec spec = retrySpec((Map<String, Object>) m);
-    step.compensate((ctx, out) -> Dsl.call(compensation, script, new DslContext(ctx), out), spec);
+    if (retry instanceof Map<?, ?> m) {
+      @SuppressWarnings("unchecked")
+      RetrySpec spec = retrySpec((Map<String, Object>) m);
+      step.compensate((ctx, out) -> Dsl.call(compensation, script, new DslContext(ctx), out), spec);
+    } else {
+      compensate(compensation);
+    }
+    if (options.containsKey("timeout")) {
+      step.compensationTimeout(Dsl.duration(options.get("timeout"), "compensate timeout"));
+    }
+    Object onFailure = options.get("onFailure");
+    if (onFailure != null) {
+      String v = String.valueOf(onFailure).toLowerCase(java.util.Locale.ROOT);
+      if (!v.equals("stop") && !v.equals("continue")) {
+        throw new IllegalArgumentException("compensate: onFailure " + Dsl.describe(onFailure)
+            + " is not one of 'continue' (undo the others), 'stop' (stop the rollback there)");
+      }
+      step.onCompensationFailure(v.equals("stop") ? dev.runbook4j.OnCompensationFailure.STOP
+          : dev.runbook4j.OnCompensationFailure.CONTINUE);
+    }
   }
 
   /** The step changes nothing: nothing to undo. */

@@ -314,7 +314,9 @@ public final class FailureExplorer<P> {
         List<String> undo = p.expectedCompensations();
         for (int i = 0; i < undo.size(); i++) {
           if (exhaustive || p == longest || i == 0) {
-            all.add(FailurePoint.compensationFails(undo.get(i), p));
+            PlanIndex.Entry e = index.at(undo.get(i));
+            all.add(FailurePoint.compensationFails(undo.get(i), p,
+                e != null && e.attributes().containsKey("onCompensationFailure")));
           } else {
             skipped++;
           }
@@ -614,6 +616,17 @@ public final class FailureExplorer<P> {
       PlanIndex.Entry e = index.at(started.get(i));
       if (e != null && e.compensated()) {
         shouldUndo.add(started.get(i));
+      }
+    }
+    if (reached && point.kind() == FailurePoint.Kind.COMPENSATION_FAILS) {
+      // a compensation that stops the rollback when it fails: the steps after it are not attempted
+      for (int i = 0; i < shouldUndo.size(); i++) {
+        PlanIndex.Entry e = index.at(shouldUndo.get(i));
+        if (PlanIndex.matches(point.node(), shouldUndo.get(i)) && e != null
+            && e.attributes().containsKey("onCompensationFailure")) {
+          shouldUndo.subList(i + 1, shouldUndo.size()).clear();
+          break;
+        }
       }
     }
     List<String> undone = run.compensationsCalled();

@@ -72,7 +72,16 @@ public final class FailurePoint {
   }
 
   static FailurePoint compensationFails(String step, FailurePoint on) {
+    return compensationFails(step, on, false);
+  }
+
+  /** {@code stops}: the step's compensation stops the rollback when it fails; those after it are not attempted. */
+  static FailurePoint compensationFails(String step, FailurePoint on, boolean stops) {
     List<String> undo = new ArrayList<>(on.undo);
+    int at = undo.indexOf(step);
+    if (stops && at >= 0) {
+      undo.subList(at, undo.size()).clear();
+    }
     undo.remove(step);
     return new FailurePoint(Kind.COMPENSATION_FAILS, step, null, 0, null, on, RunState.ROLLBACK_FAILED, undo);
   }

@@ -110,6 +110,8 @@ public final class JournalText {
           + " (" + s.reason() + ")"};
     } else if (e instanceof RunEvent.SucceededEarly s) {
       return new String[] {"succeeded early", s.nodeId() + ": " + s.reason()};
+    } else if (e instanceof RunEvent.RollbackStopped s) {
+      return new String[] {"rollback stopped", "at " + s.stepId() + "; not attempted " + s.notAttempted()};
     } else if (e instanceof RunEvent.CancelRequested s) {
       return new String[] {"cancel requested", "by " + s.by() + (s.reason().isEmpty() ? "" : ": " + s.reason())};
     } else if (e instanceof RunEvent.LockWaiting s) {

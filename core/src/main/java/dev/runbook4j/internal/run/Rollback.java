@@ -1,6 +1,7 @@
 package dev.runbook4j.internal.run;
 
 import dev.runbook4j.CompensationFailedException;
+import dev.runbook4j.OnCompensationFailure;
 import dev.runbook4j.Reversibility;
 import dev.runbook4j.RunEvent;
 import dev.runbook4j.RunbookException;
@@ -60,7 +61,14 @@ final class Rollback {
         String id = order.get(i);
         int attempt;
         synchronized (run) {
+          if (run.ledger().rollbackStopped() != null) {
+            break;  // a compensation that failed stopped it (before the restart, or just now)
+          }
           if (run.ledger().settledInRollback(id)) {
+            if (run.ledger().compensationFailed().contains(id) && stops(id)) {
+              stop(id, order, i);  // failed for good before the restart, with the stop not yet journaled
+              break;
+            }
             continue;  // done before the restart
           }
           attempt = run.ledger().compensationAttempts(id) + 1;
@@ -73,21 +81,62 @@ final class Rollback {
         }
         CompletableFuture<Void> c = compensate(st, attempt);
         if (!c.isDone() || c.isCompletedExceptionally()) {
-          int next = i + 1;
+          int at = i;
           c.whenComplete((x, e) -> {
             if (e != null) {
               finished.completeExceptionally(e);
             } else {
-              compensateFrom(order, next, finished);
+              try {
+                if (failedAndStops(id)) {
+                  stop(id, order, at);
+                  finished.complete(null);
+                } else {
+                  compensateFrom(order, at + 1, finished);
+                }
+              } catch (RuntimeException re) {
+                finished.completeExceptionally(re);
+              }
             }
           });
           return;
+        }
+        if (failedAndStops(id)) {
+          stop(id, order, i);
+          break;
         }
       }
       finished.complete(null);
     } catch (RuntimeException e) {
       finished.completeExceptionally(e);
     }
+  }
+
+  private boolean stops(String id) {
+    RunIndex.Located st = run.index.step(id);
+    return st != null && st.step().onCompensationFailure() == OnCompensationFailure.STOP;
+  }
+
+  private boolean failedAndStops(String id) {
+    boolean failed;
+    synchronized (run) {
+      failed = run.ledger().compensationFailed().contains(id);
+    }
+    return failed && stops(id);
+  }
+
+  /** Journals that the rollback stops at {@code order[at]}: what follows it is not attempted. */
+  private void stop(String id, List<String> order, int at) {
+    List<String> rest = new ArrayList<>();
+    synchronized (run) {
+      for (String s : order.subList(at + 1, order.size())) {
+        if (!run.ledger().settledInRollback(s)) {
+          rest.add(s);
+        }
+      }
+    }
+    run.record(new RunEvent.RollbackStopped(run.runId, id, rest, run.now()));
+    log.warn("Run {} ({}): the compensation of '{}' failed and stops the rollback; not attempted: {}", run.runId,
+        run.runbook.name(), id, rest);
   }
 
   private CompletableFuture<Void> compensate(RunIndex.Located st, int n) {
@@ -115,7 +164,8 @@ final class Rollback {
       run.record(new RunEvent.CompensationSucceeded(run.runId, id, n, run.now()));
       return CompletableFuture.completedFuture(null);
     } catch (CompletionException | CancellationException e) {
-      Throwable err = run.steps.timeoutAware(s, id, n, Run.unwrap(e));
+      Throwable err = run.steps.timeoutAware(id, n, s.compensationTimeout().orElse(java.time.Duration.ZERO),
+          Run.unwrap(e));
       boolean retry = n < s.compensationRetry().maxAttempts() && s.compensationRetry().retries(err);
       run.record(new RunEvent.CompensationFailed(run.runId, id, n, run.describe(err), retry, run.now()));
       log.warn("Run {} ({}): compensation of '{}' attempt {} failed: {}", run.runId, run.runbook.name(), id, n,
@@ -145,8 +195,9 @@ final class Rollback {
       }
     }
     synchronized (run) {
+      RunEvent.RollbackStopped stopped = run.ledger().rollbackStopped();
       return new CompensationFailedException(run.runbook.name(), run.runId, run.ledger().compensationFailed(),
-          run.ledger().compensated(), all);
+          run.ledger().compensated(), stopped == null ? List.of() : stopped.notAttempted(), all);
     }
   }
 }

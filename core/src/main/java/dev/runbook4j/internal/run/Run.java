@@ -462,7 +462,9 @@ public final class Run {
           + (ledger.skippedNodes().isEmpty() ? "" : "; skipped " + ledger.skippedNodes());
       case ROLLED_BACK -> "rolled back: undone " + ledger.compensated() + (ledger.skipped().isEmpty() ? ""
           : ", not undone " + ledger.skipped());
-      case ROLLBACK_FAILED -> "rollback failed for " + ledger.compensationFailed() + "; undone " + ledger.compensated();
+      case ROLLBACK_FAILED -> "rollback failed for " + ledger.compensationFailed() + "; undone " + ledger.compensated()
+          + (ledger.rollbackStopped() == null ? "" : "; stopped there, not attempted "
+              + ledger.rollbackStopped().notAttempted());
       default -> "aborted after " + started + " started steps; nothing compensated";
     };
   }

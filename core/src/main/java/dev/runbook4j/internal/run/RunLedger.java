@@ -127,6 +127,7 @@ public final class RunLedger {
   private final Map<String, String> chosen = new HashMap<>();
   private final List<String> skippedNodes = new ArrayList<>();
   private RunEvent.SucceededEarly succeededEarly;
+  private RunEvent.RollbackStopped rollbackStopped;
   private RunState state = RunState.RUNNING;
   private RunEvent.RunFinished finished;
   private long events;
@@ -220,6 +221,8 @@ public final class RunLedger {
       chosen.put(b.chooseId(), b.option() == null ? NO_OPTION : b.option());
     } else if (e instanceof RunEvent.SucceededEarly s) {
       succeededEarly = s;
+    } else if (e instanceof RunEvent.RollbackStopped s) {
+      rollbackStopped = s;
     } else if (e instanceof RunEvent.CancelRequested c) {
       if (rollback == null && cancel == null) {
         cancel = c;
@@ -507,6 +510,11 @@ public final class RunLedger {
   /** The nodes passed over because their condition did not hold, in the order they were reached. */
   public List<String> skippedNodes() {
     return java.util.Collections.unmodifiableList(skippedNodes);
+  }
+
+  /** Where the rollback stopped (a compensation that failed said so), or null. */
+  public RunEvent.RollbackStopped rollbackStopped() {
+    return rollbackStopped;
   }
 
   /** The run's {@code succeed}, once reached, or null. */

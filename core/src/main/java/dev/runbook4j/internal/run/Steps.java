@@ -313,9 +313,14 @@ final class Steps {
   }
 
   Throwable timeoutAware(Step<Object, Object> s, String id, int n, Throwable err) {
+    return timeoutAware(id, n, s.timeout().orElse(Duration.ZERO), err);
+  }
+
+  /** {@code err}, or for a timeout the call interrupted and a {@link StepTimeoutException} after {@code limit}. */
+  Throwable timeoutAware(String id, int n, Duration limit, Throwable err) {
     if (err instanceof TimeoutException) {
       run.calls.interrupt(id);
-      return new StepTimeoutException(id, n, s.timeout().orElse(Duration.ZERO));
+      return new StepTimeoutException(id, n, limit);
     }
     return err;
   }

@@ -40,6 +40,11 @@ final class UserCode {
     return s.timeout().isEmpty() && s.circuitBreaker().isEmpty() && s.policies().isEmpty();
   }
 
+  /** Whether compensation attempts of {@code s} need no policy adapter. */
+  static boolean isPlainCompensation(Step<Object, Object> s) {
+    return s.compensationTimeout().isEmpty() && s.circuitBreaker().isEmpty() && s.policies().isEmpty();
+  }
+
   /**
    * Calls {@code body} for node {@code nodeId} on this thread, through the interceptors, with the
    * run in the MDC (and the step, for {@code step}); tracked so that a cancel interrupts it.
@@ -135,7 +140,8 @@ final class UserCode {
    */
   CompletableFuture<Object> attempt(Step<Object, Object> s, Invocation.Kind kind, String id, int n,
       Attempt entered, Callable<Object> body) {
-    if (isPlain(s)) {
+    boolean compensation = kind == Invocation.Kind.COMPENSATION;
+    if (compensation ? isPlainCompensation(s) : isPlain(s)) {
       try {
         Attempt a = entered != null ? entered : enter(id);
         return CompletableFuture.completedFuture(call(a, kind, id, null, n, true, body));
@@ -152,7 +158,8 @@ final class UserCode {
       attempt = () -> p.apply(inner, pc);
     }
     try {
-      return run.host.policies().execute(s.timeout().orElse(null), s.circuitBreaker().orElse(null), attempt, pc)
+      return run.host.policies().execute((compensation ? s.compensationTimeout() : s.timeout()).orElse(null),
+              s.circuitBreaker().orElse(null), attempt, pc)
           .toCompletableFuture();
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);

@@ -1,0 +1,57 @@
+package dev.runbook4j.dsl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.runbook4j.Plan;
+import dev.runbook4j.RunEvent;
+import dev.runbook4j.RunResult;
+import dev.runbook4j.RunState;
+import dev.runbook4j.RunbookEngine;
+import dev.runbook4j.journal.InMemoryJournal;
+import dev.runbook4j.spi.VirtualTime;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** {@code compensate(onFailure: 'stop', timeout: ...)} in a script. */
+class RollbackPolicyDslTests {
+  static final String SCRIPT = """
+      runbook('saga') {
+        step('reserve') { action { ctx -> 'reserved' }; compensate { ctx, out -> } }
+        step('charge') {
+          action { ctx -> 'charged' }
+          compensate(onFailure: 'stop', timeout: '2m', retry: [maxAttempts: 1]) { ctx, out -> throw new IllegalStateException('void refused') }
+        }
+        step('ship') { action { ctx -> throw new IllegalStateException('no carrier') }; readOnly() }
+      }
+      """;
+
+  @Test
+  void aScriptsCompensationStopsTheRollbackWhenItFails() {
+    ScriptRunbook s = RunbookScripts.load("saga.runbook.groovy", SCRIPT);
+    InMemoryJournal journal = new InMemoryJournal();
+    try (RunbookEngine engine = RunbookEngine.builder().virtualTime(VirtualTime.create()).journal(journal).build()) {
+      RunResult r = engine.run(s.runbook(), s.params(Map.of()));
+      assertThat(r.state()).isEqualTo(RunState.ROLLBACK_FAILED);
+      assertThat(r.compensated()).isEmpty();
+      assertThat(journal.read(r.runId())).filteredOn(RunEvent.RollbackStopped.class::isInstance).singleElement()
+          .satisfies(e -> assertThat(((RunEvent.RollbackStopped) e).notAttempted()).containsExactly("reserve"));
+    }
+    assertThat(Plan.of(s.runbook(), s.params(Map.of())).toText())
+        .contains("compensationTimeout: 2m; onCompensationFailure: stop the rollback");
+  }
+
+  @Test
+  void anUnknownCompensationPolicyIsReportedAtItsLine() {
+    String source = """
+        runbook('bad') {
+          step('a') { action { ctx -> 1 }; compensate(onFailur: 'stop') { ctx, out -> } }
+        }
+        """;
+    assertThatThrownBy(() -> RunbookScripts.load("bad.runbook.groovy", source))
+        .isInstanceOf(ScriptException.class)
+        .satisfies(e -> assertThat(((ScriptException) e).scriptProblems()).map(ScriptProblem::toString)
+            .containsExactly("bad.runbook.groovy:2:57: compensate: unknown option 'onFailur' (did you mean"
+                + " 'onFailure'?); use onFailure, retry, timeout"));
+  }
+}

@@ -1,0 +1,59 @@
+package dev.runbook4j.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.runbook4j.OnCompensationFailure;
+import dev.runbook4j.Runbook;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A saga whose refund must not run when the payment could not be voided (the Step Functions sample
+ * the issue names): its compensation stops the rollback when it fails, and exploration expects the
+ * steps before it to be left alone on that path, and undone on every other.
+ */
+class RollbackPolicyExplorationTests {
+  static final class Shop {
+    final List<String> done = new ArrayList<>();
+
+    synchronized String add(String what) {
+      done.add(what);
+      return what;
+    }
+
+    synchronized void remove(String what) {
+      done.remove(what);
+    }
+
+    synchronized boolean empty() {
+      return done.isEmpty();
+    }
+  }
+
+  static Runbook<Void> saga(Shop shop) {
+    return Runbook.builder("order")
+        .step("reserve", s -> s.action(ctx -> shop.add("reserve")).compensate((ctx, out) -> shop.remove("reserve")))
+        .step("charge", s -> s.action(ctx -> shop.add("charge")).compensate((ctx, out) -> shop.remove("charge"))
+            .onCompensationFailure(OnCompensationFailure.STOP))
+        .step("ship", s -> s.action(ctx -> shop.add("ship")).compensate((ctx, out) -> shop.remove("ship")))
+        .build();
+  }
+
+  @Test
+  void aCompensationThatStopsTheRollbackIsExploredAsItSays() {
+    ExplorationReport report = FailureExplorer.of(() -> {
+      Shop shop = new Shop();
+      return Subject.of(saga(shop), (Void) null).whenRolledBack("nothing is left of the order", shop::empty);
+    }).exhaustive(true).crashes(false).keepRuns(true).explore();
+    List<String> names = report.paths().stream().map(p -> p.point().name()).toList();
+    assertThat(names).contains(
+        "fail undo of 'charge' in the rollback after fail 'ship' → rollback fails, compensates ship, leaves 'charge'",
+        "fail undo of 'reserve' in the rollback after fail 'ship' → rollback fails, compensates ship, charge,"
+            + " leaves 'reserve'");
+    // the invariant is for rollbacks that end ROLLED_BACK: every path holds, the stopped one included
+    report.assertAllHold();
+    assertThat(report.paths()).filteredOn(p -> p.point().name().startsWith("fail undo of 'charge'"))
+        .allSatisfy(p -> assertThat(p.run().compensationsCalled()).doesNotContain("reserve"));
+  }
+}
