@@ -293,6 +293,9 @@ public final class Plan {
         a.put("retry", s.retry().toString());
         s.timeout().ifPresent(t -> a.put("timeout", Durations.format(t)));
         a.put("onFailure", s.onFailure().name().toLowerCase(java.util.Locale.ROOT));
+        if (!s.failureRules().isEmpty()) {
+          a.put("failureRules", String.join(", ", s.failureRules().stream().map(FailureRule::toString).toList()));
+        }
         s.circuitBreaker().ifPresent(cb -> a.put("circuitBreaker", cb));
         if (!s.policies().isEmpty()) {
           a.put("policies", String.join(", ", s.policies().stream().map(Object::toString).toList()));

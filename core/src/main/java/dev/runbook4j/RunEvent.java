@@ -52,6 +52,16 @@ public sealed interface RunEvent {
   record StepRetryScheduled(String runId, String stepId, int nextAttempt, Instant nextAttemptAt, Instant at)
       implements RunEvent {}
 
+  /**
+   * The failure of step {@code stepId}'s attempt {@code attempt}, its last, matched the rule
+   * {@code rule}, which routes it to {@code route}; journaled before its {@link StepFailed}, so a
+   * resumed run routes it the same.
+   *
+   * @since 0.9
+   */
+  record FailureRouted(String runId, String stepId, int attempt, OnFailure route, String rule, Instant at)
+      implements RunEvent {}
+
   /** A failed step's failure was ignored ({@code onFailure(CONTINUE)}). */
   record StepFailureIgnored(String runId, String stepId, String error, Instant at) implements RunEvent {}
 

@@ -40,6 +40,7 @@ public final class Step<P, T> implements Node {
   private final When<P> when;
   private final Duration compensationTimeout;
   private final OnCompensationFailure onCompensationFailure;
+  private final List<FailureRule> failureRules;
 
   private Step(Builder<P, T> b) {
     this.name = b.name;
@@ -58,6 +59,7 @@ public final class Step<P, T> implements Node {
     this.when = b.when;
     this.compensationTimeout = b.compensationTimeout;
     this.onCompensationFailure = b.onCompensationFailure;
+    this.failureRules = List.copyOf(b.failureRules);
   }
 
   @Override
@@ -102,6 +104,32 @@ public final class Step<P, T> implements Node {
 
   public OnFailure onFailure() {
     return onFailure;
+  }
+
+  /**
+   * The rules that route a failure by its error, asked in order before {@link #onFailure()}.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public List<FailureRule> failureRules() {
+    return failureRules;
+  }
+
+  /**
+   * The first of {@link #failureRules()} that matches {@code error}, or null: {@link #onFailure()}
+   * decides.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public FailureRule ruleFor(Throwable error) {
+    for (FailureRule r : failureRules) {
+      if (r.matches(error)) {
+        return r;
+      }
+    }
+    return null;
   }
 
   /**
@@ -173,6 +201,7 @@ public final class Step<P, T> implements Node {
     private When<P> when;
     private Duration compensationTimeout;
     private OnCompensationFailure onCompensationFailure = OnCompensationFailure.CONTINUE;
+    private final List<FailureRule> failureRules = new ArrayList<>();
 
     Builder(String name, Class<T> outputType) {
       this.name = name;
@@ -272,6 +301,29 @@ public final class Step<P, T> implements Node {
     @Override
     public Builder<P, T> onFailure(OnFailure onFailure) {
       this.onFailure = Objects.requireNonNull(onFailure, "onFailure");
+      return this;
+    }
+
+    /**
+     * When the step fails for good with an error of {@code type} (or caused by one), the run does
+     * {@code route} instead of {@link #onFailure(OnFailure)}: roll back, continue or abort. Rules are
+     * asked in the order given.
+     *
+     * @since 0.9
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+    public Builder<P, T> onFailure(Class<? extends Throwable> type, OnFailure route) {
+      return onFailure(FailureRule.on(type, route));
+    }
+
+    /**
+     * Routes a failure by {@code rule} (see {@link FailureRule}); rules are asked in the order given.
+     *
+     * @since 0.9
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+    public Builder<P, T> onFailure(FailureRule rule) {
+      failureRules.add(Objects.requireNonNull(rule, "rule"));
       return this;
     }
 

@@ -361,4 +361,21 @@ class RollbackRulesTests {
       assertThat(h.events(r.runId(), RunEvent.RollbackStopped.class).get(0).notAttempted()).containsExactly("a");
     }
   }
+
+  @Test
+  void row17_aFailureRuleRoutesTheFailureByItsError() {
+    try (Harness h = new Harness()) {
+      h.failing.add("b");
+      Runbook<Void> rb = Runbook.builder("row17")
+          .step("a", h.effect("a"))
+          .step("b", s -> h.<Void>effect("b").accept(s.onFailure(IllegalStateException.class, OnFailure.CONTINUE)))
+          .step("c", h.effect("c"))
+          .build();
+      RunResult r = h.engine.run(rb, null);
+      assertThat(r.state()).isEqualTo(RunState.SUCCEEDED);
+      assertThat(h.effects).containsExactly("do:a", "do:b", "do:c");
+      assertThat(h.events(r.runId(), RunEvent.FailureRouted.class)).singleElement()
+          .satisfies(e -> assertThat(e.route()).isEqualTo(OnFailure.CONTINUE));
+    }
+  }
 }

@@ -82,7 +82,8 @@ final class DslChecker extends CompilationCustomizer {
       "when", Set.of("text"),
       "forEach", Set.of("items", "maxConcurrency", "maxErrors"),
       "lock", Set.of("policy"),
-      "compensate", Set.of("retry", "timeout", "onFailure"));
+      "compensate", Set.of("retry", "timeout", "onFailure"),
+      "onFailure", Set.of("on"));
 
   private static final Set<String> NAMED_NODES = Set.of("step", "gate", "wait", "waitUntil", "bake", "group",
       "forEach", "watch", "branch", "parallel", "choose");

@@ -134,6 +134,30 @@ public final class StepDsl {
     step.onFailure(Dsl.onFailure(onFailure));
   }
 
+  /**
+   * {@code onFailure 'continue', on: CacheWarmupException} (or a list of classes, or a closure
+   * {@code { error -> ... }}): routes a failure by its error; rules are asked in the order written,
+   * before the step's own {@code onFailure}.
+   */
+  @SuppressWarnings("unchecked")
+  public void onFailure(Map<String, Object> options, Object onFailure) {
+    dev.runbook4j.OnFailure route = Dsl.onFailure(onFailure);
+    Object on = options.get("on");
+    if (on instanceof Closure<?> c) {
+      step.onFailure(new dev.runbook4j.FailureRule("a condition", e -> NodesDsl.truthy(c.call(e)), route));
+      return;
+    }
+    if (on == null) {
+      throw new IllegalArgumentException("onFailure: on: needs an exception class, a list of them, or { error -> ... }");
+    }
+    for (Object k : on instanceof java.util.Collection<?> coll ? coll : java.util.List.of(on)) {
+      if (!(k instanceof Class<?> type) || !Throwable.class.isAssignableFrom(type)) {
+        throw new IllegalArgumentException("onFailure on: " + Dsl.describe(k) + " is not an exception class");
+      }
+      step.onFailure((Class<? extends Throwable>) type, route);
+    }
+  }
+
   /** A line shown in the plan. */
   public void description(String text) {
     step.description(text);

@@ -54,4 +54,35 @@ class RollbackPolicyDslTests {
             .containsExactly("bad.runbook.groovy:2:57: compensate: unknown option 'onFailur' (did you mean"
                 + " 'onFailure'?); use onFailure, retry, timeout"));
   }
+
+  @Test
+  void aScriptRoutesFailuresByTheirError() {
+    String source = """
+        runbook('routed') {
+          step('a') { action { ctx -> 'a' }; compensate { ctx, out -> } }
+          step('warm') {
+            action { ctx -> throw new java.io.UncheckedIOException(new java.io.IOException('cache node down')) }
+            readOnly()
+            onFailure 'abort', on: IllegalArgumentException
+            onFailure 'continue', on: [java.io.IOException, java.util.concurrent.TimeoutException]
+          }
+          step('quota') {
+            action { ctx -> throw new IllegalStateException('quota reached') }
+            compensate { ctx, out -> }
+            onFailure 'abort', on: { e -> e.message.contains('quota') }
+          }
+        }
+        """;
+    ScriptRunbook s = RunbookScripts.load("routed.runbook.groovy", source);
+    InMemoryJournal journal = new InMemoryJournal();
+    try (RunbookEngine engine = RunbookEngine.builder().virtualTime(VirtualTime.create()).journal(journal).build()) {
+      RunResult r = engine.run(s.runbook(), s.params(Map.of()));
+      assertThat(r.state()).isEqualTo(RunState.ABORTED);
+      assertThat(journal.read(r.runId())).filteredOn(RunEvent.FailureRouted.class::isInstance)
+          .map(e -> ((RunEvent.FailureRouted) e).rule())
+          .containsExactly("IOException", "a condition");
+    }
+    assertThat(Plan.of(s.runbook(), s.params(Map.of())).toText())
+        .contains("failureRules: abort on IllegalArgumentException, continue on IOException, continue on TimeoutException");
+  }
 }

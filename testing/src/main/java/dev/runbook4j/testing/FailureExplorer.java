@@ -268,11 +268,17 @@ public final class FailureExplorer<P> {
       if (e instanceof RunEvent.StepStarted s && seen.add("step " + s.stepId())) {
         PlanIndex.Entry entry = index.at(s.stepId());
         List<String> undo = undo(index, started, s.stepId());
-        RunState expected = expected(index, entry);
+        RunState byDefault = expected(index, entry);
+        dev.runbook4j.Step<?, ?> def = entry == null ? null : stepDef(subject.runbook().nodes(), "", entry.id());
+        RunState expected = routed(def, new InjectedFault("injected by the test: step '" + s.stepId() + "' fails"),
+            byDefault);
         List<String> expectedUndo = expected == RunState.ROLLED_BACK || expected == null ? undo : List.of();
         primary.add(FailurePoint.of(FailurePoint.Kind.STEP_FAILS, s.stepId(), null, expected, expectedUndo));
         if (timeouts) {
-          primary.add(FailurePoint.of(FailurePoint.Kind.STEP_TIMES_OUT, s.stepId(), null, expected, expectedUndo));
+          RunState onTimeout = routed(def, new dev.runbook4j.StepTimeoutException(s.stepId(), 1,
+              java.time.Duration.ZERO), byDefault);
+          primary.add(FailurePoint.of(FailurePoint.Kind.STEP_TIMES_OUT, s.stepId(), null, onTimeout,
+              onTimeout == RunState.ROLLED_BACK || onTimeout == null ? undo : List.of()));
         }
         started.add(s.stepId());
       } else if (gate(e) != null && seen.add("gate " + gate(e))) {
@@ -416,6 +422,46 @@ public final class FailureExplorer<P> {
       return g.gateId();
     } else if (e instanceof RunEvent.GateRejected g) {
       return g.gateId();
+    }
+    return null;
+  }
+
+  /**
+   * What a failure with {@code fault} of step {@code def} ends in when one of its failure rules
+   * routes it; {@code byDefault} (by its onFailure, or null inside a tolerant forEach) otherwise.
+   */
+  private static RunState routed(dev.runbook4j.Step<?, ?> def, Throwable fault, RunState byDefault) {
+    dev.runbook4j.FailureRule rule = def == null || byDefault == null ? null : def.ruleFor(fault);
+    if (rule == null) {
+      return byDefault;
+    }
+    return switch (rule.route()) {
+      case CONTINUE -> RunState.SUCCEEDED;
+      case ABORT -> RunState.ABORTED;
+      default -> RunState.ROLLED_BACK;
+    };
+  }
+
+  /** The step whose static id ({@code hosts[*]/drain}) is {@code id}, or null. */
+  static dev.runbook4j.Step<?, ?> stepDef(List<dev.runbook4j.Node> nodes, String path, String id) {
+    for (dev.runbook4j.Node n : nodes) {
+      String p = path.isEmpty() ? n.name() : path + "/" + n.name();
+      if (n instanceof dev.runbook4j.Step<?, ?> s && p.equals(id)) {
+        return s;
+      }
+      List<dev.runbook4j.Group<?>> groups = n instanceof dev.runbook4j.Parallel<?> par ? List.<dev.runbook4j.Group<?>>copyOf(par.branches())
+          : n instanceof dev.runbook4j.Choice<?> c ? List.<dev.runbook4j.Group<?>>copyOf(c.options()) : List.of();
+      for (dev.runbook4j.Group<?> g : groups) {
+        dev.runbook4j.Step<?, ?> found = stepDef(g.nodes(), p + "/" + g.name(), id);
+        if (found != null) {
+          return found;
+        }
+      }
+      dev.runbook4j.Step<?, ?> found = n instanceof dev.runbook4j.Group<?> g ? stepDef(g.nodes(), p, id)
+          : n instanceof dev.runbook4j.ForEach<?, ?> f ? stepDef(f.nodes(), p + "[*]", id) : null;
+      if (found != null) {
+        return found;
+      }
     }
     return null;
   }

@@ -56,4 +56,20 @@ class RollbackPolicyExplorationTests {
     assertThat(report.paths()).filteredOn(p -> p.point().name().startsWith("fail undo of 'charge'"))
         .allSatisfy(p -> assertThat(p.run().compensationsCalled()).doesNotContain("reserve"));
   }
+
+  @Test
+  void aStepWhoseFailureRuleContinuesIsExpectedToLetTheRunSucceed() {
+    ExplorationReport report = FailureExplorer.of(() -> {
+      Shop shop = new Shop();
+      Runbook<Void> rb = Runbook.builder("warm")
+          .step("reserve", s -> s.action(ctx -> shop.add("reserve")).compensate((ctx, out) -> shop.remove("reserve")))
+          .step("warm-cache", s -> s.action(ctx -> "warm").readOnly()
+              .onFailure(InjectedFault.class, dev.runbook4j.OnFailure.CONTINUE))
+          .build();
+      return Subject.of(rb, (Void) null).whenRolledBack("nothing is left", shop::empty);
+    }).crashes(false).explore();
+    report.assertAllHold();
+    assertThat(report.paths().stream().map(p -> p.point().name()))
+        .contains("fail 'warm-cache' → succeeds", "fail 'warm-cache' by timeout → compensates reserve");
+  }
 }

@@ -29,6 +29,9 @@ public final class RunLedger {
     boolean succeeded;
     boolean failedForGood;
     boolean failureIgnored;
+    /** Where a failure rule routed the failure of attempt {@link #routedAttempt}, or null. */
+    dev.runbook4j.OnFailure routed;
+    int routedAttempt;
     String lastError;
     int nextAttempt;
     Instant nextAttemptAt;
@@ -190,6 +193,10 @@ public final class RunLedger {
       StepRecord r = step(s.stepId());
       r.nextAttempt = s.nextAttempt();
       r.nextAttemptAt = s.nextAttemptAt();
+    } else if (e instanceof RunEvent.FailureRouted s) {
+      StepRecord r = step(s.stepId());
+      r.routed = s.route();
+      r.routedAttempt = s.attempt();
     } else if (e instanceof RunEvent.StepFailureIgnored s) {
       step(s.stepId()).failureIgnored = true;
     } else if (e instanceof RunEvent.GatePassed g) {

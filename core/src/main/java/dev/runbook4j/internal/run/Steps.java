@@ -56,7 +56,8 @@ final class Steps {
 
   /** What the ledger says step {@code id} did, copied under the run's monitor; null when it never started. */
   private record Snapshot(int lastAttempt, boolean outcomeKnown, boolean succeeded, boolean failedForGood,
-      boolean failureIgnored, String lastError, int nextAttempt, java.time.Instant nextAttemptAt) {}
+      boolean failureIgnored, String lastError, int nextAttempt, java.time.Instant nextAttemptAt,
+      dev.runbook4j.OnFailure routed) {}
 
   private Snapshot snapshot(String id) {
     synchronized (run) {
@@ -68,7 +69,8 @@ final class Steps {
   private Snapshot snapshotHeld(String id) {
     RunLedger.StepRecord r = run.ledger().stepRecord(id);
     return r == null ? null : new Snapshot(r.lastAttempt, r.outcomeKnown, r.succeeded, r.failedForGood,
-        r.failureIgnored, r.lastError, r.nextAttempt, r.nextAttemptAt);
+        r.failureIgnored, r.lastError, r.nextAttempt, r.nextAttemptAt,
+        r.routedAttempt == r.lastAttempt ? r.routed : null);
   }
 
   private CompletableFuture<Outcome> attempt(Step<Object, Object> s, String id, Frame frame, int n) {
@@ -171,9 +173,12 @@ final class Steps {
   /** Attempt {@code n} failed with {@code err}: a retry, or the step's failure. */
   private CompletableFuture<Outcome> afterFailure(Step<Object, Object> s, String id, Frame frame, int n, Throwable err,
       AtomicReference<Outcome> breach) {
-    if (endsTheStep(s, n, err, breach)) {
+    boolean last = breach.get() != null || n >= s.retry().maxAttempts() || !s.retry().retries(err);
+    dev.runbook4j.FailureRule rule = last && breach.get() == null ? s.ruleFor(err) : null;
+    dev.runbook4j.OnFailure route = rule != null ? rule.route() : s.onFailure();
+    if (endsTheStep(route, last, breach)) {
       // at once, before anything waits for the run: the other branches start no new node
-      frame.haltSiblings(breach.get() == null && s.onFailure() == dev.runbook4j.OnFailure.ABORT ? Outcome.Kind.ABORTED
+      frame.haltSiblings(breach.get() == null && route == dev.runbook4j.OnFailure.ABORT ? Outcome.Kind.ABORTED
           : Outcome.Kind.FAILED);
     }
     if (breach.get() != null) {
@@ -186,7 +191,10 @@ final class Steps {
       run.clearActive(id);
       return Run.done(run.cancelledOutcome());
     }
-    boolean retry = n < s.retry().maxAttempts() && s.retry().retries(err);
+    boolean retry = !last;
+    if (rule != null) {
+      run.record(new RunEvent.FailureRouted(run.runId, id, n, route, run.shown(rule.description()), run.now()));
+    }
     run.record(new RunEvent.StepFailed(run.runId, id, n, run.describe(err), retry, run.now()));
     log.warn("Run {} ({}): step '{}' attempt {} failed: {}", run.runId, run.runbook.name(), id, n, run.describe(err));
     if (retry) {
@@ -195,18 +203,15 @@ final class Steps {
       return retryAfter(s, id, frame, n + 1, delay);
     }
     run.clearActive(id);
-    return Run.done(failedForGood(s, id, n, run.shown(err)));
+    return Run.done(failedForGood(route, id, n, run.shown(err)));
   }
 
-  /** Whether the failed attempt {@code n} ends the step with a failure its scope must stop for. */
-  private static boolean endsTheStep(Step<Object, Object> s, int n, Throwable err, AtomicReference<Outcome> breach) {
+  /** Whether a failed attempt ({@code last}: its last) ends the step with a failure its scope must stop for. */
+  private static boolean endsTheStep(dev.runbook4j.OnFailure route, boolean last, AtomicReference<Outcome> breach) {
     if (breach.get() != null) {
       return true;
     }
-    if (s.onFailure() == dev.runbook4j.OnFailure.CONTINUE) {
-      return false;
-    }
-    return n >= s.retry().maxAttempts() || !s.retry().retries(err);
+    return route != dev.runbook4j.OnFailure.CONTINUE && last;
   }
 
   /** An output that cannot be journaled: the attempt fails, as if the action had thrown. */
@@ -245,8 +250,8 @@ final class Steps {
     return value;
   }
 
-  private Outcome failedForGood(Step<Object, Object> s, String id, int n, Throwable err) {
-    return switch (s.onFailure()) {
+  private Outcome failedForGood(dev.runbook4j.OnFailure route, String id, int n, Throwable err) {
+    return switch (route) {
       case CONTINUE -> {
         run.record(new RunEvent.StepFailureIgnored(run.runId, id, run.describe(err), run.now()));
         yield Outcome.OK;
@@ -281,10 +286,11 @@ final class Steps {
     }
     if (r.outcomeKnown() && r.failedForGood()) {
       RunbookException cause = new RunbookException(r.lastError());
-      if (s.onFailure() == dev.runbook4j.OnFailure.CONTINUE && r.failureIgnored()) {
+      dev.runbook4j.OnFailure route = r.routed() != null ? r.routed() : s.onFailure();
+      if (route == dev.runbook4j.OnFailure.CONTINUE && r.failureIgnored()) {
         return Run.DONE_OK;
       }
-      return Run.done(failedForGood(s, id, r.lastAttempt(), cause));
+      return Run.done(failedForGood(route, id, r.lastAttempt(), cause));
     }
     if (r.outcomeKnown()) {
       // failed, another attempt due: wait only for what is left of the delay
