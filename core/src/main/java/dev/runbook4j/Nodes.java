@@ -81,6 +81,10 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
   private <T> B addStep(String name, Class<T> type, Consumer<Step.Builder<P, T>> spec) {
     String where = definition.claim(name, path);
     Step.Builder<P, T> b = new Step.Builder<>(name, type);
+    definition.stepsSeen++;
+    if (definition.defaults != null) {
+      b.inherit(definition.defaults);
+    }
     Objects.requireNonNull(spec, "spec").accept(b);
     add(b.build(where, definition.problems));
     return self();
@@ -187,7 +191,7 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
     if (branches.branches.isEmpty()) {
       definition.problems.add("parallel '" + where + "' has no branches; add branch(...)");
     }
-    add(new Parallel<>(name, branches.branches, branches.when));
+    add(new Parallel<>(name, branches.branches, branches.when, branches.failFast));
     return self();
   }
 
@@ -329,6 +333,10 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
     final List<String> problems = new ArrayList<>();
     final Map<String, String> names = new LinkedHashMap<>();
     final Map<String, Nodes<?, ?>> bakes = new LinkedHashMap<>();
+    /** What steps inherit ({@link Runbook.Builder#defaults}), or null. */
+    StepDefaults defaults;
+    /** How many steps were added so far. */
+    int stepsSeen;
 
     String claim(String name, String path) {
       String where = path.isEmpty() ? String.valueOf(name) : path + "/" + name;

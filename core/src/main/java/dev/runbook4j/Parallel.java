@@ -6,7 +6,8 @@ import org.apiguardian.api.API;
 
 /**
  * Branches that run at the same time. When one fails, the others finish the node in progress and
- * start no new one; then every started step of every branch is compensated in reverse start order.
+ * start no new one (or, with {@link Branches#failFast(boolean) failFast(false)}, go on to their
+ * end); then every started step of every branch is compensated in reverse start order.
  *
  * <p>This class is threadsafe.
  *
@@ -18,9 +19,11 @@ public final class Parallel<P> implements Node {
   private final String name;
   private final List<Group<P>> branches;
   private final When<P> when;
+  private final boolean failFast;
 
-  Parallel(String name, List<Group<P>> branches, When<P> when) {
+  Parallel(String name, List<Group<P>> branches, When<P> when, boolean failFast) {
     this.when = when;
+    this.failFast = failFast;
     this.name = name;
     this.branches = List.copyOf(branches);
   }
@@ -39,6 +42,17 @@ public final class Parallel<P> implements Node {
     return branches;
   }
 
+  /**
+   * Whether a failed branch stops the others at their next node (the default), or lets them finish
+   * before the failure rolls the run back.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public boolean failFast() {
+    return failFast;
+  }
+
   /** Adds the branches of a {@link Parallel}. Not threadsafe. */
   public static final class Branches<P> {
     private final Nodes.Definition definition;
@@ -46,6 +60,7 @@ public final class Parallel<P> implements Node {
     private final String path;
     final java.util.List<Group<P>> branches = new java.util.ArrayList<>();
     When<P> when;
+    boolean failFast = true;
 
     Branches(Nodes.Definition definition, Nodes<P, ?> parent, String path) {
       this.definition = definition;
@@ -72,6 +87,20 @@ public final class Parallel<P> implements Node {
     @API(status = API.Status.EXPERIMENTAL, since = "0.9")
     public Branches<P> when(Condition<P> condition) {
       return when("a condition", condition);
+    }
+
+    /**
+     * {@code false}: when a branch fails, the other branches go on to their end (a fleet's other
+     * regions finish their wave, a test matrix reports every result), and then the failure rolls the
+     * run back, undoing every branch's started steps. Default {@code true}: the others start no new
+     * node.
+     *
+     * @since 0.9
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+    public Branches<P> failFast(boolean failFast) {
+      this.failFast = failFast;
+      return this;
     }
 
     /** Adds a branch: nodes run in order, at the same time as the other branches. */

@@ -290,8 +290,8 @@ public final class Plan {
       if (def instanceof Step<?, ?> s) {
         a.put("undo", s.reversibility() == Reversibility.COMPENSATED ? "compensate"
             : s.reversibility() == Reversibility.READ_ONLY ? "read-only" : "IRREVERSIBLE (point of no return)");
-        a.put("retry", s.retry().toString());
-        s.timeout().ifPresent(t -> a.put("timeout", Durations.format(t)));
+        a.put("retry", s.retry() + (s.retryInherited() ? " (runbook default)" : ""));
+        s.timeout().ifPresent(t -> a.put("timeout", Durations.format(t) + (s.timeoutInherited() ? " (runbook default)" : "")));
         a.put("onFailure", s.onFailure().name().toLowerCase(java.util.Locale.ROOT));
         if (!s.failureRules().isEmpty()) {
           a.put("failureRules", String.join(", ", s.failureRules().stream().map(FailureRule::toString).toList()));
@@ -347,6 +347,9 @@ public final class Plan {
           }
           condition(b, ba, ctx);
           branches.add(new Node(bid, "branch", ba, children));
+        }
+        if (!p.failFast()) {
+          a.put("failFast", "false: the other branches finish before a failure rolls back");
         }
         out.add(new Node(id, "parallel", a, branches));
       } else if (def instanceof Choice<?> c) {

@@ -3,6 +3,7 @@ package dev.runbook4j;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apiguardian.api.API;
 
@@ -220,6 +221,28 @@ public final class Runbook<P> {
     }
 
     /** Checks parameter values before a run starts; returns one sentence per problem. */
+    /**
+     * The retry and the attempt timeout every step of the runbook inherits unless it sets its own
+     * ({@code d -> d.retry(RetrySpec.builder().maxAttempts(3).build()).timeout(Duration.ofMinutes(5))});
+     * declared before the first step, so that what a step has is what is written above it.
+     *
+     * @since 0.9
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+    public Builder<P> defaults(Consumer<StepDefaults> spec) {
+      StepDefaults d = new StepDefaults();
+      Objects.requireNonNull(spec, "spec").accept(d);
+      if (definition.stepsSeen > 0) {
+        definition.problems.add("defaults(...) comes after " + definition.stepsSeen + (definition.stepsSeen == 1
+            ? " step" : " steps") + "; declare it before the first step, which would not inherit it");
+      }
+      for (String p : d.problems()) {
+        definition.problems.add("defaults: " + p);
+      }
+      definition.defaults = d;
+      return this;
+    }
+
     public Builder<P> validateParams(Function<P, List<String>> validator) {
       this.validator = Objects.requireNonNull(validator, "validator");
       return this;

@@ -41,6 +41,8 @@ public final class Step<P, T> implements Node {
   private final Duration compensationTimeout;
   private final OnCompensationFailure onCompensationFailure;
   private final List<FailureRule> failureRules;
+  private final boolean retryInherited;
+  private final boolean timeoutInherited;
 
   private Step(Builder<P, T> b) {
     this.name = b.name;
@@ -60,6 +62,28 @@ public final class Step<P, T> implements Node {
     this.compensationTimeout = b.compensationTimeout;
     this.onCompensationFailure = b.onCompensationFailure;
     this.failureRules = List.copyOf(b.failureRules);
+    this.retryInherited = b.retryInherited;
+    this.timeoutInherited = b.timeoutInherited;
+  }
+
+  /**
+   * Whether the step's retry is the runbook's default ({@link Runbook.Builder#defaults}), and not its own.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public boolean retryInherited() {
+    return retryInherited;
+  }
+
+  /**
+   * Whether the step's timeout is the runbook's default, and not its own.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public boolean timeoutInherited() {
+    return timeoutInherited;
   }
 
   @Override
@@ -202,10 +226,24 @@ public final class Step<P, T> implements Node {
     private Duration compensationTimeout;
     private OnCompensationFailure onCompensationFailure = OnCompensationFailure.CONTINUE;
     private final List<FailureRule> failureRules = new ArrayList<>();
+    private boolean retryInherited;
+    private boolean timeoutInherited;
 
     Builder(String name, Class<T> outputType) {
       this.name = name;
       this.outputType = outputType;
+    }
+
+    /** Starts from the runbook's defaults: what the step sets itself replaces them. */
+    void inherit(StepDefaults d) {
+      d.retry().ifPresent(r -> {
+        retry = r;
+        retryInherited = true;
+      });
+      d.timeout().ifPresent(t -> {
+        timeout = t;
+        timeoutInherited = true;
+      });
     }
 
     /** What the step does; its return value is the step's output. Required. */
@@ -289,12 +327,14 @@ public final class Step<P, T> implements Node {
     /** How failed attempts are retried (default: no retry). */
     public Builder<P, T> retry(RetrySpec retry) {
       this.retry = Objects.requireNonNull(retry, "retry");
+      this.retryInherited = false;
       return this;
     }
 
     @Override
     public Builder<P, T> timeout(Duration timeout) {
       this.timeout = timeout;
+      this.timeoutInherited = false;
       return this;
     }
 

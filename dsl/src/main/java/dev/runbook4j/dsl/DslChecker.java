@@ -46,7 +46,7 @@ final class DslChecker extends CompilationCustomizer {
   enum Block {
     RUNBOOK(RunbookDsl.class), NODES(BlockDsl.class), STEP(StepDsl.class), GATE(GateDsl.class),
     APPROVAL(ApprovalDsl.class), PARAMETERS(ParametersDsl.class), PARALLEL(ParallelDsl.class),
-    WATCH(WatchDsl.class), CHOOSE(ChooseDsl.class), USER(null);
+    WATCH(WatchDsl.class), CHOOSE(ChooseDsl.class), DEFAULTS(DefaultsDsl.class), USER(null);
 
     final Set<String> keywords;
 
@@ -74,16 +74,17 @@ final class DslChecker extends CompilationCustomizer {
   }
 
   /** The options a keyword takes as named arguments. */
-  private static final Map<String, Set<String>> OPTIONS = Map.of(
-      "retry", StepDsl.RETRY_OPTIONS,
-      "waitUntil", Set.of("every", "timeout", "when"),
-      "wait", Set.of("when"),
-      "bake", Set.of("when"),
-      "when", Set.of("text"),
-      "forEach", Set.of("items", "maxConcurrency", "maxErrors"),
-      "lock", Set.of("policy"),
-      "compensate", Set.of("retry", "timeout", "onFailure"),
-      "onFailure", Set.of("on"));
+  static final Map<String, Set<String>> OPTIONS = Map.ofEntries(
+      Map.entry("parallel", Set.of("failFast")),
+      Map.entry("retry", StepDsl.RETRY_OPTIONS),
+      Map.entry("waitUntil", Set.of("every", "timeout", "when")),
+      Map.entry("wait", Set.of("when")),
+      Map.entry("bake", Set.of("when")),
+      Map.entry("when", Set.of("text")),
+      Map.entry("forEach", Set.of("items", "maxConcurrency", "maxErrors")),
+      Map.entry("lock", Set.of("policy")),
+      Map.entry("compensate", Set.of("retry", "timeout", "onFailure")),
+      Map.entry("onFailure", Set.of("on")));
 
   private static final Set<String> NAMED_NODES = Set.of("step", "gate", "wait", "waitUntil", "bake", "group",
       "forEach", "watch", "branch", "parallel", "choose");
@@ -191,11 +192,14 @@ final class DslChecker extends CompilationCustomizer {
      * blocks do not share a name and a problem with one is reported where it is written.
      */
     private void nameUnnamed(MethodCallExpression call, String name) {
-      if ((name.equals("parallel") || name.equals("choose")) && call.getArguments() instanceof ArgumentListExpression l
-          && !l.getExpressions().isEmpty() && l.getExpression(0) instanceof ClosureExpression) {
-        ConstantExpression generated = new ConstantExpression(name + "-" + unnamed.merge(name, 1, Integer::sum));
-        generated.setSourcePosition(call);
-        l.getExpressions().add(0, generated);
+      if ((name.equals("parallel") || name.equals("choose")) && call.getArguments() instanceof ArgumentListExpression l) {
+        List<Expression> args = l.getExpressions();
+        int at = !args.isEmpty() && args.get(0) instanceof MapExpression ? 1 : 0;  // after parallel(failFast: false, ...)
+        if (args.size() > at && args.get(at) instanceof ClosureExpression) {
+          ConstantExpression generated = new ConstantExpression(name + "-" + unnamed.merge(name, 1, Integer::sum));
+          generated.setSourcePosition(call);
+          args.add(at, generated);
+        }
       }
     }
 
@@ -307,6 +311,7 @@ final class DslChecker extends CompilationCustomizer {
         case "group", "forEach", "branch" -> Block.NODES;
         case "parallel" -> Block.PARALLEL;
         case "choose" -> Block.CHOOSE;
+        case "defaults" -> here == Block.RUNBOOK ? Block.DEFAULTS : Block.USER;
         case "otherwise" -> Block.NODES;
         case "watch" -> Block.WATCH;
         case "parameters" -> Block.PARAMETERS;

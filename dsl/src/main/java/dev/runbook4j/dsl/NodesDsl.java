@@ -138,7 +138,21 @@ public abstract class NodesDsl extends groovy.lang.GroovyObjectSupport {
   /** {@code parallel('name') { branch('x') { ... } }} */
   public void parallel(String name,
       @DelegatesTo(value = ParallelDsl.class, strategy = Closure.DELEGATE_ONLY) Closure<?> body) {
-    nodes.parallel(name, b -> Dsl.configure(body, new ParallelDsl(script, b)));
+    parallel(Map.of(), name, body);
+  }
+
+  /**
+   * {@code parallel('name', failFast: false) { ... }}: when a branch fails, the others go on to
+   * their end before the failure rolls the run back.
+   */
+  public void parallel(Map<String, Object> options, String name,
+      @DelegatesTo(value = ParallelDsl.class, strategy = Closure.DELEGATE_ONLY) Closure<?> body) {
+    Object failFast = options.getOrDefault("failFast", Boolean.TRUE);
+    if (!(failFast instanceof Boolean ff)) {
+      throw new IllegalArgumentException("parallel '" + name + "': failFast must be true or false, was "
+          + Dsl.describe(failFast));
+    }
+    nodes.parallel(name, b -> Dsl.configure(body, new ParallelDsl(script, b.failFast(ff))));
   }
 
   /**

@@ -22,6 +22,14 @@ public final class ParallelDsl {
     this.branches = branches;
   }
 
+  /**
+   * {@code failFast false}: when a branch fails, the other branches go on to their end before the
+   * failure rolls the run back (as {@code parallel('name', failFast: false)}).
+   */
+  public void failFast(boolean failFast) {
+    branches.failFast(failFast);
+  }
+
   /** {@code branch('name') { nodes }}: runs at the same time as the other branches. */
   public void branch(String name, @DelegatesTo(value = BlockDsl.class, strategy = Closure.DELEGATE_ONLY) Closure<?> body) {
     branches.branch(name, b -> Dsl.configure(body, new BlockDsl(script, b)));

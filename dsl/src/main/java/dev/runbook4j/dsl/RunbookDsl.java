@@ -35,6 +35,14 @@ public final class RunbookDsl extends NodesDsl {
     runbook.description(text);
   }
 
+  /**
+   * {@code defaults { retry maxAttempts: 3, backoff: '10s'; timeout '5m' }}: what every step inherits
+   * unless it sets its own; written before the first step.
+   */
+  public void defaults(@DelegatesTo(value = DefaultsDsl.class, strategy = Closure.DELEGATE_ONLY) Closure<?> body) {
+    runbook.defaults(d -> Dsl.configure(body, new DefaultsDsl(d)));
+  }
+
   /** {@code parameters { string 'version', required: true; ... }} */
   public void parameters(@DelegatesTo(value = ParametersDsl.class, strategy = Closure.DELEGATE_ONLY) Closure<?> body) {
     Dsl.configure(body, parameters);

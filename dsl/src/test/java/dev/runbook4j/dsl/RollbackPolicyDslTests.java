@@ -85,4 +85,46 @@ class RollbackPolicyDslTests {
     assertThat(Plan.of(s.runbook(), s.params(Map.of())).toText())
         .contains("failureRules: abort on IllegalArgumentException, continue on IOException, continue on TimeoutException");
   }
+
+  @Test
+  void aScriptsParallelCanLetItsBranchesFinish() {
+    String source = """
+        runbook('waves') {
+          parallel(failFast: false) {
+            branch('eu') { step('eu-1') { action { ctx -> throw new IllegalStateException('eu down') }; compensate { ctx, out -> } } }
+            branch('us') {
+              wait 'soak', '5m'
+              step('us-1') { action { ctx -> 'us' }; compensate { ctx, out -> } }
+            }
+          }
+          parallel('second', failFast: false) {
+            branch('x') { step('x-1') { action { ctx -> 'x' }; readOnly() } }
+          }
+        }
+        """;
+    ScriptRunbook s = RunbookScripts.load("waves.runbook.groovy", source);
+    try (RunbookEngine engine = RunbookEngine.builder().virtualTime(VirtualTime.create()).journal(new InMemoryJournal())
+        .build()) {
+      RunResult r = engine.run(s.runbook(), s.params(Map.of()));
+      assertThat(r.state()).isEqualTo(RunState.ROLLED_BACK);
+      assertThat(r.compensated()).containsExactly("parallel-1/us/us-1", "parallel-1/eu/eu-1");
+    }
+  }
+
+  @Test
+  void aScriptsDefaultsAreInheritedByItsSteps() {
+    String source = """
+        runbook('defaults') {
+          defaults {
+            retry maxAttempts: 3, backoff: '10s'
+            timeout '5m'
+          }
+          step('a') { action { ctx -> 1 }; readOnly() }
+          step('b') { action { ctx -> 2 }; readOnly(); timeout '1m' }
+        }
+        """;
+    ScriptRunbook s = RunbookScripts.load("defaults.runbook.groovy", source);
+    assertThat(Plan.of(s.runbook(), s.params(Map.of())).toText())
+        .contains("(runbook default); timeout: 5m (runbook default)", "timeout: 1m;");
+  }
 }

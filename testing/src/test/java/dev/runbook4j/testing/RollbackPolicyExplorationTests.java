@@ -72,4 +72,21 @@ class RollbackPolicyExplorationTests {
     assertThat(report.paths().stream().map(p -> p.point().name()))
         .contains("fail 'warm-cache' → succeeds", "fail 'warm-cache' by timeout → compensates reserve");
   }
+
+  @Test
+  void aParallelThatLetsItsBranchesFinishHoldsOnEveryPath() {
+    ExplorationReport report = FailureExplorer.of(() -> {
+      Shop shop = new Shop();
+      Runbook<Void> rb = Runbook.builder("regions")
+          .parallel("waves", p -> p.failFast(false)
+              .branch("eu", b -> b.step("eu", s -> s.action(ctx -> shop.add("eu")).compensate((ctx, o) -> shop.remove("eu"))))
+              .branch("us", b -> b.sleep("soak", java.time.Duration.ofMinutes(5))
+                  .step("us", s -> s.action(ctx -> shop.add("us")).compensate((ctx, o) -> shop.remove("us")))))
+          .build();
+      return Subject.of(rb, (Void) null).whenRolledBack("nothing is left", shop::empty);
+    }).keepRuns(true).explore();
+    report.assertAllHold();
+    assertThat(report.paths()).filteredOn(p -> p.point().name().startsWith("fail 'waves/eu/eu'")).singleElement()
+        .satisfies(p -> assertThat(p.run().compensationsCalled()).containsExactly("waves/us/us", "waves/eu/eu"));
+  }
 }

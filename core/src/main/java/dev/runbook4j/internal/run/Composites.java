@@ -118,12 +118,14 @@ final class Composites {
     AtomicReference<Outcome> worst = new AtomicReference<>(Outcome.OK);
     List<CompletableFuture<Outcome>> branches = new ArrayList<>();
     for (Group<Object> b : p.branches()) {
-      Frame bf = scope.group(id + "/" + b.name(), b.watches());
+      // failFast off: each branch its own halt scope, so that a failure stops only its own branch
+      Frame bf = (p.failFast() ? scope : frame.haltScope(id, new AtomicBoolean()))
+          .group(id + "/" + b.name(), b.watches());
       CompletableFuture<Outcome> r = new CompletableFuture<>();
       branches.add(r);
       run.onWorker(() -> branch(b, bf).whenComplete((o, e) -> {
         Outcome out = e == null ? o : run.internalError(e);
-        if (out.kind() != Outcome.Kind.OK && out.kind() != Outcome.Kind.STOPPED) {
+        if (out.kind() != Outcome.Kind.OK && out.kind() != Outcome.Kind.STOPPED && p.failFast()) {
           halt.set(true);
         }
         worst.accumulateAndGet(out, (a, c) -> c.severity() > a.severity() ? c : a);
