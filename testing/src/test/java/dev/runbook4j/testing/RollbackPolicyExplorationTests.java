@@ -79,14 +79,14 @@ class RollbackPolicyExplorationTests {
       Shop shop = new Shop();
       Runbook<Void> rb = Runbook.builder("regions")
           .parallel("waves", p -> p.failFast(false)
-              .branch("eu", b -> b.step("eu", s -> s.action(ctx -> shop.add("eu")).compensate((ctx, o) -> shop.remove("eu"))))
+              .branch("eu", b -> b.step("eu-1", s -> s.action(ctx -> shop.add("eu")).compensate((ctx, o) -> shop.remove("eu"))))
               .branch("us", b -> b.sleep("soak", java.time.Duration.ofMinutes(5))
-                  .step("us", s -> s.action(ctx -> shop.add("us")).compensate((ctx, o) -> shop.remove("us")))))
+                  .step("us-1", s -> s.action(ctx -> shop.add("us")).compensate((ctx, o) -> shop.remove("us")))))
           .build();
       return Subject.of(rb, (Void) null).whenRolledBack("nothing is left", shop::empty);
     }).keepRuns(true).explore();
     report.assertAllHold();
-    assertThat(report.paths()).filteredOn(p -> p.point().name().startsWith("fail 'waves/eu/eu'")).singleElement()
-        .satisfies(p -> assertThat(p.run().compensationsCalled()).containsExactly("waves/us/us", "waves/eu/eu"));
+    assertThat(report.paths()).filteredOn(p -> p.point().name().startsWith("fail 'waves/eu/eu-1' →")).singleElement()
+        .satisfies(p -> assertThat(p.run().compensationsCalled()).containsExactly("waves/us/us-1", "waves/eu/eu-1"));
   }
 }
