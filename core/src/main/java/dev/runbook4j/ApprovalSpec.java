@@ -24,8 +24,10 @@ public final class ApprovalSpec {
   private final Predicate<String> hasRole;
   private final int minApprovals;
   private final Duration timeout;
+  private final boolean requesterMayApprove;
 
   private ApprovalSpec(Builder b) {
+    this.requesterMayApprove = b.requesterMayApprove;
     this.approvers = Set.copyOf(b.approvers);
     this.role = b.role;
     this.hasRole = b.hasRole;
@@ -50,6 +52,16 @@ public final class ApprovalSpec {
     return Optional.ofNullable(timeout);
   }
 
+  /**
+   * Whether the person who requested the run may approve its gate too (off by default: four eyes).
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public boolean requesterMayApprove() {
+    return requesterMayApprove;
+  }
+
   /** Whether {@code user} may approve: a named approver, or holds the role. */
   public boolean mayApprove(String user) {
     return approvers.contains(user) || (hasRole != null && hasRole.test(user));
@@ -64,7 +76,7 @@ public final class ApprovalSpec {
     if (role != null) {
       sb.append(approvers.isEmpty() ? "" : " or ").append("role ").append(role);
     }
-    sb.append(", requester excluded");
+    sb.append(requesterMayApprove ? ", requester may approve" : ", requester excluded");
     if (timeout != null) {
       sb.append(", timeout ").append(Durations.format(timeout));
     }
@@ -73,6 +85,7 @@ public final class ApprovalSpec {
 
   /** Configures an {@link ApprovalSpec}. Not threadsafe. */
   public static final class Builder {
+    private boolean requesterMayApprove;
     private final Set<String> approvers = new LinkedHashSet<>();
     private String role;
     private Predicate<String> hasRole;
@@ -97,6 +110,18 @@ public final class ApprovalSpec {
     }
 
     /** How many distinct people must approve (default 1). */
+    /**
+     * Lets the person who requested the run approve its gate too, where a team's policy allows it
+     * (a one-person on-call, a rollback's confirmation); journaled like any approval. Off by default.
+     *
+     * @since 0.9
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+    public Builder requesterMayApprove(boolean may) {
+      this.requesterMayApprove = may;
+      return this;
+    }
+
     public Builder minApprovals(int n) {
       this.minApprovals = n;
       return this;

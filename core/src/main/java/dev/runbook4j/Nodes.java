@@ -90,6 +90,40 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
     return self();
   }
 
+  /**
+   * Adds a step that sends {@code message} to {@code channel} (the engine's notifier of that name),
+   * with the run's secrets masked; its output is the text sent. Nothing to undo; when the message
+   * does not get through (after the engine's notification retries) the failure is recorded and the
+   * run goes on, unless {@code options} say otherwise ({@code s -> s.onFailure(OnFailure.ROLLBACK)}).
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public B notify(String name, String channel, MessageFunction<P> message, Consumer<Step.Builder<P, String>> options) {
+    Objects.requireNonNull(message, "message");
+    if (channel == null || channel.isBlank()) {
+      definition.problems.add("notify '" + where(String.valueOf(name)) + "': the channel is missing");
+    } else {
+      definition.channels.add(channel);
+    }
+    String ch = channel == null ? "" : channel;
+    return addStep(name, String.class, s -> {
+      s.action(ctx -> ctx.send(ch, message.text(ctx))).readOnly().onFailure(OnFailure.CONTINUE).notifies(ch);
+      Objects.requireNonNull(options, "options").accept(s);
+    });
+  }
+
+  /**
+   * {@link #notify(String, String, MessageFunction, Consumer)} with the defaults: a message that
+   * does not get through does not stop the run.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public B notify(String name, String channel, MessageFunction<P> message) {
+    return notify(name, channel, message, s -> { });
+  }
+
   /** Adds a gate. */
   public B gate(String name, Consumer<Gate.Builder<P>> spec) {
     String where = definition.claim(name, path);
@@ -115,6 +149,37 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
     positive("sleep '" + where + "'", "duration", duration);
     Wait.Options<P> o = options(options);
     add(new Wait<>(name, Wait.Kind.SLEEP, duration, null, null, o.description, o.when));
+    return self();
+  }
+
+  /**
+   * A sleep whose duration is taken from the run ({@code ctx -> ctx.params().pause()}), resolved when
+   * the run reaches it; {@code text} is what the plan says of it.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public B sleep(String name, String text, ValueFunction<P, Duration> duration, Consumer<Wait.Options<P>> options) {
+    String where = definition.claim(name, path);
+    Wait.Options<P> o = options(options);
+    add(new Wait<>(name, Wait.Kind.SLEEP, null, null, null, o.description, o.when)
+        .withDurationValue(Objects.requireNonNull(duration, "duration"), Objects.requireNonNull(text, "text")));
+    return self();
+  }
+
+  /**
+   * A bake whose duration is taken from the run ({@code ctx -> ctx.params().soak()}), resolved when
+   * the run reaches it; {@code text} is what the plan says of it.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public B bake(String name, String text, ValueFunction<P, Duration> duration, Consumer<Wait.Options<P>> options) {
+    String where = definition.claim(name, path);
+    definition.bakes.put(where, this);
+    Wait.Options<P> o = options(options);
+    add(new Wait<>(name, Wait.Kind.BAKE, null, null, null, o.description, o.when)
+        .withDurationValue(Objects.requireNonNull(duration, "duration"), Objects.requireNonNull(text, "text")));
     return self();
   }
 
@@ -333,6 +398,8 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
     final List<String> problems = new ArrayList<>();
     final Map<String, String> names = new LinkedHashMap<>();
     final Map<String, Nodes<?, ?>> bakes = new LinkedHashMap<>();
+    /** The channels of the notify steps. */
+    final java.util.Set<String> channels = new java.util.TreeSet<>();
     /** What steps inherit ({@link Runbook.Builder#defaults}), or null. */
     StepDefaults defaults;
     /** How many steps were added so far. */

@@ -54,10 +54,14 @@ public final class Plan {
   private final List<Node> watches;
   private final List<Node> nodes;
   private final List<String> pointsOfNoReturn;
+  private final List<String> hooks;
+  private final Node rollbackGate;
   private final String hash;
 
   private Plan(String runbook, String description, String params, String code, List<String> locks,
-      List<LockPolicy> policies, Structure structure) {
+      List<LockPolicy> policies, Structure structure, List<String> hooks, Node rollbackGate) {
+    this.hooks = List.copyOf(hooks);
+    this.rollbackGate = rollbackGate;
     this.runbook = runbook;
     this.description = description;
     this.params = params;
@@ -77,6 +81,12 @@ public final class Plan {
     }
     for (int i = 0; i < this.locks.size(); i++) {
       field(in, lockLabel(i));
+    }
+    for (String h : this.hooks) {
+      field(in, "hook " + h);  // absent for a runbook without hooks: its hash is as before
+    }
+    if (rollbackGate != null) {
+      field(in, "before rollback " + dev.runbook4j.spi.EventCodec.inOrder(array(List.of(rollbackGate), false)));
     }
     in.append(structure.digest);
     this.hash = sha256(in.toString());
@@ -138,9 +148,14 @@ public final class Plan {
         && java.util.Objects.equals(last.params(), params)) {
       return last.plan();  // the same runbook with equal parameters: the same plan
     }
+    List<String> hooks = new ArrayList<>();
+    for (Runbook.Hook<P> h : runbook.hooks()) {
+      hooks.add(h.hook().label() + " → " + h.channel());
+    }
+    Node rollbackGate = runbook.rollbackGate().map(g -> resolve(List.of(g), "rollback", params, null,
+        new ArrayList<>()).get(0)).orElse(null);
     Plan plan = new Plan(runbook.name(), runbook.description(), render(params), runbook.code(), locks,
-        runbook.lockPolicies(),
-        structure);
+        runbook.lockPolicies(), structure, hooks, rollbackGate);
     runbook.lastPlan = new Runbook.LastPlan(params, plan);
     return plan;
   }
@@ -180,6 +195,7 @@ public final class Plan {
   private static boolean dependsOnParams(List<dev.runbook4j.Node> defs) {
     for (dev.runbook4j.Node n : defs) {
       if (n instanceof ForEach<?, ?> || n instanceof Choice<?> || n.when().isPresent()
+          || (n instanceof Wait<?> w && w.durationValue().isPresent())
           || (n instanceof Group<?> g && dependsOnParams(g.nodes()))
           || (n instanceof Parallel<?> p && p.branches().stream().anyMatch(b -> b.when().isPresent()
               || dependsOnParams(b.nodes())))) {
@@ -261,6 +277,36 @@ public final class Plan {
     }
   }
 
+  /**
+   * A wait's duration taken from the run, as the plan shows it: resolved from the parameters when it
+   * reads only them ({@code "10m (params.soak)"}), else {@code "params.soak, when reached"}.
+   *
+   * @throws RunbookDefinitionException when the parameters give a duration that is not positive
+   */
+  @SuppressWarnings("unchecked")
+  private static String resolvedDuration(Wait<?> w, String id, PlanContext ctx) {
+    if (ctx == null) {
+      return w.durationText() + ", when reached";
+    }
+    java.time.Duration d;
+    try {
+      d = ((Wait<Object>) w).durationValue().orElseThrow().value(ctx);
+    } catch (Exception | LinkageError e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof Undecided) {
+          return w.durationText() + ", when reached";
+        }
+      }
+      return w.durationText() + ", when reached (asked now, it failed: " + e.getClass().getSimpleName() + ")";
+    }
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new RunbookDefinitionException("Runbook '" + ctx.runbook() + "' with these parameters", List.of(
+          (w.kind() == Wait.Kind.BAKE ? "bake" : "sleep") + " '" + id + "': duration (" + w.durationText()
+              + ") must be positive, was " + (d == null ? "nothing" : Durations.format(d))));
+    }
+    return Durations.format(d) + " (" + w.durationText() + ")";
+  }
+
   /** Adds {@code def}'s condition, and what the plan knows of it, to its attributes. */
   private static void condition(dev.runbook4j.Node def, Map<String, String> a, PlanContext ctx) {
     def.when().ifPresent(w -> {
@@ -288,6 +334,7 @@ public final class Plan {
       }
       condition(def, a, ctx);
       if (def instanceof Step<?, ?> s) {
+        s.channel().ifPresent(ch -> a.put("notify", ch));
         a.put("undo", s.reversibility() == Reversibility.COMPENSATED ? "compensate"
             : s.reversibility() == Reversibility.READ_ONLY ? "read-only" : "IRREVERSIBLE (point of no return)");
         a.put("retry", s.retry() + (s.retryInherited() ? " (runbook default)" : ""));
@@ -322,8 +369,8 @@ public final class Plan {
         out.add(new Node(id, "gate", a, List.of()));
       } else if (def instanceof Wait<?> w) {
         switch (w.kind()) {
-          case SLEEP -> a.put("duration", Durations.format(w.duration()));
-          case BAKE -> a.put("duration", Durations.format(w.duration()));
+          case SLEEP, BAKE -> a.put("duration", w.duration() != null ? Durations.format(w.duration())
+              : resolvedDuration(w, id, ctx));
           default -> {
             a.put("every", Durations.format(w.every()));
             a.put("timeout", Durations.format(w.duration()));
@@ -466,6 +513,26 @@ public final class Plan {
     return p == LockPolicy.FIFO ? locks.get(i) : locks.get(i) + " (" + p.label() + ")";
   }
 
+  /**
+   * The messages runs send at their moments, as {@code "succeeded → oncall"}.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public List<String> hooks() {
+    return hooks;
+  }
+
+  /**
+   * The gate the rollback waits at before it undoes anything, if the runbook has one.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public java.util.Optional<Node> rollbackGate() {
+    return java.util.Optional.ofNullable(rollbackGate);
+  }
+
   /** The runbook-level watches (group watches are children of their group). */
   public List<Node> watches() {
     return watches;
@@ -519,10 +586,17 @@ public final class Plan {
       }
       sb.append('\n');
     }
+    if (!hooks.isEmpty()) {
+      sb.append("  messages: ").append(String.join(", ", hooks)).append('\n');
+    }
     for (Node w : watches) {
       line(sb, w, 1);
     }
     text(sb, nodes, 1);
+    if (rollbackGate != null) {
+      sb.append("  before the rollback:\n");
+      line(sb, rollbackGate, 2);
+    }
     if (!pointsOfNoReturn.isEmpty()) {
       sb.append("  points of no return: ").append(String.join(", ", pointsOfNoReturn)).append('\n');
     }
@@ -579,9 +653,15 @@ public final class Plan {
       l.add(lockLabel(i));
     }
     root.put("locks", l);
+    if (!hooks.isEmpty()) {
+      root.put("messages", hooks);
+    }
     root.put("watches", array(watches));
     root.put("nodes", array(nodes));
     root.put("pointsOfNoReturn", pointsOfNoReturn);
+    if (rollbackGate != null) {
+      root.put("beforeRollback", array(List.of(rollbackGate)).get(0));
+    }
     root.put("hash", hash);
     return root;
   }

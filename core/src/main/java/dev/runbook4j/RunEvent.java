@@ -154,6 +154,25 @@ public sealed interface RunEvent {
     }
   }
 
+  /**
+   * A run hook's message ({@code event}: {@code started}, {@code awaitingApproval}...) got through
+   * to {@code channel} after {@code attempts} tries; {@code key} is its idempotency key. A resumed
+   * run does not send it again.
+   *
+   * @since 0.9
+   */
+  record NotificationSent(String runId, String event, String channel, String key, int attempts, Instant at)
+      implements RunEvent {}
+
+  /**
+   * A run hook's message to {@code channel} did not get through ({@code error}, after its retries);
+   * the run goes on as if it had: a notification never changes how a run ends.
+   *
+   * @since 0.9
+   */
+  record NotificationFailed(String runId, String event, String channel, String key, String error, Instant at)
+      implements RunEvent {}
+
   record CancelRequested(String runId, String by, String reason, Instant at) implements RunEvent {}
 
   /**

@@ -47,6 +47,9 @@ public final class Runbook<P> {
   private final Function<P, List<String>> validator;
   private final java.util.Set<String> compatiblePlans;
   private final String code;
+  private final List<Hook<P>> hooks;
+  private final Gate<P> rollbackGate;
+  private final java.util.Set<String> channels;
   /** The plan tree when it does not depend on parameters; derived, so caching it keeps the value immutable. */
   volatile Plan.Structure planStructure;
   /** The last plan made, with its parameters: one immutable pair, so readers never mix two plans. */
@@ -65,6 +68,12 @@ public final class Runbook<P> {
     this.validator = b.validator;
     this.compatiblePlans = java.util.Set.copyOf(b.compatiblePlans);
     this.code = b.code;
+    this.hooks = List.copyOf(b.hooks);
+    this.rollbackGate = b.rollbackGate;
+    java.util.Set<String> ch = new java.util.TreeSet<>();
+    hooks.forEach(h -> ch.add(h.channel()));
+    b.definition.channels.forEach(ch::add);
+    this.channels = java.util.Collections.unmodifiableSet(ch);
   }
 
   /** Starts a runbook whose parameters are a {@code parameterType} (a record, usually). */
@@ -90,6 +99,55 @@ public final class Runbook<P> {
   }
 
   /** The top-level nodes, in order. */
+  /**
+   * A message a run sends at one of its moments ({@link Builder#on}).
+   *
+   * @param hook the moment
+   * @param channel the notifier it goes to, by the engine's name for it
+   * @param message its text
+   * @param <P> the runbook's parameter type
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public record Hook<P>(RunHook hook, String channel, MessageFunction<P> message) {
+    public Hook {
+      Objects.requireNonNull(hook, "hook");
+      Objects.requireNonNull(channel, "channel");
+      Objects.requireNonNull(message, "message");
+    }
+  }
+
+  /**
+   * The messages the runbook's runs send at their moments, in the order declared.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public List<Hook<P>> hooks() {
+    return hooks;
+  }
+
+  /**
+   * Every channel the runbook sends to (its hooks' and its {@code notify} steps'): an engine refuses
+   * a run of it unless it has a notifier for each.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public java.util.Set<String> channels() {
+    return channels;
+  }
+
+  /**
+   * The gate the rollback waits at before it undoes anything ({@link Builder#beforeRollback}), if any.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public java.util.Optional<Gate<P>> rollbackGate() {
+    return java.util.Optional.ofNullable(rollbackGate);
+  }
+
   public List<Node> nodes() {
     return nodes;
   }
@@ -163,6 +221,8 @@ public final class Runbook<P> {
     private Function<P, List<String>> validator;
     private final java.util.Set<String> compatiblePlans = new java.util.LinkedHashSet<>();
     private String code = "";
+    private final List<Hook<P>> hooks = new ArrayList<>();
+    private Gate<P> rollbackGate;
 
     private Builder(String name, Class<P> parameterType) {
       super(new Definition(), null, "");
@@ -240,6 +300,60 @@ public final class Runbook<P> {
         definition.problems.add("defaults: " + p);
       }
       definition.defaults = d;
+      return this;
+    }
+
+    /**
+     * Sends {@code message} to {@code channel} when a run reaches {@code hook}: once per run (per
+     * gate, for {@link RunHook#AWAITING_APPROVAL}), journaled, its secrets masked. A message that does
+     * not get through is journaled and never changes how the run ends.
+     *
+     * @since 0.9
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+    public Builder<P> on(RunHook hook, String channel, MessageFunction<P> message) {
+      if (channel == null || channel.isBlank()) {
+        definition.problems.add("on(" + hook + "): the channel is missing; name the engine's notifier");
+      }
+      hooks.add(new Hook<>(Objects.requireNonNull(hook, "hook"), channel == null ? "" : channel,
+          Objects.requireNonNull(message, "message")));
+      return this;
+    }
+
+    /**
+     * A gate the rollback waits at before it undoes anything: "confirm the rollback", "inspect
+     * before undoing". Most often an approval: the run shows {@link RunState#AWAITING_APPROVAL}
+     * while it waits, then goes on {@link RunState#ROLLING_BACK}. When it passes the rollback goes
+     * on; when a person rejects it, nothing is undone (the run ends {@link RunState#ABORTED}, locks
+     * kept: the person chose to leave the system as it is); when it times out (or its check
+     * rejects), its {@code onFailure} decides: {@link OnFailure#ROLLBACK} (the default) undoes
+     * anyway, {@link OnFailure#ABORT} leaves it as it is. Its id is {@code rollback/NAME}.
+     *
+     * <pre>{@code
+     * .beforeRollback("confirm-rollback", g -> g.approval(a -> a.approvers("oncall")
+     *     .timeout(Duration.ofMinutes(30))))   // nobody answers in 30 min: roll back anyway
+     * }</pre>
+     *
+     * @since 0.9
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+    public Builder<P> beforeRollback(String name, Consumer<Gate.Builder<P>> spec) {
+      String where = definition.claim(name, "rollback");
+      Gate.Builder<P> b = new Gate.Builder<>(name);
+      Objects.requireNonNull(spec, "spec").accept(b);
+      Gate<P> g = b.build(where, definition.problems);
+      if (g.when().isPresent()) {
+        definition.problems.add("gate '" + where + "' before the rollback has a condition; a rollback gate always"
+            + " waits");
+      }
+      if (g.onFailure() == OnFailure.CONTINUE) {
+        definition.problems.add("gate '" + where + "' before the rollback says onFailure(CONTINUE); say ROLLBACK"
+            + " (undo anyway) or ABORT (leave it as it is)");
+      }
+      if (rollbackGate != null) {
+        definition.problems.add("the runbook has two gates before its rollback; keep one");
+      }
+      rollbackGate = g;
       return this;
     }
 

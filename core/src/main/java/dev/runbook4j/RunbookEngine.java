@@ -231,6 +231,8 @@ public interface RunbookEngine extends AutoCloseable {
     private Scheduler scheduler;
     private ExecutorService workers;
     private int maxWorkers = 1024;
+    private final java.util.Map<String, dev.runbook4j.spi.Notifier> notifiers = new java.util.LinkedHashMap<>();
+    private RetrySpec notificationRetry;
     private PolicyAdapter policyAdapter;
     private LockManager lockManager;
     private final List<RunListener> listeners = new ArrayList<>();
@@ -390,10 +392,52 @@ public interface RunbookEngine extends AutoCloseable {
       return this;
     }
 
+    /**
+     * The notifier that delivers the messages runbooks send to {@code channel} (their {@code notify}
+     * steps and run hooks). A run of a runbook that names a channel the engine has no notifier for
+     * is refused before it starts. {@link #defaultNotifier} delivers to every other channel.
+     *
+     * @since 0.9
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+    public Builder notifier(String channel, dev.runbook4j.spi.Notifier notifier) {
+      Objects.requireNonNull(channel, "channel");
+      Objects.requireNonNull(notifier, "notifier");
+      if (notifiers.putIfAbsent(channel, notifier) != null) {
+        throw new IllegalArgumentException("Two notifiers are named '" + channel + "'; names must be unique");
+      }
+      return this;
+    }
+
+    /**
+     * The notifier of every channel that has none of its own (a test's recorder, a log).
+     *
+     * @since 0.9
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+    public Builder defaultNotifier(dev.runbook4j.spi.Notifier notifier) {
+      notifiers.put("*", Objects.requireNonNull(notifier, "notifier"));
+      return this;
+    }
+
+    /**
+     * How a message that did not get through is tried again, on the engine's clock (default: 4
+     * attempts, from 1 s doubling); a {@link dev.runbook4j.spi.NotificationException} that says
+     * it is not worth it (a 4xx) is not.
+     *
+     * @since 0.9
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+    public Builder notificationRetry(RetrySpec retry) {
+      this.notificationRetry = Objects.requireNonNull(retry, "retry");
+      return this;
+    }
+
     /** Makes the engine. */
     public RunbookEngine build() {
       EngineSettings settings = new EngineSettings(journal, clock, scheduler, workers, maxWorkers, policyAdapter,
-          lockManager, listeners, runbooks, takeOver, heartbeat, parkAfter, interceptors, maxValueBytes);
+          lockManager, listeners, runbooks, takeOver, heartbeat, parkAfter, interceptors, maxValueBytes, notifiers,
+          notificationRetry);
       return EngineFactories.get().create(settings);
     }
   }

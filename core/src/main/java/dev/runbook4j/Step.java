@@ -43,6 +43,7 @@ public final class Step<P, T> implements Node {
   private final List<FailureRule> failureRules;
   private final boolean retryInherited;
   private final boolean timeoutInherited;
+  private final String channel;
 
   private Step(Builder<P, T> b) {
     this.name = b.name;
@@ -64,6 +65,17 @@ public final class Step<P, T> implements Node {
     this.failureRules = List.copyOf(b.failureRules);
     this.retryInherited = b.retryInherited;
     this.timeoutInherited = b.timeoutInherited;
+    this.channel = b.channel;
+  }
+
+  /**
+   * The channel a {@code notify} step sends to; empty for other steps.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public Optional<String> channel() {
+    return Optional.ofNullable(channel);
   }
 
   /**
@@ -228,10 +240,17 @@ public final class Step<P, T> implements Node {
     private final List<FailureRule> failureRules = new ArrayList<>();
     private boolean retryInherited;
     private boolean timeoutInherited;
+    private String channel;
 
     Builder(String name, Class<T> outputType) {
       this.name = name;
       this.outputType = outputType;
+    }
+
+    /** Marks a notify step: it sends to {@code channel}. */
+    Builder<P, T> notifies(String channel) {
+      this.channel = channel;
+      return this;
     }
 
     /** Starts from the runbook's defaults: what the step sets itself replaces them. */

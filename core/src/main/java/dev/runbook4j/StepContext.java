@@ -40,6 +40,18 @@ public interface StepContext<P> extends RunContext<P> {
    */
   void sleep(Duration duration) throws InterruptedException;
 
+  /**
+   * Sends {@code text} to the engine's notifier {@code channel}, masked of the run's secrets and
+   * tried again as the engine's notification retry says; the text as sent. Throws when it did not
+   * get through.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  default String send(String channel, String text) throws Exception {
+    throw new UnsupportedOperationException("this context cannot send messages");
+  }
+
   /** Whether the run has been asked to cancel; long actions may check it and stop early. */
   boolean cancelRequested();
 }

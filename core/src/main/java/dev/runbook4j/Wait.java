@@ -26,6 +26,8 @@ public final class Wait<P> implements Node {
   private final WaitCondition<P> condition;
   private final String description;
   private final When<P> when;
+  private ValueFunction<P, Duration> durationValue;
+  private String durationText;
 
   Wait(String name, Kind kind, Duration duration, Duration every, WaitCondition<P> condition) {
     this(name, kind, duration, every, condition, "", null);
@@ -56,9 +58,36 @@ public final class Wait<P> implements Node {
     return kind;
   }
 
-  /** How long a sleep or bake lasts; a waitUntil's timeout. */
+  /** How long a sleep or bake lasts; a waitUntil's timeout; null when it is taken from the run ({@link #durationValue()}). */
   public Duration duration() {
     return duration;
+  }
+
+  /**
+   * Where a sleep's or a bake's duration comes from when the runbook does not write it: resolved
+   * when the run reaches the wait.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public Optional<ValueFunction<P, Duration>> durationValue() {
+    return Optional.ofNullable(durationValue);
+  }
+
+  /**
+   * What the plan says of {@link #durationValue()} ({@code "params.soak"}).
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public String durationText() {
+    return durationText == null ? "a value" : durationText;
+  }
+
+  Wait<P> withDurationValue(ValueFunction<P, Duration> value, String text) {
+    this.durationValue = value;
+    this.durationText = text;
+    return this;
   }
 
   /** How often a waitUntil polls; {@code null} for sleep and bake. */
@@ -77,7 +106,7 @@ public final class Wait<P> implements Node {
 
   @Override
   public String toString() {
-    return "Wait[" + name + ", " + kind + " " + Durations.format(duration) + "]";
+    return "Wait[" + name + ", " + kind + " " + (duration != null ? Durations.format(duration) : durationText()) + "]";
   }
 
   /**

@@ -182,6 +182,7 @@ class ConditionsAndBranchesTests {
   // ---------------------------------------------------------------- choose
 
   private static Runbook<Params> threeWay(Harness h, String probe) {
+    // tag::choose[]
     return Runbook.builder("three-way", Params.class)
         .step(PROBE, s -> s.action(ctx -> probe).readOnly())
         .choose("route", c -> c
@@ -191,6 +192,7 @@ class ConditionsAndBranchesTests {
             .otherwise(o -> o.step("replace", h.effect("replace"))))
         .step("report", h.effect("report"))
         .build();
+    // end::choose[]
   }
 
   @Test

@@ -19,6 +19,7 @@ class FailureRoutingTests {
   private static Runbook<Void> routed(Harness h, RuntimeException error) {
     return Runbook.builder("routed")
         .step("a", h.effect("a"))
+        // tag::rules[]
         .step("warm", s -> s.action(ctx -> {
           h.effects.add("do:warm");
           throw error;
@@ -27,6 +28,7 @@ class FailureRoutingTests {
             .onFailure(IOException.class, OnFailure.CONTINUE)
             .onFailure(new FailureRule("a message about the cache", e -> String.valueOf(e.getMessage()).contains("cache"),
                 OnFailure.CONTINUE)))
+        // end::rules[]
         .step("b", h.effect("b"))
         .build();
   }

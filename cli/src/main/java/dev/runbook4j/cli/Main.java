@@ -322,6 +322,9 @@ public final class Main implements Callable<Integer> {
     @CommandLine.Mixin
     SecretOptions secrets = new SecretOptions();
 
+    @CommandLine.Mixin
+    NotifyOptions notify = new NotifyOptions();
+
     @Override
     public Integer call() throws Exception {
       ScriptStore.Source source = ScriptStore.Source.read(file);
@@ -332,8 +335,10 @@ public final class Main implements Callable<Integer> {
       }
       ScriptStore.keep(source);  // before the run starts: a run's script is never lost
       ScrubbingStream.mask(dev.runbook4j.Scrubber.of(dev.runbook4j.Secret.findIn(p)));
+      RunbookEngine.Builder eb = RunbookEngine.builder().heartbeat(Duration.ofMillis(500));
+      notify.configure(eb, s.runbook().channels());
       try (JdbcJournal j = journal.open();
-          RunbookEngine engine = RunbookEngine.builder().journal(j).heartbeat(Duration.ofMillis(500)).build()) {
+          RunbookEngine engine = eb.journal(j).build()) {
         Progress progress = new Progress(System.out);
         engine.onEvent(progress);
         RunOptions options = RunOptions.defaults().withRequester(user(as));
@@ -533,6 +538,17 @@ public final class Main implements Callable<Integer> {
         line = "undo of " + c.stepId() + " failed: " + c.error();
       } else if (e instanceof RunEvent.WatchBreached w) {
         line = "watch " + w.watchId() + " breached: " + w.reason();
+      } else if (e instanceof RunEvent.NodeSkipped n) {
+        line = "skipped " + n.nodeId() + ": " + n.reason();
+      } else if (e instanceof RunEvent.BranchChosen b) {
+        line = b.option() == null ? b.chooseId() + ": no option held" : b.chooseId() + " → " + b.option()
+            + " (" + b.reason() + ")";
+      } else if (e instanceof RunEvent.SucceededEarly s) {
+        line = "ending early at " + s.nodeId() + ": " + s.reason();
+      } else if (e instanceof RunEvent.RollbackStopped s) {
+        line = "the rollback stops at " + s.stepId() + "; not attempted: " + s.notAttempted();
+      } else if (e instanceof RunEvent.NotificationFailed n) {
+        line = "the " + n.event() + " message to " + n.channel() + " did not get through: " + n.error();
       }
       if (line != null) {
         print(line);
@@ -598,6 +614,9 @@ public final class Main implements Callable<Integer> {
     @CommandLine.Mixin
     SecretOptions secrets = new SecretOptions();
 
+    @CommandLine.Mixin
+    NotifyOptions notify = new NotifyOptions();
+
     @Option(names = "--accept-changed-script", description = "Go on with the script as it is now although it changed"
         + " since the run started (journaled; approvals given before no longer count).")
     boolean acceptChanged;
@@ -617,7 +636,9 @@ public final class Main implements Callable<Integer> {
           try {  // one run's damage stays with it: with --all, the others are resumed
             ScriptStore.Source changed = acceptChanged ? ScriptStore.changed(id) : null;
             ScriptRunbook s = changed != null ? changed.load() : ScriptStore.load(id);
-            try (RunbookEngine engine = RunbookEngine.builder().journal(j).heartbeat(Duration.ofMillis(500)).build()) {
+            RunbookEngine.Builder eb = RunbookEngine.builder().journal(j).heartbeat(Duration.ofMillis(500));
+            notify.configure(eb, s.runbook().channels());
+            try (RunbookEngine engine = eb.build()) {
               Progress progress = new Progress(System.out);
               engine.onEvent(progress);
               RunHandle h;
@@ -718,6 +739,9 @@ public final class Main implements Callable<Integer> {
     @CommandLine.Mixin
     JournalOptions journal = new JournalOptions();
 
+    @CommandLine.Mixin
+    NotifyOptions notify = new NotifyOptions();
+
     /** Whether the script may have changed since the run started (approve and reject say so with an option). */
     boolean acceptChanged() {
       return false;
@@ -734,9 +758,9 @@ public final class Main implements Callable<Integer> {
       ScriptStore.Source changed = acceptChanged() ? ScriptStore.changed(runId) : null;
       ScriptRunbook s = changed != null ? changed.load()
           : this instanceof Cancel ? ScriptStore.loadAsStarted(runId) : ScriptStore.load(runId);
-      try (JdbcJournal j = journal.open();
-          RunbookEngine engine = RunbookEngine.builder().journal(j).runbooks(s.runbook()).takeOverOrphans(false)
-              .build()) {
+      RunbookEngine.Builder eb = RunbookEngine.builder().runbooks(s.runbook()).takeOverOrphans(false);
+      notify.configure(eb, s.runbook().channels());
+      try (JdbcJournal j = journal.open(); RunbookEngine engine = eb.journal(j).build()) {
         if (changed != null) {
           accept(engine, runId, s, null, changed, by());
         }

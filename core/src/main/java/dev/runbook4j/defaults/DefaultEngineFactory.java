@@ -23,7 +23,7 @@ public final class DefaultEngineFactory implements EngineFactory {
     EngineSettings filled = new EngineSettings(s.journal() != null ? s.journal() : new InMemoryJournal(), s.clock(),
         s.scheduler(), s.workers(), s.maxWorkers(), s.policyAdapter() != null ? s.policyAdapter()
         : Resilience4jPolicyAdapter.create(), s.lockManager(), s.listeners(), s.runbooks(), s.takeOver(), s.heartbeat(),
-        s.parkAfter(), s.interceptors(), s.maxValueBytes());
+        s.parkAfter(), s.interceptors(), s.maxValueBytes(), s.notifiers(), s.notificationRetry());
     return new DefaultRunbookEngine(filled);
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Messages to people: the {@link dev.runbook4j.notify.Notifier} SPI, and a webhook that posts JSON.
+ * Notifiers that come with Runbook4j: {@link dev.runbook4j.notify.WebhookNotifier}, which posts
+ * each message as JSON. The SPI they implement is {@link dev.runbook4j.spi.Notifier}.
  *
  * @since 0.9
  */

@@ -27,13 +27,17 @@ import org.apiguardian.api.API;
  * @param interceptors wrap every call into user code, the first outermost
  * @param maxValueBytes the largest value the engine journals (an output, as JSON), in bytes; 0: the
  *     default, 1 MiB (since 0.2)
+ * @param notifiers the notifiers runbooks send messages to, by channel name (since 0.9)
+ * @param notificationRetry how a message that did not get through is tried again (null: the
+ *     default, 4 attempts from 1 s doubling) (since 0.9)
  * @since 0.1
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record EngineSettings(Journal journal, Clock clock, Scheduler scheduler, ExecutorService workers,
     int maxWorkers, PolicyAdapter policyAdapter, LockManager lockManager, List<RunListener> listeners,
     java.util.Map<String, dev.runbook4j.Runbook<?>> runbooks, boolean takeOver, java.time.Duration heartbeat,
-    java.time.Duration parkAfter, List<Interceptor> interceptors, int maxValueBytes) {
+    java.time.Duration parkAfter, List<Interceptor> interceptors, int maxValueBytes,
+    java.util.Map<String, dev.runbook4j.spi.Notifier> notifiers, dev.runbook4j.RetrySpec notificationRetry) {
   /** The default of {@code maxValueBytes}. */
   public static final int DEFAULT_MAX_VALUE_BYTES = 1 << 20;
 
@@ -45,5 +49,15 @@ public record EngineSettings(Journal journal, Clock clock, Scheduler scheduler, 
     listeners = List.copyOf(listeners);
     interceptors = List.copyOf(interceptors);
     runbooks = java.util.Map.copyOf(runbooks);
+    notifiers = java.util.Map.copyOf(notifiers);
+  }
+
+  /** The settings of an engine with no notifier (the form before 0.9). */
+  public EngineSettings(Journal journal, Clock clock, Scheduler scheduler, ExecutorService workers,
+      int maxWorkers, PolicyAdapter policyAdapter, LockManager lockManager, List<RunListener> listeners,
+      java.util.Map<String, dev.runbook4j.Runbook<?>> runbooks, boolean takeOver, java.time.Duration heartbeat,
+      java.time.Duration parkAfter, List<Interceptor> interceptors, int maxValueBytes) {
+    this(journal, clock, scheduler, workers, maxWorkers, policyAdapter, lockManager, listeners, runbooks, takeOver,
+        heartbeat, parkAfter, interceptors, maxValueBytes, java.util.Map.of(), null);
   }
 }

@@ -28,6 +28,11 @@ public final class ApprovalDsl {
   }
 
   /** {@code minApprovals 2}: distinct approvers needed. */
+  /** {@code requesterMayApprove true}: the person who requested the run may approve too (off by default). */
+  public void requesterMayApprove(boolean may) {
+    approval.requesterMayApprove(may);
+  }
+
   public void minApprovals(int n) {
     approval.minApprovals(n);
   }

@@ -78,16 +78,18 @@ final class DslChecker extends CompilationCustomizer {
       Map.entry("parallel", Set.of("failFast")),
       Map.entry("retry", StepDsl.RETRY_OPTIONS),
       Map.entry("waitUntil", Set.of("every", "timeout", "when")),
-      Map.entry("wait", Set.of("when")),
-      Map.entry("bake", Set.of("when")),
+      Map.entry("wait", Set.of("when", "durationText")),
+      Map.entry("bake", Set.of("when", "durationText")),
       Map.entry("when", Set.of("text")),
       Map.entry("forEach", Set.of("items", "maxConcurrency", "maxErrors")),
       Map.entry("lock", Set.of("policy")),
       Map.entry("compensate", Set.of("retry", "timeout", "onFailure")),
-      Map.entry("onFailure", Set.of("on")));
+      Map.entry("onFailure", Set.of("on")),
+      Map.entry("on", Set.of("channel")),
+      Map.entry("notify", Set.of("channel", "onFailure")));
 
   private static final Set<String> NAMED_NODES = Set.of("step", "gate", "wait", "waitUntil", "bake", "group",
-      "forEach", "watch", "branch", "parallel", "choose");
+      "forEach", "watch", "branch", "parallel", "choose", "notify", "beforeRollback");
 
   private final String file;
   private final List<ScriptProblem> problems;
@@ -247,7 +249,24 @@ final class DslChecker extends CompilationCustomizer {
             args.add(0, m);
           }
         }
-      } else if (Set.of("wait", "bake", "waitUntil").contains(name) && !args.isEmpty()
+      }
+      if ((name.equals("wait") || name.equals("bake")) && !args.isEmpty()) {
+        int at = args.get(0) instanceof MapExpression ? 2 : 1;  // name, then the duration
+        if (args.size() > at && args.get(at) instanceof ClosureExpression c) {
+          String text = sourceOf(c);
+          if (text != null) {
+            MapExpression m;
+            if (args.get(0) instanceof MapExpression existing) {
+              m = existing;
+            } else {
+              m = new MapExpression();
+              args.add(0, m);
+            }
+            m.addMapEntryExpression(new ConstantExpression("durationText"), new ConstantExpression(text));
+          }
+        }
+      }
+      if (Set.of("wait", "bake", "waitUntil").contains(name) && !args.isEmpty()
           && args.get(0) instanceof MapExpression m) {
         for (MapEntryExpression e : List.copyOf(m.getMapEntryExpressions())) {
           if (e.getKeyExpression() instanceof ConstantExpression k && "when".equals(k.getValue())
@@ -307,7 +326,7 @@ final class DslChecker extends CompilationCustomizer {
     private Block inner(Block here, String name) {
       return switch (name) {
         case "step" -> Block.STEP;
-        case "gate" -> Block.GATE;
+        case "gate", "beforeRollback" -> Block.GATE;
         case "group", "forEach", "branch" -> Block.NODES;
         case "parallel" -> Block.PARALLEL;
         case "choose" -> Block.CHOOSE;

@@ -63,6 +63,26 @@ public abstract class NodesDsl extends groovy.lang.GroovyObjectSupport {
     });
   }
 
+  /**
+   * {@code notify('announce', channel: 'chat') { ctx -> "cutting over ${params.version}" }}: a step that
+   * sends the message (its output is the text sent); one that does not get through is recorded and the
+   * run goes on, unless {@code onFailure: 'rollback'} (or 'abort') says otherwise.
+   */
+  public void notify(Map<String, Object> options, String name, Closure<?> message) {
+    Object channel = options.get("channel");
+    if (!(channel instanceof CharSequence)) {
+      throw new IllegalArgumentException("notify '" + name + "': channel: names the notifier to send to, a string;"
+          + " was " + Dsl.describe(channel));
+    }
+    Object onFailure = options.get("onFailure");
+    nodes.notify(name, channel.toString(), ctx -> String.valueOf(Dsl.call(message, script, new DslContext(ctx))),
+        s -> {
+          if (onFailure != null) {
+            s.onFailure(Dsl.onFailure(onFailure));
+          }
+        });
+  }
+
   /** {@code gate('name') { check { ctx -> true } }} or {@code gate('name') { approval { ... } }} */
   public void gate(String name, @DelegatesTo(value = GateDsl.class, strategy = Closure.DELEGATE_ONLY) Closure<?> body) {
     nodes.gate(name, b -> Dsl.configure(body, new GateDsl(script, b)));
@@ -75,7 +95,25 @@ public abstract class NodesDsl extends groovy.lang.GroovyObjectSupport {
 
   /** {@code wait('name', '6s', when: { params.soak })}: a pause that runs only when its condition holds. */
   public void wait(Map<String, Object> options, String name, Object duration) {
+    if (duration instanceof Closure<?> c) {
+      nodes.sleep(name, durationText(options), value(c, "wait '" + name + "'"), w -> waitOptions(options, w));
+      return;
+    }
     nodes.sleep(name, Dsl.duration(duration, "wait '" + name + "'"), w -> waitOptions(options, w));
+  }
+
+  /** A duration taken from the run: {@code { params.soak }}, resolved when the wait is reached. */
+  private dev.runbook4j.ValueFunction<ScriptParams, Duration> value(Closure<?> c, String what) {
+    return ctx -> {
+      Object v = Dsl.call(c, script, new DslContext(ctx));
+      return v == null ? null : Dsl.duration(v, what);
+    };
+  }
+
+  /** What the plan says of a duration in braces: its source, which the loader adds as {@code durationText:}. */
+  private static String durationText(Map<String, Object> options) {
+    Object t = options.get("durationText");
+    return t == null ? "a value" : String.valueOf(t);
   }
 
   /** The options waits share: {@code when: { ... }} (with {@code whenText:}, its source, from the loader). */
@@ -104,6 +142,10 @@ public abstract class NodesDsl extends groovy.lang.GroovyObjectSupport {
 
   /** {@code bake('name', '10m', when: { params.canary })}: a bake that runs only when its condition holds. */
   public void bake(Map<String, Object> options, String name, Object duration) {
+    if (duration instanceof Closure<?> c) {
+      nodes.bake(name, durationText(options), value(c, "bake '" + name + "'"), w -> waitOptions(options, w));
+      return;
+    }
     nodes.bake(name, Dsl.duration(duration, "bake '" + name + "'"), w -> waitOptions(options, w));
   }
 

@@ -43,6 +43,32 @@ public final class RunbookDsl extends NodesDsl {
     runbook.defaults(d -> Dsl.configure(body, new DefaultsDsl(d)));
   }
 
+  /**
+   * {@code on('rolledBack', channel: 'oncall') { ctx -> "rolled back ${params.version}" }}: a message
+   * each run sends at that moment ({@code started}, {@code awaitingApproval}, {@code succeeded},
+   * {@code rolledBack}, {@code rollbackFailed}) to the engine's notifier of that name.
+   */
+  public void on(Map<String, Object> options, String hook, Closure<?> message) {
+    Object channel = options.get("channel");
+    if (!(channel instanceof CharSequence)) {
+      throw new IllegalArgumentException("on '" + hook + "': channel: names the notifier to send to, a string;"
+          + " was " + Dsl.describe(channel));
+    }
+    runbook.on(dev.runbook4j.RunHook.of(hook), channel.toString(),
+        ctx -> String.valueOf(Dsl.call(message, script, new DslContext(ctx))));
+  }
+
+  /**
+   * {@code beforeRollback('confirm-rollback') { approval { approvers 'oncall'; timeout '30m' } }}: a gate
+   * the rollback waits at before it undoes anything. Rejected by a person: nothing is undone (the run
+   * ends ABORTED); timed out: as its {@code onFailure} ('rollback', the default, undoes anyway; 'abort'
+   * leaves it as it is).
+   */
+  public void beforeRollback(String name,
+      @DelegatesTo(value = GateDsl.class, strategy = Closure.DELEGATE_ONLY) Closure<?> body) {
+    runbook.beforeRollback(name, b -> Dsl.configure(body, new GateDsl(script, b)));
+  }
+
   /** {@code parameters { string 'version', required: true; ... }} */
   public void parameters(@DelegatesTo(value = ParametersDsl.class, strategy = Closure.DELEGATE_ONLY) Closure<?> body) {
     Dsl.configure(body, parameters);

@@ -20,6 +20,8 @@ final class Approvals {
   static Map<String, ApprovalSpec> of(Runbook<?> runbook) {
     Map<String, ApprovalSpec> out = new LinkedHashMap<>();
     walk(runbook.nodes(), "", out);
+    runbook.rollbackGate().flatMap(dev.runbook4j.Gate::approval)
+        .ifPresent(a -> out.put("rollback/" + runbook.rollbackGate().get().name(), a));
     return out;
   }
 
@@ -37,7 +39,9 @@ final class Approvals {
   static List<String> named(ApprovalSpec spec, String requester) {
     List<String> named = new ArrayList<>(spec.approvers());
     Collections.sort(named);
-    named.remove(requester);
+    if (!spec.requesterMayApprove()) {
+      named.remove(requester);
+    }
     return named;
   }
 

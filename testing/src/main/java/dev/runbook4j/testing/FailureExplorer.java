@@ -330,6 +330,19 @@ public final class FailureExplorer<P> {
       }
     }
     prunedUndos = skipped;
+    // the gate before the rollback (beforeRollback), rejected in the longest rollback: nothing is undone
+    subject.runbook().rollbackGate().ifPresent(g -> {
+      FailurePoint longest = null;
+      for (FailurePoint p : primary) {
+        if (p.expectedState() == RunState.ROLLED_BACK && (longest == null
+            || p.expectedCompensations().size() > longest.expectedCompensations().size())) {
+          longest = p;
+        }
+      }
+      if (longest != null) {
+        all.add(FailurePoint.rollbackGateRejects("rollback/" + g.name(), longest));
+      }
+    });
     int[] skippedCrashes = {0};
     if (crashes) {
       List<RunEvent> events = run.events();

@@ -71,6 +71,11 @@ public final class FailurePoint {
     return new FailurePoint(kind, node, during, 0, null, null, expected, undo);
   }
 
+  /** The gate before the rollback is rejected by a person, in the rollback of {@code on}: nothing is undone. */
+  static FailurePoint rollbackGateRejects(String gate, FailurePoint on) {
+    return new FailurePoint(Kind.GATE_REJECTS, gate, null, 0, null, on, RunState.ABORTED, List.of());
+  }
+
   static FailurePoint compensationFails(String step, FailurePoint on) {
     return compensationFails(step, on, false);
   }
@@ -139,7 +144,12 @@ public final class FailurePoint {
       case NONE -> { }
       case STEP_FAILS -> faults.failStep(node);
       case STEP_TIMES_OUT -> faults.failStep(node).byTimeout();
-      case GATE_REJECTS -> faults.rejectGate(node);
+      case GATE_REJECTS -> {
+        if (on != null) {
+          on.applyTo(faults);
+        }
+        faults.rejectGate(node);
+      }
       case WATCH_BREACHES -> faults.breachWatch(node).during(during);
       case WAIT_TIMES_OUT -> faults.neverSatisfied(node);
       case COMPENSATION_FAILS -> {
@@ -170,7 +180,7 @@ public final class FailurePoint {
       case NONE -> "no fault";
       case STEP_FAILS -> "fail '" + node + "'";
       case STEP_TIMES_OUT -> "fail '" + node + "' by timeout";
-      case GATE_REJECTS -> "reject gate '" + node + "'";
+      case GATE_REJECTS -> "reject gate '" + node + "'" + (on == null ? "" : " in the rollback after " + on.cause());
       case WATCH_BREACHES -> "breach watch '" + node + "' during '" + during + "'";
       case WAIT_TIMES_OUT -> "wait '" + node + "' times out";
       case COMPENSATION_FAILS -> "fail undo of '" + node + "' in the rollback after " + on.cause();
@@ -186,7 +196,7 @@ public final class FailurePoint {
     }
     return prefix + switch (expected) {
       case SUCCEEDED -> "succeeds";
-      case ABORTED -> "aborts";
+      case ABORTED -> on != null && kind == Kind.GATE_REJECTS ? "aborts, nothing undone" : "aborts";
       case ROLLBACK_FAILED -> "rollback fails" + (undo.isEmpty() ? "" : ", compensates " + String.join(", ", undo))
           + ", leaves '" + node + "'";
       default -> undo.isEmpty() ? "rolls back, nothing to undo" : "compensates " + String.join(", ", undo);

@@ -110,6 +110,14 @@ public final class JournalText {
           + " (" + s.reason() + ")"};
     } else if (e instanceof RunEvent.SucceededEarly s) {
       return new String[] {"succeeded early", s.nodeId() + ": " + s.reason()};
+    } else if (e instanceof RunEvent.NotificationSent s) {
+      return new String[] {"message sent", s.event() + " → " + s.channel() + (s.attempts() > 1 ? " (" + s.attempts()
+          + " attempts)" : "")};
+    } else if (e instanceof RunEvent.NotificationFailed s) {
+      return new String[] {"message not sent", s.event() + " → " + s.channel() + ": " + s.error()};
+    } else if (e instanceof RunEvent.FailureRouted s) {
+      return new String[] {"failure routed", s.stepId() + " #" + s.attempt() + " → " + s.route().name().toLowerCase(
+          java.util.Locale.ROOT) + " (on " + s.rule() + ")"};
     } else if (e instanceof RunEvent.RollbackStopped s) {
       return new String[] {"rollback stopped", "at " + s.stepId() + "; not attempted " + s.notAttempted()};
     } else if (e instanceof RunEvent.CancelRequested s) {

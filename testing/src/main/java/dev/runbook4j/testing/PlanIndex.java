@@ -50,6 +50,7 @@ final class PlanIndex {
       add(w);
     }
     walk(plan.nodes());
+    plan.rollbackGate().ifPresent(this::add);
   }
 
   private void walk(List<Plan.Node> nodes) {

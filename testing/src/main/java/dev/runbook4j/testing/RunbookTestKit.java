@@ -65,6 +65,7 @@ public final class RunbookTestKit implements AutoCloseable {
   private final VirtualTime time;
   private final Journal journal;
   private final Faults faults = new Faults();
+  private final List<dev.runbook4j.spi.Notification> notifications = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final long seed;
   private final Random random;
   private final Consumer<RunbookEngine.Builder> engineConfig;
@@ -141,6 +142,17 @@ public final class RunbookTestKit implements AutoCloseable {
   /** The journal every engine of this kit writes to (it outlives crashes). */
   public Journal journal() {
     return journal;
+  }
+
+  /**
+   * The messages the kit's runs sent (their hooks and {@code notify} steps) to channels the test gave
+   * no notifier of its own: the kit records them, in the order they were sent, secrets masked.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public List<dev.runbook4j.spi.Notification> notifications() {
+    return List.copyOf(notifications);
   }
 
   /** The faults injected into every run of this kit; set them before {@link #run}. */
@@ -421,6 +433,7 @@ public final class RunbookTestKit implements AutoCloseable {
     Incarnation() {
       this.journal = new CrashingJournal(RunbookTestKit.this.journal, faults, crashes::add);
       RunbookEngine.Builder b = RunbookEngine.builder();
+      b.defaultNotifier(notifications::add);  // every channel the runbook names, unless the test gives one
       if (engineConfig != null) {
         engineConfig.accept(b);
       }

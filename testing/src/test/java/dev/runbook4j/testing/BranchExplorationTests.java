@@ -6,7 +6,6 @@ import dev.runbook4j.RunEvent;
 import dev.runbook4j.RunState;
 import dev.runbook4j.Runbook;
 import dev.runbook4j.StepKey;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +22,7 @@ class BranchExplorationTests {
   /** A fleet whose health the probe reads; what the runbook does to it, undone in reverse. */
   static final class Fleet {
     final String health;
-    final List<String> changes = new ArrayList<>();
+    final java.util.Set<String> changes = new java.util.LinkedHashSet<>();  // idempotent, as a target that dedupes
 
     Fleet(String health) {
       this.health = health;

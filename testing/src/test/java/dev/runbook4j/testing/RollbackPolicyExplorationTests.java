@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.runbook4j.OnCompensationFailure;
 import dev.runbook4j.Runbook;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -14,8 +13,9 @@ import org.junit.jupiter.api.Test;
  * steps before it to be left alone on that path, and undone on every other.
  */
 class RollbackPolicyExplorationTests {
+  /** What the runbooks change; idempotent, as a target that dedupes by client token is (a step whose outcome a crash lost is attempted again). */
   static final class Shop {
-    final List<String> done = new ArrayList<>();
+    final java.util.Set<String> done = new java.util.LinkedHashSet<>();
 
     synchronized String add(String what) {
       done.add(what);

@@ -61,7 +61,8 @@ final class Decisions {
           + " already: " + (g.passed() ? "passed, approved by " + String.join(", ", g.approvedBy()) : g.rejectedReason())
           + "; this decision was not recorded");
     }
-    if (h.rollback() != null || h.cancel() != null) {
+    boolean rollbackGate = id.startsWith("rollback/") && !id.substring(9).contains("/");
+    if ((h.rollback() != null && !rollbackGate) || (h.cancel() != null && !rollbackGate)) {
       throw new ApprovalException("Run " + runId + " (" + runbookName + ") is " + (h.rollback() != null
           ? "rolling back" : "cancelled") + "; its gate '" + gate + "' takes no more decisions");
     }
@@ -75,7 +76,8 @@ final class Decisions {
       throw new ApprovalException("Run " + runId + " (" + runbookName + ") is not held by this engine; to decide on"
           + " it here, give this engine its runbook: RunbookEngine.builder().runbooks(...)");
     }
-    Gate<?> node = find(runbook.nodes(), "", id);
+    Gate<?> node = rollbackGate ? runbook.rollbackGate().filter(rg -> id.equals("rollback/" + rg.name())).orElse(null)
+        : find(runbook.nodes(), "", id);
     if (node == null || node.approval().isEmpty()) {
       throw new ApprovalException("Run " + runId + " waits for approval at gate '" + id + "', which runbook '"
           + runbookName + "' as given has no approval gate for; decide with the runbook it was started with");
@@ -84,7 +86,7 @@ final class Decisions {
     if (user == null || user.isBlank()) {
       throw new ApprovalException("An approval of gate '" + id + "' of run " + runId + " names no user");
     }
-    if (user.equals(h.started().requester())) {
+    if (user.equals(h.started().requester()) && !spec.requesterMayApprove()) {
       throw new ApprovalException("User '" + user + "' requested run " + runId + " (" + runbookName
           + ") and may not approve or reject its gate '" + id + "'; ask another approver (" + spec + ")");
     }

@@ -73,6 +73,21 @@ public final class DefaultRunbookEngine implements RunbookEngine {
     return start(runbook, params, options, false);
   }
 
+  /** A runbook that sends to a channel this engine has no notifier for is refused before it starts. */
+  private void checkChannels(Runbook<?> runbook) {
+    List<String> problems = new java.util.ArrayList<>();
+    for (String ch : runbook.channels()) {
+      if (s.notifier(ch) == null) {
+        problems.add("it sends messages to channel '" + ch + "', and this engine has no notifier of that name (it has: "
+            + (s.channels().isEmpty() ? "none" : String.join(", ", s.channels())) + "); add"
+            + " RunbookEngine.builder().notifier(\"" + ch + "\", ...)");
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new dev.runbook4j.RunbookDefinitionException("A run of runbook '" + runbook.name() + "'", problems);
+    }
+  }
+
   private static String newRunId() {
     String hex = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
     return hex.length() == 16 ? hex : "0".repeat(16 - hex.length()) + hex;
@@ -80,6 +95,7 @@ public final class DefaultRunbookEngine implements RunbookEngine {
 
   private <P> RunHandle start(Runbook<P> runbook, P params, RunOptions options, boolean onCallerThread) {
     Plan plan = Plan.of(runbook, params);
+    checkChannels(runbook);
     String runId = options.runId().orElseGet(DefaultRunbookEngine::newRunId);
     Run run;
     synchronized (registry) {
@@ -134,6 +150,7 @@ public final class DefaultRunbookEngine implements RunbookEngine {
 
   @Override
   public <P> RunHandle resume(String runId, Runbook<P> runbook, P given) {
+    checkChannels(runbook);
     Run run;
     synchronized (registry) {
       Run existing = registry.lookup(runId);

@@ -106,6 +106,28 @@ final class Services implements RunHost {
         : leases != null ? leases.leaseTtl().dividedBy(3) : Duration.ofSeconds(10);
     this.timers = new TimerExecutorService(scheduler, workers, clock);
     this.listeners.addAll(s.listeners());
+    this.notifiers = s.notifiers();
+    this.notificationRetry = s.notificationRetry() != null ? s.notificationRetry()
+        : dev.runbook4j.RetrySpec.builder().maxAttempts(4).backoff(Duration.ofSeconds(1)).multiplier(2).build();
+  }
+
+  private final java.util.Map<String, dev.runbook4j.spi.Notifier> notifiers;
+  private final dev.runbook4j.RetrySpec notificationRetry;
+
+  @Override
+  public dev.runbook4j.spi.Notifier notifier(String channel) {
+    dev.runbook4j.spi.Notifier n = notifiers.get(channel);
+    return n != null ? n : notifiers.get("*");
+  }
+
+  @Override
+  public java.util.Set<String> channels() {
+    return notifiers.keySet();
+  }
+
+  @Override
+  public dev.runbook4j.RetrySpec notificationRetry() {
+    return notificationRetry;
   }
 
   /** The parts the runs' calls go to. */

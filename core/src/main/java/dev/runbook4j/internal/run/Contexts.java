@@ -96,6 +96,15 @@ final class Contexts {
     }
 
     @Override
+    public String send(String channel, String text) throws Exception {
+      java.util.Map<String, String> details = run.notifications.details();
+      details.put("step", stepId);
+      String shown = run.shown(text == null ? "" : text);
+      run.notifications.send("notify", channel, shown, details, run.idempotencyKey(stepId) + ":" + channel);
+      return shown;
+    }
+
+    @Override
     public String stepId() {
       return stepId;
     }

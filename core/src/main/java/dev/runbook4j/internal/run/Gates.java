@@ -186,6 +186,14 @@ final class Gates {
         return Run.done(breach);
       }
     }
+    if (!asked && !run.runbook.hooks().isEmpty()) {
+      // before the request is journaled: no monitor is held while a message goes out
+      java.util.Map<String, String> details = run.notifications.details();
+      details.put("state", RunState.AWAITING_APPROVAL.name());
+      details.put("gate", id);
+      details.put("approvers", spec.toString());
+      run.notifications.hook(dev.runbook4j.RunHook.AWAITING_APPROVAL, id, details);
+    }
     synchronized (run) {
       if (run.cancelRequested()) {
         return Run.done(run.cancelledOutcome());
@@ -307,7 +315,7 @@ final class Gates {
     if (user == null || user.isBlank()) {
       throw new ApprovalException("An approval of gate '" + pa.id + "' of run " + run.runId + " names no user");
     }
-    if (user.equals(run.requester)) {
+    if (user.equals(run.requester) && !pa.spec.requesterMayApprove()) {
       throw new ApprovalException("User '" + user + "' requested run " + run.runId + " (" + run.runbook.name()
           + ") and may not approve or reject its gate '" + pa.id + "'; ask another approver (" + pa.spec + ")");
     }

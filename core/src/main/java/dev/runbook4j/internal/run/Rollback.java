@@ -51,9 +51,48 @@ final class Rollback {
     log.warn("Run {} ({}) rolling back {} started steps: {}", run.runId, run.runbook.name(), order.size(),
         cause.cause() == null ? cause.kind() : cause.cause().getMessage());
     CompletableFuture<Void> finished = new CompletableFuture<>();
-    compensateFrom(order, 0, finished);
+    java.util.Optional<dev.runbook4j.Gate<Object>> gate = run.runbook.rollbackGate();
+    if (gate.isEmpty()) {
+      compensateFrom(order, 0, finished);
+      return finished;
+    }
+    // the gate first: nothing is undone until it passes (or times out, when its onFailure says undo anyway)
+    Frame frame = Frame.root(List.of()).group("rollback", List.of());
+    run.gates.gate(gate.get(), frame).whenComplete((o, e) -> {
+      if (e != null) {
+        finished.completeExceptionally(e);
+        return;
+      }
+      try {
+        if (o.kind() == Outcome.Kind.HALTED) {
+          finished.completeExceptionally(o.cause());
+          return;
+        }
+        String id = frame.child(gate.get().name());
+        String reason;
+        synchronized (run) {
+          RunLedger.GateRecord r = run.ledger().gateRecord(id);
+          reason = r == null ? null : r.rejectedReason();
+        }
+        boolean byPerson = reason != null && reason.startsWith("rejected by ");
+        if (!o.ok() && o.kind() != Outcome.Kind.CANCELLED
+            && (byPerson || gate.get().onFailure() == dev.runbook4j.OnFailure.ABORT)) {
+          declined = new dev.runbook4j.RunbookException("The rollback of run " + run.runId + " ("
+              + run.runbook.name() + ") was not done: its gate '" + id + "' " + (byPerson ? "was " + reason
+              : "rejected: " + reason) + "; nothing was undone, the run keeps its locks");
+          finished.complete(null);
+          return;
+        }
+        compensateFrom(order, 0, finished);  // passed, or timed out with onFailure ROLLBACK, or cancelled
+      } catch (RuntimeException re) {
+        finished.completeExceptionally(re);
+      }
+    });
     return finished;
   }
+
+  /** Why the rollback was not done (its gate was rejected), or null. */
+  volatile dev.runbook4j.RunbookException declined;
 
   private void compensateFrom(List<String> order, int from, CompletableFuture<Void> finished) {
     try {

@@ -71,6 +71,7 @@ public final class Run {
   final Waits waits;
   final Composites composites;
   final Choices choices;
+  final Notifications notifications;
   final Rollback rollback;
   final Cancel cancel;
   /** Parallels and forEach loops in progress: a run inside one has several strands and does not park. */
@@ -113,6 +114,7 @@ public final class Run {
     this.waits = new Waits(this);
     this.composites = new Composites(this);
     this.choices = new Choices(this);
+    this.notifications = new Notifications(this);
     this.rollback = new Rollback(this);
     this.cancel = new Cancel(this);
     if (ledger.state() == RunState.WAITING) {
@@ -229,8 +231,8 @@ public final class Run {
       return;
     }
     RunState to;
-    if (ledger.rollback() != null) {
-      to = RunState.ROLLING_BACK;
+    if (ledger.rollback() != null && activity.state() != RunState.AWAITING_APPROVAL) {
+      to = RunState.ROLLING_BACK;  // its gate awaiting approval aside (beforeRollback)
     } else {
       to = activity.state();
     }
@@ -316,16 +318,56 @@ public final class Run {
         finish(ledger.cancel() != null ? Outcome.cancelled(cause) : Outcome.failed(cause));
       };
     } else {
-      body = () -> locks.acquire(plan.locks(), 0)
-          .thenCompose(ok -> ok ? composites.sequence(runbook.nodes(), Frame.root(runbook.watches()))
-              : done(locks.noLocks()))
-          .whenComplete((o, e) -> finish(e == null ? o : internalError(e)));
+      body = () -> {
+        try {
+          startedHook();
+        } catch (RuntimeException e) {
+          finish(internalError(e));  // a journal that failed: the run pauses before its first node
+          return;
+        }
+        forward();
+      };
     }
     if (onCallerThread) {
       body.run();
     } else {
       onWorker(body);
     }
+  }
+
+  /** The messages of the run's end, sent before it is journaled as ended. */
+  private void endHook(RunState end, RunbookException cause) {
+    dev.runbook4j.RunHook hook = switch (end) {
+      case SUCCEEDED -> dev.runbook4j.RunHook.SUCCEEDED;
+      case ROLLED_BACK -> dev.runbook4j.RunHook.ROLLED_BACK;
+      case ROLLBACK_FAILED -> dev.runbook4j.RunHook.ROLLBACK_FAILED;
+      default -> null;
+    };
+    if (hook == null || runbook.hooks().stream().noneMatch(h -> h.hook() == hook)) {
+      return;
+    }
+    java.util.Map<String, String> details = notifications.details();
+    details.put("state", end.name());
+    details.put("summary", summary(end));
+    if (cause != null) {
+      details.put("failure", cause.getMessage());
+    }
+    notifications.hook(hook, null, details);
+  }
+
+  /** The run's {@code started} messages: sent once, by the object that first gets here. */
+  private void startedHook() {
+    if (!runbook.hooks().isEmpty()) {
+      notifications.hook(dev.runbook4j.RunHook.STARTED, null, notifications.details());
+    }
+  }
+
+  /** The run forward from where its ledger says it is: its locks, then its nodes. */
+  private void forward() {
+    locks.acquire(plan.locks(), 0)
+        .thenCompose(ok -> ok ? composites.sequence(runbook.nodes(), Frame.root(runbook.watches()))
+            : done(locks.noLocks()))
+        .whenComplete((o, e) -> finish(e == null ? o : internalError(e)));
   }
 
   /** A rebuilt run's journal names only steps its runbook has. */
@@ -380,6 +422,14 @@ public final class Run {
               halt(unwrap(e));
               return;
             }
+            if (rollback.declined != null) {
+              RunbookException declined = rollback.declined;
+              if (o.cause() != null) {
+                declined.addSuppressed(o.cause());
+              }
+              terminal(RunState.ABORTED, declined);
+              return;
+            }
             try {
               boolean failed;
               synchronized (this) {
@@ -404,6 +454,7 @@ public final class Run {
     if (end != RunState.ROLLBACK_FAILED && end != RunState.ABORTED) {
       locks.releaseAll();
     }
+    endHook(end, cause);
     synchronized (this) {
       failure = cause;
       record(new RunEvent.RunStateChanged(runId, ledger.state(), end, cause == null ? "completed" : cause.getMessage(),

@@ -48,6 +48,21 @@ public interface RunHost {
   /** Waits at least this long park the run; null: never. */
   Duration parkAfter();
 
+  /** The notifier of {@code channel} (the default one when it has none), or null. */
+  default dev.runbook4j.spi.Notifier notifier(String channel) {
+    return null;
+  }
+
+  /** The channels this engine has notifiers for ("*": a default one). */
+  default java.util.Set<String> channels() {
+    return java.util.Set.of();
+  }
+
+  /** How an undelivered message is tried again. */
+  default dev.runbook4j.RetrySpec notificationRetry() {
+    return dev.runbook4j.RetrySpec.none();
+  }
+
   /** The largest value journaled, in bytes (an output as JSON). */
   int maxValueBytes();
 

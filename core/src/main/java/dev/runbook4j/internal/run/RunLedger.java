@@ -131,6 +131,8 @@ public final class RunLedger {
   private final List<String> skippedNodes = new ArrayList<>();
   private RunEvent.SucceededEarly succeededEarly;
   private RunEvent.RollbackStopped rollbackStopped;
+  /** The idempotency keys of the hook messages sent, or given up on. */
+  private final Set<String> notified = new java.util.HashSet<>();
   private RunState state = RunState.RUNNING;
   private RunEvent.RunFinished finished;
   private long events;
@@ -230,6 +232,10 @@ public final class RunLedger {
       succeededEarly = s;
     } else if (e instanceof RunEvent.RollbackStopped s) {
       rollbackStopped = s;
+    } else if (e instanceof RunEvent.NotificationSent n) {
+      notified.add(n.key());
+    } else if (e instanceof RunEvent.NotificationFailed n) {
+      notified.add(n.key());
     } else if (e instanceof RunEvent.CancelRequested c) {
       if (rollback == null && cancel == null) {
         cancel = c;
@@ -517,6 +523,11 @@ public final class RunLedger {
   /** The nodes passed over because their condition did not hold, in the order they were reached. */
   public List<String> skippedNodes() {
     return java.util.Collections.unmodifiableList(skippedNodes);
+  }
+
+  /** Whether the hook message with idempotency key {@code key} was sent, or given up on. */
+  public boolean notified(String key) {
+    return notified.contains(key);
   }
 
   /** Where the rollback stopped (a compensation that failed said so), or null. */

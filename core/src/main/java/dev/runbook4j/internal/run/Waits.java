@@ -47,7 +47,24 @@ final class Waits {
       deadline = r != null ? r.deadline : null;  // absolute: only what is left is waited for
     }
     if (deadline == null) {
-      deadline = run.now().plus(w.duration());
+      Duration d = w.duration();
+      if (d == null) {
+        String subject = (w.kind() == Wait.Kind.BAKE ? "bake" : "sleep") + " '" + id + "'";
+        try {
+          Contexts.RunCtx ctx = new Contexts.RunCtx(run, frame);
+          d = w.durationValue().orElseThrow().value(ctx);
+        } catch (Exception e) {
+          return Run.done(Outcome.failed(new dev.runbook4j.RunbookException("The duration (" + w.durationText()
+              + ") of " + subject + " in run " + run.runId + " (" + run.runbook.name() + ") could not be had: "
+              + run.describe(e) + "; rolling back", run.shown(e))));
+        }
+        if (d == null || d.isNegative() || d.isZero()) {
+          return Run.done(Outcome.failed(new dev.runbook4j.RunbookException(subject + " of run " + run.runId + " ("
+              + run.runbook.name() + "): duration (" + w.durationText() + ") must be positive, was "
+              + (d == null ? "nothing" : dev.runbook4j.Durations.format(d)) + "; rolling back")));
+        }
+      }
+      deadline = run.now().plus(d);
       run.record(new RunEvent.WaitStarted(run.runId, id, w.kind(), deadline, run.now()));
     }
     run.setActive(id, RunState.WAITING);

@@ -1,4 +1,4 @@
-package dev.runbook4j.notify;
+package dev.runbook4j.spi;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;

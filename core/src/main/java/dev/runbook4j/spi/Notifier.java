@@ -1,4 +1,4 @@
-package dev.runbook4j.notify;
+package dev.runbook4j.spi;
 
 import org.apiguardian.api.API;
 
