@@ -56,11 +56,13 @@ public final class Plan {
   private final List<String> pointsOfNoReturn;
   private final List<String> hooks;
   private final Node rollbackGate;
+  private final String timeout;
   private final String hash;
 
   private Plan(String runbook, String description, String params, String code, List<String> locks,
-      List<LockPolicy> policies, Structure structure, List<String> hooks, Node rollbackGate) {
+      List<LockPolicy> policies, Structure structure, List<String> hooks, Node rollbackGate, String timeout) {
     this.hooks = List.copyOf(hooks);
+    this.timeout = timeout;
     this.rollbackGate = rollbackGate;
     this.runbook = runbook;
     this.description = description;
@@ -84,6 +86,9 @@ public final class Plan {
     }
     for (String h : this.hooks) {
       field(in, "hook " + h);  // absent for a runbook without hooks: its hash is as before
+    }
+    if (timeout != null) {
+      field(in, "timeout " + timeout);
     }
     if (rollbackGate != null) {
       field(in, "before rollback " + dev.runbook4j.spi.EventCodec.inOrder(array(List.of(rollbackGate), false)));
@@ -155,7 +160,7 @@ public final class Plan {
     Node rollbackGate = runbook.rollbackGate().map(g -> resolve(List.of(g), "rollback", params, null,
         new ArrayList<>()).get(0)).orElse(null);
     Plan plan = new Plan(runbook.name(), runbook.description(), render(params), runbook.code(), locks,
-        runbook.lockPolicies(), structure, hooks, rollbackGate);
+        runbook.lockPolicies(), structure, hooks, rollbackGate, runbook.timeout().map(Durations::format).orElse(null));
     runbook.lastPlan = new Runbook.LastPlan(params, plan);
     return plan;
   }
@@ -586,6 +591,9 @@ public final class Plan {
       }
       sb.append('\n');
     }
+    if (timeout != null) {
+      sb.append("  timeout: ").append(timeout).append(" (from the run's start; then it rolls back)\n");
+    }
     if (!hooks.isEmpty()) {
       sb.append("  messages: ").append(String.join(", ", hooks)).append('\n');
     }
@@ -655,6 +663,9 @@ public final class Plan {
     root.put("locks", l);
     if (!hooks.isEmpty()) {
       root.put("messages", hooks);
+    }
+    if (timeout != null) {
+      root.put("timeout", timeout);
     }
     root.put("watches", array(watches));
     root.put("nodes", array(nodes));

@@ -49,6 +49,7 @@ public final class Runbook<P> {
   private final String code;
   private final List<Hook<P>> hooks;
   private final Gate<P> rollbackGate;
+  private final java.time.Duration timeout;
   private final java.util.Set<String> channels;
   /** The plan tree when it does not depend on parameters; derived, so caching it keeps the value immutable. */
   volatile Plan.Structure planStructure;
@@ -70,6 +71,7 @@ public final class Runbook<P> {
     this.code = b.code;
     this.hooks = List.copyOf(b.hooks);
     this.rollbackGate = b.rollbackGate;
+    this.timeout = b.timeout;
     java.util.Set<String> ch = new java.util.TreeSet<>();
     hooks.forEach(h -> ch.add(h.channel()));
     b.definition.channels.forEach(ch::add);
@@ -148,6 +150,17 @@ public final class Runbook<P> {
     return java.util.Optional.ofNullable(rollbackGate);
   }
 
+  /**
+   * How long a run may take from its start to the end of its last node ({@link Builder#timeout}), if
+   * bounded.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public java.util.Optional<java.time.Duration> timeout() {
+    return java.util.Optional.ofNullable(timeout);
+  }
+
   public List<Node> nodes() {
     return nodes;
   }
@@ -223,6 +236,7 @@ public final class Runbook<P> {
     private String code = "";
     private final List<Hook<P>> hooks = new ArrayList<>();
     private Gate<P> rollbackGate;
+    private java.time.Duration timeout;
 
     private Builder(String name, Class<P> parameterType) {
       super(new Definition(), null, "");
@@ -354,6 +368,25 @@ public final class Runbook<P> {
         definition.problems.add("the runbook has two gates before its rollback; keep one");
       }
       rollbackGate = g;
+      return this;
+    }
+
+    /**
+     * Bounds the whole run: past its start plus {@code timeout} it starts no new node, every wait,
+     * retry delay, re-check and approval ends there, and the run rolls back
+     * ({@link RunTimedOutException}). An action in flight finishes by its own timeout; the rollback
+     * itself is not bounded. The deadline is the journaled start plus the timeout, so a restart does
+     * not move it.
+     *
+     * @since 0.9
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+    public Builder<P> timeout(java.time.Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        definition.problems.add("the runbook's timeout must be positive, was " + Durations.format(timeout));
+      }
+      this.timeout = timeout;
       return this;
     }
 

@@ -49,6 +49,7 @@ import org.apiguardian.api.API;
  *   <tr><td>15</td><td>The run reaches {@code succeed}</td><td>nothing after it runs; no rollback ({@link RunResult#endedEarly()})</td><td>{@code SUCCEEDED}</td></tr>
  *   <tr><td>16</td><td>A compensation with {@link OnCompensationFailure#STOP} fails after its retries</td><td>the rollback stops there: the steps started before it are not attempted ({@link RunEvent.RollbackStopped} and {@link CompensationFailedException#notAttempted()} name them)</td><td>{@code ROLLBACK_FAILED}, locks kept</td></tr>
  *   <tr><td>17</td><td>A step fails for good with an error one of its {@link FailureRule}s matches</td><td>as the first matching rule says (roll back, continue or abort) instead of the step's own {@code onFailure}; journaled ({@link RunEvent.FailureRouted}) before the failure, so a resumed run routes it the same</td><td>as the route</td></tr>
+ *   <tr><td>18</td><td>The run passes its runbook's {@code timeout} (from its journaled start)</td><td>no new node starts; a wait, retry delay, re-check or approval still going ends at the deadline; an action in flight finishes by its own timeout; then as row 1 ({@link RunTimedOutException}); a restart does not move the deadline</td><td>{@code ROLLED_BACK}</td></tr>
  * </table>
  *
  * <p>Implementations are threadsafe. Closing the engine shuts down the pools it made.

@@ -378,4 +378,24 @@ class RollbackRulesTests {
           .satisfies(e -> assertThat(e.route()).isEqualTo(OnFailure.CONTINUE));
     }
   }
+
+  @Test
+  void row18_aRunPastItsTimeoutStartsNoNewNodeAndRollsBack() {
+    try (Harness h = new Harness()) {
+      Runbook<Void> rb = Runbook.builder("row18")
+          .timeout(Duration.ofMinutes(30))
+          .step("a", h.effect("a"))
+          .step("slow", s -> s.action(ctx -> {
+            ctx.sleep(Duration.ofMinutes(40));  // finishes: an action in flight is bounded by its own timeout
+            h.effects.add("do:slow");
+            return null;
+          }).compensate((ctx, o) -> h.effects.add("undo:slow")))
+          .step("b", h.effect("b"))
+          .build();
+      RunResult r = h.engine.run(rb, null);
+      assertThat(r.state()).isEqualTo(RunState.ROLLED_BACK);
+      assertThat(h.effects).containsExactly("do:a", "do:slow", "undo:slow", "undo:a");
+      assertThat(r.failure().orElseThrow()).isInstanceOf(RunTimedOutException.class);
+    }
+  }
 }

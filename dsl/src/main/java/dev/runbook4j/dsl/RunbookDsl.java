@@ -69,6 +69,14 @@ public final class RunbookDsl extends NodesDsl {
     runbook.beforeRollback(name, b -> Dsl.configure(body, new GateDsl(script, b)));
   }
 
+  /**
+   * {@code timeout '2h'}: the whole run's bound, from its start; past it the run starts no new node,
+   * its waits end, and it rolls back.
+   */
+  public void timeout(Object timeout) {
+    runbook.timeout(Dsl.duration(timeout, "runbook timeout"));
+  }
+
   /** {@code parameters { string 'version', required: true; ... }} */
   public void parameters(@DelegatesTo(value = ParametersDsl.class, strategy = Closure.DELEGATE_ONLY) Closure<?> body) {
     Dsl.configure(body, parameters);

@@ -47,4 +47,20 @@ class ValuesDslTests {
         .isInstanceOf(RunbookDefinitionException.class)
         .hasMessageContaining("bake 'soak': duration (params.soak) must be positive, was 0s");
   }
+
+  @Test
+  void aScriptBoundsItsWholeRun() {
+    ScriptRunbook s = RunbookScripts.load("bounded.runbook.groovy", """
+        runbook('bounded') {
+          timeout '2h'
+          step('a') { action { ctx -> 1 }; compensate { ctx, out -> } }
+          wait 'long', '3h'
+        }
+        """);
+    assertThat(Plan.of(s.runbook(), s.params(Map.of())).toText()).contains("timeout: 2h");
+    try (RunbookEngine engine = RunbookEngine.builder().virtualTime(VirtualTime.create()).journal(new InMemoryJournal())
+        .build()) {
+      assertThat(engine.run(s.runbook(), s.params(Map.of())).state()).isEqualTo(RunState.ROLLED_BACK);
+    }
+  }
 }

@@ -201,6 +201,10 @@ final class Gates {
       Instant deadline;
       if (!asked) {
         deadline = spec.timeout().map(t -> run.now().plus(t)).orElse(null);
+        Instant limit = run.deadline();
+        if (limit != null && (deadline == null || limit.isBefore(deadline))) {
+          deadline = limit;  // the run's timeout comes first
+        }
         run.record(new RunEvent.ApprovalRequested(run.runId, id, spec.toString(), spec.minApprovals(), deadline,
             run.now()));
       } else {
@@ -253,9 +257,12 @@ final class Gates {
             return;  // decided meanwhile, here or by another process
           }
           RunLedger.GateRecord r = run.ledger().gateRecord(pa.id);
+          Instant limit = run.deadline();
           String reason = "only " + r.approvedBy.size() + " of " + pa.spec.minApprovals() + " approvals "
-              + (r.approvedBy.isEmpty() ? "" : r.approvedBy + " ") + "arrived within "
-              + Durations.format(pa.spec.timeout().orElseThrow());
+              + (r.approvedBy.isEmpty() ? "" : r.approvedBy + " ") + "arrived "
+              + (limit != null && pa.deadline != null && pa.deadline.equals(limit)
+                  ? "before the run's timeout of " + Durations.format(run.runbook.timeout().orElseThrow())
+                  : "within " + Durations.format(pa.spec.timeout().orElseThrow()));
           try {
             // a decision like any other: recorded only if no approval or rejection came first
             run.cancel.recordDecision(List.of(new RunEvent.GateRejected(run.runId, pa.id, reason, run.now())));

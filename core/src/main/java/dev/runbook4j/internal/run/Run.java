@@ -612,9 +612,28 @@ public final class Run {
     }
   }
 
-  /** The run's outcome when its next node would start: cancelled, or null to go on. */
+  /** The run's outcome when its next node would start: cancelled, timed out, or null to go on. */
   Outcome cancelledOrNull() {
-    return cancelRequested() ? cancelledOutcome() : null;
+    if (cancelRequested()) {
+      return cancelledOutcome();
+    }
+    Instant d = deadline();
+    return d != null && !now().isBefore(d) ? timedOut("before its next node") : null;
+  }
+
+  /** When the run's timeout ends it (its journaled start plus the runbook's timeout), or null. */
+  Instant deadline() {
+    if (runbook.timeout().isEmpty()) {
+      return null;
+    }
+    RunEvent.RunStarted s = ledger.started();
+    return s == null ? null : s.at().plus(runbook.timeout().get());
+  }
+
+  /** The outcome of a run past its timeout: it rolls back. */
+  Outcome timedOut(String where) {
+    return Outcome.failed(new dev.runbook4j.RunTimedOutException(runbook.name(), runId, runbook.timeout().orElseThrow(),
+        deadline(), where));
   }
 
   /** Whether the action of step {@code id} started. */

@@ -121,6 +121,15 @@ final class Waits {
   }
 
   private CompletableFuture<Outcome> pauseUntil(Instant end, Frame frame, String nodeId, String where) {
+    Instant limit = run.deadline();
+    if (limit != null && end.isAfter(limit)) {
+      // the run's timeout comes first: the pause ends there, and the run rolls back
+      return pauseUntilItself(limit, frame, nodeId, where).thenApply(o -> o != null ? o : run.timedOut(where));
+    }
+    return pauseUntilItself(end, frame, nodeId, where);
+  }
+
+  private CompletableFuture<Outcome> pauseUntilItself(Instant end, Frame frame, String nodeId, String where) {
     CompletableFuture<Outcome> result = new CompletableFuture<>();
     Outcome breach = checkFirstIfRebuilt(frame, nodeId, where);
     if (breach != null) {
