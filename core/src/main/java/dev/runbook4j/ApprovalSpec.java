@@ -25,9 +25,11 @@ public final class ApprovalSpec {
   private final int minApprovals;
   private final Duration timeout;
   private final boolean requesterMayApprove;
+  private final java.util.List<String> options;
 
   private ApprovalSpec(Builder b) {
     this.requesterMayApprove = b.requesterMayApprove;
+    this.options = java.util.List.copyOf(b.options);
     this.approvers = Set.copyOf(b.approvers);
     this.role = b.role;
     this.hasRole = b.hasRole;
@@ -62,6 +64,16 @@ public final class ApprovalSpec {
     return requesterMayApprove;
   }
 
+  /**
+   * The values the approver chooses one of ({@link Builder#options}); empty when the gate asks none.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public java.util.List<String> options() {
+    return options;
+  }
+
   /** Whether {@code user} may approve: a named approver, or holds the role. */
   public boolean mayApprove(String user) {
     return approvers.contains(user) || (hasRole != null && hasRole.test(user));
@@ -77,6 +89,9 @@ public final class ApprovalSpec {
       sb.append(approvers.isEmpty() ? "" : " or ").append("role ").append(role);
     }
     sb.append(requesterMayApprove ? ", requester may approve" : ", requester excluded");
+    if (!options.isEmpty()) {
+      sb.append(", choosing one of ").append(options);
+    }
     if (timeout != null) {
       sb.append(", timeout ").append(Durations.format(timeout));
     }
@@ -86,6 +101,7 @@ public final class ApprovalSpec {
   /** Configures an {@link ApprovalSpec}. Not threadsafe. */
   public static final class Builder {
     private boolean requesterMayApprove;
+    private final java.util.List<String> options = new java.util.ArrayList<>();
     private final Set<String> approvers = new LinkedHashSet<>();
     private String role;
     private Predicate<String> hasRole;
@@ -109,7 +125,6 @@ public final class ApprovalSpec {
       return this;
     }
 
-    /** How many distinct people must approve (default 1). */
     /**
      * Lets the person who requested the run approve its gate too, where a team's policy allows it
      * (a one-person on-call, a rollback's confirmation); journaled like any approval. Off by default.
@@ -122,8 +137,25 @@ public final class ApprovalSpec {
       return this;
     }
 
+    /** How many distinct people must approve (default 1). */
     public Builder minApprovals(int n) {
       this.minApprovals = n;
+      return this;
+    }
+
+    /**
+     * The approver chooses one of {@code values} as they approve ("proceed", "hold", "rollback" —
+     * Spinnaker's judgment inputs); the choice is journaled with the approval and is the gate's
+     * output, readable by later nodes as {@code ctx.output("gate-name")} (a {@code choose} over it,
+     * say). A gate with options takes one approval.
+     *
+     * @since 0.9
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+    public Builder options(String... values) {
+      for (String v : values) {
+        options.add(Objects.requireNonNull(v, "option"));
+      }
       return this;
     }
 
@@ -145,6 +177,13 @@ public final class ApprovalSpec {
       }
       if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
         problems.add(subject + " approval timeout must be positive, was " + Durations.format(timeout));
+      }
+      if (!options.isEmpty() && minApprovals > 1) {
+        problems.add(subject + " approval has options and needs " + minApprovals + " approvals; whose choice would"
+            + " count? A gate with options takes one approval");
+      }
+      if (options.size() != new java.util.HashSet<>(options).size()) {
+        problems.add(subject + " approval has an option twice: " + options);
       }
       return new ApprovalSpec(this);
     }

@@ -80,9 +80,17 @@ public sealed interface RunEvent {
   record ApprovalRequested(String runId, String gateId, String approvers, int minApprovals, Instant deadline,
       Instant at) implements RunEvent {}
 
-  /** {@code user} approved; recorded before the approval is acknowledged. */
-  record ApprovalGranted(String runId, String gateId, String user, String comment, String planHash, Instant at)
-      implements RunEvent {}
+  /**
+   * {@code user} approved; recorded before the approval is acknowledged. {@code choice}: the option
+   * they chose, for a gate that asks one (since 0.9), else null.
+   */
+  record ApprovalGranted(String runId, String gateId, String user, String comment, String planHash, String choice,
+      Instant at) implements RunEvent {
+    /** An approval without a choice (the form before 0.9). */
+    public ApprovalGranted(String runId, String gateId, String user, String comment, String planHash, Instant at) {
+      this(runId, gateId, user, comment, planHash, null, at);
+    }
+  }
 
   /** A wait (sleep, waitUntil, bake) began and ends at {@code deadline}. */
   record WaitStarted(String runId, String waitId, Wait.Kind kind, Instant deadline, Instant at) implements RunEvent {}

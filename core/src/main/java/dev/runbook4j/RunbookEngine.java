@@ -138,6 +138,23 @@ public interface RunbookEngine extends AutoCloseable {
    */
   RunStatus approve(String runId, String gateId, String user, String comment, String planHash);
 
+  /**
+   * Records {@code user}'s approval of a gate that asks its approver to choose one of its options
+   * ({@link ApprovalSpec#options()}): {@code choice} is journaled with the approval and is the gate's
+   * output. A gate without options takes a null choice.
+   *
+   * @throws ApprovalException as {@link #approve(String, String, String, String, String)} does, and
+   *     when the gate asks a choice and {@code choice} is none of its options
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  default RunStatus approve(String runId, String gateId, String user, String comment, String planHash, String choice) {
+    if (choice != null) {
+      throw new UnsupportedOperationException("this engine takes no choice with an approval");
+    }
+    return approve(runId, gateId, user, comment, planHash);
+  }
+
   /** Approves without a plan-hash check. */
   default RunStatus approve(String runId, String gateId, String user) {
     return approve(runId, gateId, user, "", null);

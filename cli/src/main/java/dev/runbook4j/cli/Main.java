@@ -809,10 +809,15 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--comment", paramLabel = "TEXT")
     String comment;
 
+    @Option(names = "--choice", paramLabel = "OPTION", description = "For a gate that asks its approver to choose"
+        + " (its options are in the plan): the option chosen; the gate's output.")
+    String choice;
+
     @Override
     public Integer call() throws IOException {
-      RunStatus st = decide(runId, (e, id) -> e.approve(id, gate, user(as), comment, null));
+      RunStatus st = decide(runId, (e, id) -> e.approve(id, gate, user(as), comment, null, choice));
       System.out.println("approved gate '" + gate + "' of run " + runId + " as " + user(as)
+          + (choice == null ? "" : ", choosing '" + choice + "'")
           + (st.awaitingApproval().contains(gate) ? "; more approvals are needed" : "; the gate passed: " + goesOn));
       return OK;
     }

@@ -33,6 +33,14 @@ public final class ApprovalDsl {
     approval.requesterMayApprove(may);
   }
 
+  /**
+   * {@code options 'proceed', 'hold', 'rollback'}: the approver chooses one as they approve; the choice
+   * is the gate's output ({@code output('go')}), for a {@code choose} after it.
+   */
+  public void options(String... values) {
+    approval.options(values);
+  }
+
   public void minApprovals(int n) {
     approval.minApprovals(n);
   }

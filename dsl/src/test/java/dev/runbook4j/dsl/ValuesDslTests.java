@@ -63,4 +63,24 @@ class ValuesDslTests {
       assertThat(engine.run(s.runbook(), s.params(Map.of())).state()).isEqualTo(RunState.ROLLED_BACK);
     }
   }
+
+  @Test
+  void anApproverChoosesAndTheScriptBranchesOnIt() {
+    ScriptRunbook s = RunbookScripts.load("judged.runbook.groovy", """
+        runbook('judged') {
+          gate('judgment') { approval { approvers 'lead'; options 'proceed', 'hold' } }
+          choose('verdict') {
+            when('hold', { output('judgment') == 'hold' }) { succeed 'held by the lead' }
+            otherwise { step('promote') { action { ctx -> 'promoted' }; readOnly() } }
+          }
+        }
+        """);
+    try (RunbookEngine engine = RunbookEngine.builder().virtualTime(VirtualTime.create()).journal(new InMemoryJournal())
+        .build()) {
+      RunResult parked = engine.run(s.runbook(), s.params(Map.of()));
+      engine.approve(parked.runId(), "judgment", "lead", "", null, "hold");
+      RunResult r = engine.handle(parked.runId()).await();
+      assertThat(r.endedEarly()).contains("held by the lead");
+    }
+  }
 }

@@ -42,6 +42,7 @@ public final class Faults {
   private final List<StepFault> steps = new CopyOnWriteArrayList<>();
   private final List<String> rejectedGates = new CopyOnWriteArrayList<>();
   private final List<ApprovalDecision> approvals = new CopyOnWriteArrayList<>();
+  private final java.util.Map<String, String> choices = new java.util.concurrent.ConcurrentHashMap<>();
   private final List<WatchBreach> breaches = new CopyOnWriteArrayList<>();
   private final List<String> neverSatisfied = new CopyOnWriteArrayList<>();
   private final List<Crash> crashes = new CopyOnWriteArrayList<>();
@@ -78,6 +79,30 @@ public final class Faults {
     }
     approvals.add(new ApprovalDecision(name(gate, "gate"), List.of(users), null));
     return this;
+  }
+
+  /**
+   * Approves approval gate {@code gate}, which asks its approver to choose one of its options, as
+   * {@code user} choosing {@code choice}. (Without this, the kit's approvals choose the gate's first
+   * option.)
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public Faults approveChoosing(String gate, String user, String choice) {
+    choices.put(name(gate, "gate"), Objects.requireNonNull(choice, "choice"));
+    approvals.add(new ApprovalDecision(name(gate, "gate"), List.of(name(user, "user")), null));
+    return this;
+  }
+
+  /** The choice a test made for approval gate {@code gateId}, or null. */
+  String choice(String gateId) {
+    for (java.util.Map.Entry<String, String> c : choices.entrySet()) {
+      if (PlanIndex.matches(c.getKey(), gateId)) {
+        return c.getValue();
+      }
+    }
+    return null;
   }
 
   /** Rejects approval gate {@code gate} as {@code user}, with {@code reason}, when the run reaches it. */

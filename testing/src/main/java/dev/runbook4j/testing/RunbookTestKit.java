@@ -264,9 +264,13 @@ public final class RunbookTestKit implements AutoCloseable {
             already.add(g.user());
           }
         }
+        Launch launch = launches.get(runId);
+        dev.runbook4j.ApprovalSpec spec = launch == null ? null : Approvals.spec(launch.runbook, gate);
+        String choice = spec == null || spec.options().isEmpty() ? null
+            : faults.choice(gate) != null ? faults.choice(gate) : spec.options().get(0);
         for (String user : d.users()) {
           if (!already.contains(user)) {
-            inc.engine.approve(runId, gate, user);
+            inc.engine.approve(runId, gate, user, "", null, choice);
             decided = true;
           }
         }

@@ -125,4 +125,24 @@ class BranchExplorationTests {
         "branch chosen          route → degraded (probe is slow)",
         "succeeded early        route/healthy/succeed: the fleet is healthy");
   }
+
+  @Test
+  void theKitChoosesAGatesFirstOptionUnlessTheTestSaysWhich() {
+    dev.runbook4j.Runbook<Void> rb = Runbook.builder("judged")
+        .gate("judgment", g -> g.approval(a -> a.approvers("lead").options("proceed", "hold")))
+        .choose("verdict", c -> c
+            .when("hold", ctx -> ctx.output("judgment").equals("hold"), o -> o.succeed("held"))
+            .otherwise(o -> o.step("promote", s -> s.action(ctx -> "promoted").readOnly())))
+        .build();
+    try (RunbookTestKit kit = RunbookTestKit.create()) {
+      kit.faults().approveAs("judgment", "lead");
+      assertThat(kit.run(rb, null).started()).containsExactly("verdict/otherwise/promote");
+    }
+    try (RunbookTestKit kit = RunbookTestKit.create()) {
+      kit.faults().approveChoosing("judgment", "lead", "hold");
+      assertThat(kit.run(rb, null).result().endedEarly()).contains("held");
+    }
+    // the explorer approves with the first option, and every path of that branch holds
+    FailureExplorer.of(() -> Subject.of(rb, (Void) null)).explore().assertAllHold();
+  }
 }

@@ -35,7 +35,7 @@ final class Decisions {
    *     waiting or was decided already, it timed out, or the user may not decide on it
    */
   static RunStatus decide(Services engine, String runId, String gate, String user, boolean approve,
-      String text, String planHash) {
+      String text, String planHash, String choice) {
     dev.runbook4j.spi.Journal.Verified read = engine.journal.readVerified(runId);
     List<RunEvent> events = read.events();
     if (events.isEmpty()) {
@@ -105,7 +105,8 @@ final class Decisions {
       if (g.approvedBy().contains(user)) {
         return Rebuilds.status(engine.journal, runId);  // the same person again counts once
       }
-      decision.add(new RunEvent.ApprovalGranted(runId, id, user, text == null ? "" : text, hash, now));
+      dev.runbook4j.internal.run.ApprovalChoice.check(spec, id, runId, choice);
+      decision.add(new RunEvent.ApprovalGranted(runId, id, user, text == null ? "" : text, hash, choice, now));
       if (g.approvedBy().size() + 1 >= spec.minApprovals()) {
         decision.add(new RunEvent.GatePassed(runId, id, now));
       }

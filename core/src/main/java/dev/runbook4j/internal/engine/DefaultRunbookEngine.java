@@ -366,15 +366,21 @@ public final class DefaultRunbookEngine implements RunbookEngine {
 
   @Override
   public RunStatus approve(String runId, String gateId, String user, String comment, String planHash) {
+    return approve(runId, gateId, user, comment, planHash, null);
+  }
+
+  @Override
+  public RunStatus approve(String runId, String gateId, String user, String comment, String planHash,
+      String choice) {
     while (true) {
       if (registry.held(runId)) {
         try {
-          return decide(runId, r -> r.approve(gateId, user, comment, planHash));
+          return decide(runId, r -> r.approve(gateId, user, comment, planHash, choice));
         } catch (NotHeldHere gone) {
           continue;
         }
       }
-      RunStatus decided = Decisions.decide(s, runId, gateId, user, true, comment, planHash);
+      RunStatus decided = Decisions.decide(s, runId, gateId, user, true, comment, planHash, choice);
       if (decided != null) {
         parking.nudge(runId);
         return decided;
@@ -392,7 +398,7 @@ public final class DefaultRunbookEngine implements RunbookEngine {
           continue;
         }
       }
-      RunStatus decided = Decisions.decide(s, runId, gateId, user, false, reason, null);
+      RunStatus decided = Decisions.decide(s, runId, gateId, user, false, reason, null, null);
       if (decided != null) {
         parking.nudge(runId);
         return decided;

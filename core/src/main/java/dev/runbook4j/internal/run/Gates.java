@@ -340,7 +340,7 @@ final class Gates {
     }
   }
 
-  RunStatus approve(String gate, String user, String comment, String planHash) {
+  RunStatus approve(String gate, String user, String comment, String planHash, String choice) {
     synchronized (run) {
       run.checkNotParked();
       Pending pa = pendingAt(gate);
@@ -356,8 +356,9 @@ final class Gates {
         return run.status();
       }
       List<RunEvent> decision = new ArrayList<>(2);
+      ApprovalChoice.check(pa.spec, pa.id, run.runId, choice);
       decision.add(new RunEvent.ApprovalGranted(run.runId, pa.id, user, comment == null ? "" : comment,
-          run.plan.hash(), run.now()));
+          run.plan.hash(), choice, run.now()));
       if (approvedBy.size() + 1 >= pa.spec.minApprovals()) {
         decision.add(new RunEvent.GatePassed(run.runId, pa.id, run.now()));
       }

@@ -542,8 +542,8 @@ public final class Run {
   // ---------------------------------------------------------------- the engine's calls
 
   /** Records {@code user}'s approval of {@code gate} (an id or a name). */
-  public RunStatus approve(String gate, String user, String comment, String planHash) {
-    return gates.approve(gate, user, comment, planHash);
+  public RunStatus approve(String gate, String user, String comment, String planHash, String choice) {
+    return gates.approve(gate, user, comment, planHash, choice);
   }
 
   /** Records {@code user}'s rejection of {@code gate} (an id or a name). */

@@ -216,6 +216,9 @@ public final class RunLedger {
       r.approvalDeadline = a.deadline();
     } else if (e instanceof RunEvent.ApprovalGranted a) {
       gate(a.gateId()).approvedBy.add(a.user());
+      if (a.choice() != null) {
+        succeeded(a.gateId(), a.choice());  // the approver's choice is the gate's output
+      }
     } else if (e instanceof RunEvent.WaitStarted w) {
       waits.computeIfAbsent(w.waitId(), k -> new WaitRecord()).deadline = w.deadline();
     } else if (e instanceof RunEvent.WaitFinished w) {

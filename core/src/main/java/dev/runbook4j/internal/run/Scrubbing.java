@@ -57,7 +57,7 @@ final class Scrubbing {
     } else if (e instanceof RunEvent.ApprovalGranted x) {
       String t = s.scrub(x.comment());
       return same(t, x.comment()) ? e : new RunEvent.ApprovalGranted(x.runId(), x.gateId(), x.user(), t, x.planHash(),
-          x.at());
+          x.choice(), x.at());
     } else if (e instanceof RunEvent.NodeSkipped x) {
       String t = s.scrub(x.reason());
       return same(t, x.reason()) ? e : new RunEvent.NodeSkipped(x.runId(), x.nodeId(), t, x.at());
