@@ -149,6 +149,7 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
     positive("sleep '" + where + "'", "duration", duration);
     Wait.Options<P> o = options(options);
     add(new Wait<>(name, Wait.Kind.SLEEP, duration, null, null, o.description, o.when));
+    skippable(o, where);
     return self();
   }
 
@@ -164,6 +165,7 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
     Wait.Options<P> o = options(options);
     add(new Wait<>(name, Wait.Kind.SLEEP, null, null, null, o.description, o.when)
         .withDurationValue(Objects.requireNonNull(duration, "duration"), Objects.requireNonNull(text, "text")));
+    skippable(o, where);
     return self();
   }
 
@@ -180,7 +182,17 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
     Wait.Options<P> o = options(options);
     add(new Wait<>(name, Wait.Kind.BAKE, null, null, null, o.description, o.when)
         .withDurationValue(Objects.requireNonNull(duration, "duration"), Objects.requireNonNull(text, "text")));
+    skippable(o, where);
     return self();
+  }
+
+  /** Applies the wait just added its {@code skippableBy}, checked as an approval's rules are. */
+  @SuppressWarnings("unchecked")
+  private void skippable(Wait.Options<P> o, String where) {
+    if (o.skippableBy != null) {
+      ((Wait<P>) nodes.get(nodes.size() - 1)).withSkippableBy(o.skippableBy.build("wait '" + where + "' skippableBy",
+          definition.problems));
+    }
   }
 
   private static <P> Wait.Options<P> options(Consumer<Wait.Options<P>> options) {
@@ -213,6 +225,7 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
     Wait.Options<P> o = options(options);
     add(new Wait<>(name, Wait.Kind.WAIT_UNTIL, timeout, every, Objects.requireNonNull(condition, "condition"),
         o.description, o.when));
+    skippable(o, where);
     return self();
   }
 
@@ -233,6 +246,7 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
     definition.bakes.put(where, this);
     Wait.Options<P> o = options(options);
     add(new Wait<>(name, Wait.Kind.BAKE, duration, null, null, o.description, o.when));
+    skippable(o, where);
     return self();
   }
 

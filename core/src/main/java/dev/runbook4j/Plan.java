@@ -381,6 +381,7 @@ public final class Plan {
             a.put("timeout", Durations.format(w.duration()));
           }
         }
+        w.skippableBy().ifPresent(sb -> a.put("skippableBy", sb.toString()));
         String kind = w.kind() == Wait.Kind.SLEEP ? "sleep" : w.kind() == Wait.Kind.BAKE ? "bake" : "waitUntil";
         out.add(new Node(id, kind, a, List.of()));
       } else if (def instanceof Group<?> g) {

@@ -97,6 +97,14 @@ public sealed interface RunEvent {
 
   record WaitFinished(String runId, String waitId, Instant at) implements RunEvent {}
 
+  /**
+   * {@code by} ended the wait {@code waitId} before its time ({@code reason}); a decision, journaled
+   * before it is acknowledged, and taken by the rules of the wait's {@code skippableBy}.
+   *
+   * @since 0.9
+   */
+  record WaitSkipped(String runId, String waitId, String by, String reason, Instant at) implements RunEvent {}
+
   record WatchBreached(String runId, String watchId, String reason, Instant at) implements RunEvent {}
 
   /** The rollback began; {@code toCompensate} lists the started steps in the order they will be undone. */

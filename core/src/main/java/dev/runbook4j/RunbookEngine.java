@@ -155,6 +155,19 @@ public interface RunbookEngine extends AutoCloseable {
     return approve(runId, gateId, user, comment, planHash);
   }
 
+  /**
+   * Ends the wait {@code waitId} (a sleep, bake or waitUntil going on) before its time, as
+   * {@code user}: journaled before this returns, by the rules of the wait's {@code skippableBy}; the
+   * run goes on from the wait.
+   *
+   * @throws ApprovalException when the wait cannot be skipped, is not going on, or the user may not
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  default RunStatus skipWait(String runId, String waitId, String user, String reason) {
+    throw new UnsupportedOperationException("this engine cannot skip waits");
+  }
+
   /** Approves without a plan-hash check. */
   default RunStatus approve(String runId, String gateId, String user) {
     return approve(runId, gateId, user, "", null);

@@ -27,6 +27,7 @@ public final class Wait<P> implements Node {
   private final String description;
   private final When<P> when;
   private ValueFunction<P, Duration> durationValue;
+  private ApprovalSpec skippableBy;
   private String durationText;
 
   Wait(String name, Kind kind, Duration duration, Duration every, WaitCondition<P> condition) {
@@ -84,6 +85,21 @@ public final class Wait<P> implements Node {
     return durationText == null ? "a value" : durationText;
   }
 
+  /**
+   * Who may end the wait before its time ({@link Options#skippableBy}), if anyone.
+   *
+   * @since 0.9
+   */
+  @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+  public Optional<ApprovalSpec> skippableBy() {
+    return Optional.ofNullable(skippableBy);
+  }
+
+  Wait<P> withSkippableBy(ApprovalSpec spec) {
+    this.skippableBy = spec;
+    return this;
+  }
+
   Wait<P> withDurationValue(ValueFunction<P, Duration> value, String text) {
     this.durationValue = value;
     this.durationText = text;
@@ -120,8 +136,23 @@ public final class Wait<P> implements Node {
   public static final class Options<P> {
     String description = "";
     When<P> when;
+    ApprovalSpec.Builder skippableBy;
 
     Options() {}
+
+    /**
+     * Lets the people {@code spec} names end the wait before its time ("the bake looks fine, go on"),
+     * by the rules of an approval: named approvers or a role, the requester excluded unless allowed;
+     * the decision is journaled ({@link RunEvent.WaitSkipped}) and the run goes on from the wait.
+     *
+     * @since 0.9
+     */
+    @API(status = API.Status.EXPERIMENTAL, since = "0.9")
+    public Options<P> skippableBy(java.util.function.Consumer<ApprovalSpec.Builder> spec) {
+      this.skippableBy = new ApprovalSpec.Builder();
+      spec.accept(skippableBy);
+      return this;
+    }
 
     /** A one-line description shown in the plan. */
     public Options<P> description(String description) {

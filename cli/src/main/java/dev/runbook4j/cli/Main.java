@@ -45,7 +45,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "runbook4j", mixinStandardHelpOptions = true, version = "runbook4j 0.1.0-SNAPSHOT",
     description = "Runs runbook scripts (*.runbook.groovy) with a durable journal.",
     subcommands = {Main.Run.class, Main.PlanCommand.class, Main.Validate.class, Main.Resume.class, Main.Approve.class,
-        Main.Reject.class, Main.Cancel.class, Main.Status.class, Main.History.class, Main.Locks.class,
+        Main.Reject.class, Main.Skip.class, Main.Cancel.class, Main.Status.class, Main.History.class, Main.Locks.class,
         Main.Unlock.class, TestCommand.class, VerifyCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -819,6 +819,19 @@ public final class Main implements Callable<Integer> {
       System.out.println("approved gate '" + gate + "' of run " + runId + " as " + user(as)
           + (choice == null ? "" : ", choosing '" + choice + "'")
           + (st.awaitingApproval().contains(gate) ? "; more approvals are needed" : "; the gate passed: " + goesOn));
+      return OK;
+    }
+  }
+
+  @Command(name = "skip", description = "Ends a wait of a run before its time (a wait that names who may skip it).")
+  static final class Skip extends GateDecisionCommand {
+    @Option(names = "--reason", paramLabel = "TEXT")
+    String reason;
+
+    @Override
+    public Integer call() throws IOException {
+      decide(runId, (e, id) -> e.skipWait(id, gate, user(as), reason));
+      System.out.println("skipped wait '" + gate + "' of run " + runId + " as " + user(as) + ": " + goesOn);
       return OK;
     }
   }

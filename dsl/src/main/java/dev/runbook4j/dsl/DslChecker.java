@@ -77,9 +77,9 @@ final class DslChecker extends CompilationCustomizer {
   static final Map<String, Set<String>> OPTIONS = Map.ofEntries(
       Map.entry("parallel", Set.of("failFast")),
       Map.entry("retry", StepDsl.RETRY_OPTIONS),
-      Map.entry("waitUntil", Set.of("every", "timeout", "when")),
-      Map.entry("wait", Set.of("when", "durationText")),
-      Map.entry("bake", Set.of("when", "durationText")),
+      Map.entry("waitUntil", Set.of("every", "timeout", "when", "skippableBy")),
+      Map.entry("wait", Set.of("when", "durationText", "skippableBy")),
+      Map.entry("bake", Set.of("when", "durationText", "skippableBy")),
       Map.entry("when", Set.of("text")),
       Map.entry("forEach", Set.of("items", "maxConcurrency", "maxErrors")),
       Map.entry("lock", Set.of("policy")),

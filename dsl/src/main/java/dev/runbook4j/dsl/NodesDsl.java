@@ -118,6 +118,14 @@ public abstract class NodesDsl extends groovy.lang.GroovyObjectSupport {
 
   /** The options waits share: {@code when: { ... }} (with {@code whenText:}, its source, from the loader). */
   private void waitOptions(Map<String, Object> options, dev.runbook4j.Wait.Options<ScriptParams> w) {
+    Object skippable = options.get("skippableBy");
+    if (skippable != null) {
+      List<String> who = new ArrayList<>();
+      for (Object u : skippable instanceof Collection<?> c ? c : List.of(skippable)) {
+        who.add(String.valueOf(u));
+      }
+      w.skippableBy(a -> a.approvers(who.toArray(String[]::new)));
+    }
     Object when = options.get("when");
     if (when instanceof Closure<?> c) {
       Object text = options.get("whenText");

@@ -2,11 +2,7 @@ package dev.runbook4j.internal.engine;
 
 import dev.runbook4j.ApprovalException;
 import dev.runbook4j.ApprovalSpec;
-import dev.runbook4j.ForEach;
 import dev.runbook4j.Gate;
-import dev.runbook4j.Group;
-import dev.runbook4j.Node;
-import dev.runbook4j.Parallel;
 import dev.runbook4j.RunEvent;
 import dev.runbook4j.RunStatus;
 import dev.runbook4j.Runbook;
@@ -77,7 +73,7 @@ final class Decisions {
           + " it here, give this engine its runbook: RunbookEngine.builder().runbooks(...)");
     }
     Gate<?> node = rollbackGate ? runbook.rollbackGate().filter(rg -> id.equals("rollback/" + rg.name())).orElse(null)
-        : find(runbook.nodes(), "", id);
+        : dev.runbook4j.internal.run.NodeFinder.find(runbook.nodes(), id, Gate.class);
     if (node == null || node.approval().isEmpty()) {
       throw new ApprovalException("Run " + runId + " waits for approval at gate '" + id + "', which runbook '"
           + runbookName + "' as given has no approval gate for; decide with the runbook it was started with");
@@ -148,34 +144,38 @@ final class Decisions {
         + " (run is " + h.state() + (h.awaiting().isEmpty() ? "" : "; awaiting: " + h.awaiting()) + ")");
   }
 
-  /** The gate whose runtime id is {@code id} (forEach items in brackets), or null. */
-  private static Gate<?> find(List<Node> nodes, String path, String id) {
-    for (Node n : nodes) {
-      String p = path.isEmpty() ? n.name() : path + "/" + n.name();
-      if (n instanceof Gate<?> g && p.equals(id)) {
-        return g;
-      }
-      if (!id.startsWith(p)) {
-        continue;
-      }
-      Gate<?> found = null;
-      if (n instanceof Group<?> g) {
-        found = find(g.nodes(), p, id);
-      } else if (n instanceof Parallel<?> || n instanceof dev.runbook4j.Choice<?>) {
-        for (Group<?> b : n instanceof Parallel<?> par ? par.branches() : ((dev.runbook4j.Choice<?>) n).options()) {
-          found = found != null ? found : find(b.nodes(), p + "/" + b.name(), id);
-        }
-      } else if (n instanceof ForEach<?, ?> f && id.startsWith(p + "[")) {
-        // the item is whatever stands between "[" and a "]" that a child's path follows
-        for (int k = id.indexOf("]", p.length()); k > 0 && found == null; k = id.indexOf("]", k + 1)) {
-          found = find(f.nodes(), id.substring(0, k + 1), id);
-        }
-      }
-      if (found != null) {
-        return found;
-      }
+  /**
+   * Records {@code user}'s skip of the wait {@code waitId} of a run this engine does not hold, in
+   * the journal: the same conditional write as a gate's decision. Null when the journal moved
+   * meanwhile (read again, decide again).
+   */
+  static RunStatus skipWait(Services engine, String runId, String waitId, String user, String reason) {
+    dev.runbook4j.spi.Journal.Verified read = engine.journal.readVerified(runId);
+    List<RunEvent> events = read.events();
+    if (events.isEmpty()) {
+      throw new UnknownRunException(runId);
     }
-    return null;
+    if (read.problem().isPresent()) {
+      throw new dev.runbook4j.JournalException("Run " + runId + " does not verify: " + read.problem().get()
+          + "; no decision was recorded on it", null);
+    }
+    RunLedger h = RunLedger.fold(runId, events);
+    String runbookName = h.started().runbook();
+    Runbook<?> runbook = engine.catalog.get(runbookName);
+    if (runbook == null) {
+      throw new ApprovalException("Run " + runId + " (" + runbookName + ") is not held by this engine; to decide on"
+          + " it here, give this engine its runbook: RunbookEngine.builder().runbooks(...)");
+    }
+    dev.runbook4j.Wait<?> w = dev.runbook4j.internal.run.NodeFinder.find(runbook.nodes(), waitId,
+        dev.runbook4j.Wait.class);
+    dev.runbook4j.internal.run.WaitSkips.check(w, waitId, runId, runbookName, user, h.started().requester(),
+        h.finished() != null || h.rollback() != null || h.cancel() != null, h.waitStarted(waitId), h.waitOver(waitId));
+    List<RunEvent> decision = List.of(new RunEvent.WaitSkipped(runId, waitId, user, reason == null ? "" : reason,
+        engine.now()));
+    if (!engine.journal.appendIf(runId, events.size(), decision)) {
+      return null;
+    }
+    return Rebuilds.status(engine.journal, runId);
   }
 
   private static String abbreviate(String hash) {

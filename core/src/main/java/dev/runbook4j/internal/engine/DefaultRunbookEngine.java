@@ -389,6 +389,24 @@ public final class DefaultRunbookEngine implements RunbookEngine {
   }
 
   @Override
+  public RunStatus skipWait(String runId, String waitId, String user, String reason) {
+    while (true) {
+      if (registry.held(runId)) {
+        try {
+          return decide(runId, r -> r.skipWait(waitId, user, reason));
+        } catch (NotHeldHere gone) {
+          continue;
+        }
+      }
+      RunStatus decided = Decisions.skipWait(s, runId, waitId, user, reason);
+      if (decided != null) {
+        parking.nudge(runId);
+        return decided;
+      }
+    }
+  }
+
+  @Override
   public RunStatus reject(String runId, String gateId, String user, String reason) {
     while (true) {
       if (registry.held(runId)) {

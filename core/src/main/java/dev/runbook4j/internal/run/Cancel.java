@@ -109,6 +109,11 @@ final class Cancel {
       if (was.cancel() == null && now.cancel() != null && !run.state().isTerminal()) {
         cancelled();
       }
+      for (RunEvent e : learnt) {
+        if (e instanceof RunEvent.WaitSkipped s) {
+          run.waits.ended(s.waitId());
+        }
+      }
       run.gates.decided();
     }
     for (RunEvent e : learnt) {
@@ -120,6 +125,9 @@ final class Cancel {
   private static boolean isNew(RunEvent e, RunLedger was, RunLedger now) {
     if (e instanceof RunEvent.CancelRequested) {
       return was.cancel() == null && now.cancel() == e;
+    }
+    if (e instanceof RunEvent.WaitSkipped s) {
+      return !was.waitOver(s.waitId());
     }
     String gate = e instanceof RunEvent.ApprovalGranted a ? a.gateId() : e instanceof RunEvent.GatePassed g
         ? g.gateId() : e instanceof RunEvent.GateRejected r ? r.gateId() : null;

@@ -546,6 +546,11 @@ public final class Run {
     return gates.approve(gate, user, comment, planHash, choice);
   }
 
+  /** Records {@code user}'s skip of the wait {@code waitId}. */
+  public RunStatus skipWait(String waitId, String user, String reason) {
+    return waits.skip(waitId, user, reason);
+  }
+
   /** Records {@code user}'s rejection of {@code gate} (an id or a name). */
   public RunStatus reject(String gate, String user, String reason) {
     return gates.reject(gate, user, reason);

@@ -94,6 +94,8 @@ public final class RunLedger {
   static final class WaitRecord {
     Instant deadline;
     boolean finished;
+    /** Who ended it before its time, or null. */
+    String skippedBy;
   }
 
   /**
@@ -223,6 +225,8 @@ public final class RunLedger {
       waits.computeIfAbsent(w.waitId(), k -> new WaitRecord()).deadline = w.deadline();
     } else if (e instanceof RunEvent.WaitFinished w) {
       waits.computeIfAbsent(w.waitId(), k -> new WaitRecord()).finished = true;
+    } else if (e instanceof RunEvent.WaitSkipped w) {
+      waits.computeIfAbsent(w.waitId(), k -> new WaitRecord()).skippedBy = w.by();
     } else if (e instanceof RunEvent.ConditionHeld c) {
       conditions.put(c.nodeId(), Boolean.TRUE);
     } else if (e instanceof RunEvent.NodeSkipped n) {
@@ -526,6 +530,18 @@ public final class RunLedger {
   /** The nodes passed over because their condition did not hold, in the order they were reached. */
   public List<String> skippedNodes() {
     return java.util.Collections.unmodifiableList(skippedNodes);
+  }
+
+  /** Whether wait {@code id} began. */
+  public boolean waitStarted(String id) {
+    WaitRecord r = waits.get(id);
+    return r != null && r.deadline != null;
+  }
+
+  /** Whether wait {@code id} ended, or was skipped. */
+  public boolean waitOver(String id) {
+    WaitRecord r = waits.get(id);
+    return r != null && (r.finished || r.skippedBy != null);
   }
 
   /** Whether the hook message with idempotency key {@code key} was sent, or given up on. */

@@ -3,6 +3,7 @@ package dev.runbook4j.internal.run;
 import dev.runbook4j.Health;
 import dev.runbook4j.RunEvent;
 import dev.runbook4j.RunState;
+import dev.runbook4j.RunStatus;
 import dev.runbook4j.Wait;
 import dev.runbook4j.WaitTimeoutException;
 import dev.runbook4j.Watch;
@@ -29,6 +30,8 @@ final class Waits {
   private final Run run;
   /** Pauses in progress: completed with false by a cancel. */
   private final Set<CompletableFuture<Boolean>> pauses = ConcurrentHashMap.newKeySet();
+  /** The stretch each wait sleeps now, by its id: what a skip ends. */
+  private final java.util.Map<String, CompletableFuture<Boolean>> stretches = new ConcurrentHashMap<>();
   /** Whether this object checked its watches since it was built (a rebuilt run checks them first). */
   private final AtomicBoolean checkedSinceBuilt = new AtomicBoolean();
 
@@ -43,6 +46,9 @@ final class Waits {
       RunLedger.WaitRecord r = run.ledger().waitRecord(id);
       if (r != null && r.finished) {
         return Run.DONE_OK;
+      }
+      if (r != null && r.skippedBy != null) {
+        return Run.done(finishWait(id));  // skipped before the restart
       }
       deadline = r != null ? r.deadline : null;  // absolute: only what is left is waited for
     }
@@ -87,6 +93,9 @@ final class Waits {
   }
 
   private CompletableFuture<Outcome> poll(Wait<Object> w, String id, Frame frame, Instant deadline, int n) {
+    if (skipped(id)) {
+      return Run.done(finishWait(id));
+    }
     boolean holds;
     try {
       Contexts.RunCtx ctx = new Contexts.RunCtx(run, frame);
@@ -160,13 +169,24 @@ final class Waits {
     }
     Duration every = every(frame);
     Duration stretch = every == null || left.compareTo(every) <= 0 ? left : every;
-    sleep(stretch, false).whenComplete((elapsed, e) -> {
+    if (skipped(nodeId)) {
+      result.complete(null);  // a person ended it
+      return;
+    }
+    CompletableFuture<Boolean> sleeping = sleep(stretch, false);
+    stretches.put(nodeId, sleeping);
+    sleeping.whenComplete((elapsed, e) -> {
+      stretches.remove(nodeId, sleeping);
       if (e != null) {
         result.completeExceptionally(e);
         return;
       }
       if (!elapsed) {
         result.complete(run.cancelledOutcome());
+        return;
+      }
+      if (skipped(nodeId)) {
+        result.complete(null);
         return;
       }
       if (every != null) {
@@ -182,6 +202,37 @@ final class Waits {
         slice(end, frame, nodeId, where, result);
       }
     });
+  }
+
+  /** Whether a person ended wait {@code id} before its time (journaled). */
+  private boolean skipped(String id) {
+    synchronized (run) {
+      RunLedger.WaitRecord r = run.ledger().waitRecord(id);
+      return r != null && r.skippedBy != null;
+    }
+  }
+
+  /** Records {@code user}'s skip of wait {@code id} (a decision: journaled if the journal did not move), and ends it. */
+  RunStatus skip(String id, String user, String reason) {
+    synchronized (run) {
+      run.checkNotParked();
+      RunLedger l = run.ledger();
+      Wait<?> w = NodeFinder.find(run.runbook.nodes(), id, Wait.class);
+      WaitSkips.check(w, id, run.runId, run.runbook.name(), user, run.requester,
+          run.state().isTerminal() || l.rollback() != null || l.cancel() != null, l.waitStarted(id), l.waitOver(id));
+      run.cancel.recordDecision(java.util.List.of(new RunEvent.WaitSkipped(run.runId, id, user,
+          reason == null ? "" : reason, run.now())));
+      ended(id);
+    }
+    return run.status();
+  }
+
+  /** Wait {@code id} was skipped (here or, learnt from the journal, elsewhere): its stretch ends now. */
+  void ended(String id) {
+    CompletableFuture<Boolean> p = stretches.get(id);
+    if (p != null) {
+      run.onWorker(() -> p.complete(true));
+    }
   }
 
   /** The shortest interval of the watches in scope, or null when there is none. */
