@@ -73,7 +73,7 @@ final class Decisions {
           + " it here, give this engine its runbook: RunbookEngine.builder().runbooks(...)");
     }
     Gate<?> node = rollbackGate ? runbook.rollbackGate().filter(rg -> id.equals("rollback/" + rg.name())).orElse(null)
-        : dev.runbook4j.internal.run.NodeFinder.find(runbook.nodes(), id, Gate.class);
+        : dev.runbook4j.internal.run.RunLedger.Rules.find(runbook.nodes(), id, Gate.class);
     if (node == null || node.approval().isEmpty()) {
       throw new ApprovalException("Run " + runId + " waits for approval at gate '" + id + "', which runbook '"
           + runbookName + "' as given has no approval gate for; decide with the runbook it was started with");
@@ -101,7 +101,7 @@ final class Decisions {
       if (g.approvedBy().contains(user)) {
         return Rebuilds.status(engine.journal, runId);  // the same person again counts once
       }
-      dev.runbook4j.internal.run.ApprovalChoice.check(spec, id, runId, choice);
+      dev.runbook4j.internal.run.RunLedger.Rules.checkChoice(spec, id, runId, choice);
       decision.add(new RunEvent.ApprovalGranted(runId, id, user, text == null ? "" : text, hash, choice, now));
       if (g.approvedBy().size() + 1 >= spec.minApprovals()) {
         decision.add(new RunEvent.GatePassed(runId, id, now));
@@ -166,9 +166,9 @@ final class Decisions {
       throw new ApprovalException("Run " + runId + " (" + runbookName + ") is not held by this engine; to decide on"
           + " it here, give this engine its runbook: RunbookEngine.builder().runbooks(...)");
     }
-    dev.runbook4j.Wait<?> w = dev.runbook4j.internal.run.NodeFinder.find(runbook.nodes(), waitId,
+    dev.runbook4j.Wait<?> w = dev.runbook4j.internal.run.RunLedger.Rules.find(runbook.nodes(), waitId,
         dev.runbook4j.Wait.class);
-    dev.runbook4j.internal.run.WaitSkips.check(w, waitId, runId, runbookName, user, h.started().requester(),
+    dev.runbook4j.internal.run.RunLedger.Rules.checkSkip(w, waitId, runId, runbookName, user, h.started().requester(),
         h.finished() != null || h.rollback() != null || h.cancel() != null, h.waitStarted(waitId), h.waitOver(waitId));
     List<RunEvent> decision = List.of(new RunEvent.WaitSkipped(runId, waitId, user, reason == null ? "" : reason,
         engine.now()));

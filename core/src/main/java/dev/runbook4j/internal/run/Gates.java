@@ -356,7 +356,7 @@ final class Gates {
         return run.status();
       }
       List<RunEvent> decision = new ArrayList<>(2);
-      ApprovalChoice.check(pa.spec, pa.id, run.runId, choice);
+      RunLedger.Rules.checkChoice(pa.spec, pa.id, run.runId, choice);
       decision.add(new RunEvent.ApprovalGranted(run.runId, pa.id, user, comment == null ? "" : comment,
           run.plan.hash(), choice, run.now()));
       if (approvedBy.size() + 1 >= pa.spec.minApprovals()) {

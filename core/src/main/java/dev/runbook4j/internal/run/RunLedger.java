@@ -1,7 +1,15 @@
 package dev.runbook4j.internal.run;
 
+import dev.runbook4j.ApprovalException;
+import dev.runbook4j.ApprovalSpec;
+import dev.runbook4j.Choice;
+import dev.runbook4j.ForEach;
+import dev.runbook4j.Group;
+import dev.runbook4j.Node;
+import dev.runbook4j.Parallel;
 import dev.runbook4j.RunEvent;
 import dev.runbook4j.RunState;
+import dev.runbook4j.Wait;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -557,5 +565,94 @@ public final class RunLedger {
   /** The run's {@code succeed}, once reached, or null. */
   public RunEvent.SucceededEarly succeededEarly() {
     return succeededEarly;
+  }
+
+  /**
+   * The rules a decision on a run is taken by, wherever it is taken: by the object that drives the run
+   * here, or through the journal by an engine that does not hold it (a parked run, one driven
+   * elsewhere). One place, so that the two paths cannot drift.
+   */
+  public static final class Rules {
+    private Rules() {}
+
+    /** A choice that fits the gate's options: one of them when it has any, none when it has none. */
+    public static void checkChoice(ApprovalSpec spec, String gateId, String runId, String choice) {
+      if (spec.options().isEmpty() && choice != null) {
+        throw new ApprovalException("Gate '" + gateId + "' of run " + runId + " asks no choice; approve it without one");
+      }
+      if (!spec.options().isEmpty() && (choice == null || !spec.options().contains(choice))) {
+        throw new ApprovalException("Gate '" + gateId + "' of run " + runId + " asks its approver to choose one of "
+            + spec.options() + (choice == null ? "; none was given" : "; '" + choice + "' is none of them"));
+      }
+    }
+
+    /** The node of type {@code type} whose runtime id is {@code id}, or null. */
+    public static <N extends Node> N find(List<Node> nodes, String id, Class<N> type) {
+      return find(nodes, "", id, type);
+    }
+
+    private static <N extends Node> N find(List<Node> nodes, String path, String id, Class<N> type) {
+      for (Node n : nodes) {
+        String p = path.isEmpty() ? n.name() : path + "/" + n.name();
+        if (type.isInstance(n) && p.equals(id)) {
+          return type.cast(n);
+        }
+        if (!id.startsWith(p)) {
+          continue;
+        }
+        N found = null;
+        if (n instanceof Group<?> g) {
+          found = find(g.nodes(), p, id, type);
+        } else if (n instanceof Parallel<?> || n instanceof Choice<?>) {
+          for (Group<?> b : n instanceof Parallel<?> par ? par.branches() : ((Choice<?>) n).options()) {
+            found = found != null ? found : find(b.nodes(), p + "/" + b.name(), id, type);
+          }
+        } else if (n instanceof ForEach<?, ?> f && id.startsWith(p + "[")) {
+          // the item is whatever stands between "[" and a "]" that a child's path follows
+          for (int k = id.indexOf("]", p.length()); k > 0 && found == null; k = id.indexOf("]", k + 1)) {
+            found = find(f.nodes(), id.substring(0, k + 1), id, type);
+          }
+        }
+        if (found != null) {
+          return found;
+        }
+      }
+      return null;
+    }
+
+    /**
+     * Throws an {@link ApprovalException} naming why {@code user} may not skip wait {@code waitId}
+     * ({@code w}, null when the runbook has none): the run is over or rolling back, the wait is not
+     * going on, it is not skippable, or the user is not one its rules name.
+     */
+    public static void checkSkip(Wait<?> w, String waitId, String runId, String runbook, String user, String requester,
+        boolean over, boolean started, boolean finished) {
+      String run = "run " + runId + " (" + runbook + ")";
+      if (w == null) {
+        throw new ApprovalException("Runbook '" + runbook + "' has no wait '" + waitId + "'; waits are skipped by their"
+            + " id, as the plan shows it");
+      }
+      ApprovalSpec spec = w.skippableBy().orElseThrow(() -> new ApprovalException("Wait '" + waitId + "' of " + run
+          + " cannot be skipped: it names no skippableBy"));
+      if (over) {
+        throw new ApprovalException("Wait '" + waitId + "' of " + run + " cannot be skipped: the run has ended, is rolling"
+            + " back or was cancelled");
+      }
+      if (!started || finished) {
+        throw new ApprovalException("Wait '" + waitId + "' of " + run + " is not going on" + (finished ? " (it is over)"
+            : " (the run has not reached it)") + "; only a wait going on can be skipped");
+      }
+      if (user == null || user.isBlank()) {
+        throw new ApprovalException("A skip of wait '" + waitId + "' of " + run + " names no user");
+      }
+      if (user.equals(requester) && !spec.requesterMayApprove()) {
+        throw new ApprovalException("User '" + user + "' requested " + run + " and may not skip its wait '" + waitId
+            + "'; ask another (" + spec + ")");
+      }
+      if (!spec.mayApprove(user)) {
+        throw new ApprovalException("User '" + user + "' may not skip wait '" + waitId + "' of " + run + "; it needs "
+            + spec);
+      }
+    }
   }
 }

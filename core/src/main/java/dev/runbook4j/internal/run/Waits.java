@@ -217,8 +217,8 @@ final class Waits {
     synchronized (run) {
       run.checkNotParked();
       RunLedger l = run.ledger();
-      Wait<?> w = NodeFinder.find(run.runbook.nodes(), id, Wait.class);
-      WaitSkips.check(w, id, run.runId, run.runbook.name(), user, run.requester,
+      Wait<?> w = RunLedger.Rules.find(run.runbook.nodes(), id, Wait.class);
+      RunLedger.Rules.checkSkip(w, id, run.runId, run.runbook.name(), user, run.requester,
           run.state().isTerminal() || l.rollback() != null || l.cancel() != null, l.waitStarted(id), l.waitOver(id));
       run.cancel.recordDecision(java.util.List.of(new RunEvent.WaitSkipped(run.runId, id, user,
           reason == null ? "" : reason, run.now())));
