@@ -89,6 +89,7 @@ class NotificationTests {
     }
     try (RunbookEngine second = engine(time, journal, got::add)) {
       second.resume("ap", rb);
+      time.runUntilIdle();  // the resumed run reaches its gate again (on a worker) before it is approved
       second.approve("ap", "go", "alice");
       assertThat(second.handle("ap").await().state()).isEqualTo(RunState.SUCCEEDED);
     }
