@@ -148,8 +148,7 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
     String where = definition.claim(name, path);
     positive("sleep '" + where + "'", "duration", duration);
     Wait.Options<P> o = options(options);
-    add(new Wait<>(name, Wait.Kind.SLEEP, duration, null, null, o.description, o.when));
-    skippable(o, where);
+    addWait(name, where, Wait.Kind.SLEEP, duration, null, null, o, null, null);
     return self();
   }
 
@@ -163,9 +162,8 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
   public B sleep(String name, String text, ValueFunction<P, Duration> duration, Consumer<Wait.Options<P>> options) {
     String where = definition.claim(name, path);
     Wait.Options<P> o = options(options);
-    add(new Wait<>(name, Wait.Kind.SLEEP, null, null, null, o.description, o.when)
-        .withDurationValue(Objects.requireNonNull(duration, "duration"), Objects.requireNonNull(text, "text")));
-    skippable(o, where);
+    addWait(name, where, Wait.Kind.SLEEP, null, null, null, o, Objects.requireNonNull(duration, "duration"),
+        Objects.requireNonNull(text, "text"));
     return self();
   }
 
@@ -180,19 +178,17 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
     String where = definition.claim(name, path);
     definition.bakes.put(where, this);
     Wait.Options<P> o = options(options);
-    add(new Wait<>(name, Wait.Kind.BAKE, null, null, null, o.description, o.when)
-        .withDurationValue(Objects.requireNonNull(duration, "duration"), Objects.requireNonNull(text, "text")));
-    skippable(o, where);
+    addWait(name, where, Wait.Kind.BAKE, null, null, null, o, Objects.requireNonNull(duration, "duration"),
+        Objects.requireNonNull(text, "text"));
     return self();
   }
 
-  /** Applies the wait just added its {@code skippableBy}, checked as an approval's rules are. */
-  @SuppressWarnings("unchecked")
-  private void skippable(Wait.Options<P> o, String where) {
-    if (o.skippableBy != null) {
-      ((Wait<P>) nodes.get(nodes.size() - 1)).withSkippableBy(o.skippableBy.build("wait '" + where + "' skippableBy",
-          definition.problems));
-    }
+  /** Adds a wait with its options; its {@code skippableBy} is checked as an approval's rules are. */
+  private void addWait(String name, String where, Wait.Kind kind, Duration duration, Duration every,
+      WaitCondition<P> condition, Wait.Options<P> o, ValueFunction<P, Duration> value, String text) {
+    ApprovalSpec skip = o.skippableBy == null ? null
+        : o.skippableBy.build("wait '" + where + "' skippableBy", definition.problems);
+    add(new Wait<>(name, kind, duration, every, condition, o.description, o.when, value, text, skip));
   }
 
   private static <P> Wait.Options<P> options(Consumer<Wait.Options<P>> options) {
@@ -223,9 +219,8 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
           + Durations.format(timeout) + ")");
     }
     Wait.Options<P> o = options(options);
-    add(new Wait<>(name, Wait.Kind.WAIT_UNTIL, timeout, every, Objects.requireNonNull(condition, "condition"),
-        o.description, o.when));
-    skippable(o, where);
+    addWait(name, where, Wait.Kind.WAIT_UNTIL, timeout, every, Objects.requireNonNull(condition, "condition"), o, null,
+        null);
     return self();
   }
 
@@ -245,8 +240,7 @@ public abstract class Nodes<P, B extends Nodes<P, B>> {
     positive("bake '" + where + "'", "duration", duration);
     definition.bakes.put(where, this);
     Wait.Options<P> o = options(options);
-    add(new Wait<>(name, Wait.Kind.BAKE, duration, null, null, o.description, o.when));
-    skippable(o, where);
+    addWait(name, where, Wait.Kind.BAKE, duration, null, null, o, null, null);
     return self();
   }
 

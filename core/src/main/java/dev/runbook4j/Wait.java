@@ -26,18 +26,21 @@ public final class Wait<P> implements Node {
   private final WaitCondition<P> condition;
   private final String description;
   private final When<P> when;
-  private ValueFunction<P, Duration> durationValue;
-  private ApprovalSpec skippableBy;
-  private String durationText;
+  private final ValueFunction<P, Duration> durationValue;
+  private final String durationText;
+  private final ApprovalSpec skippableBy;
 
-  Wait(String name, Kind kind, Duration duration, Duration every, WaitCondition<P> condition) {
-    this(name, kind, duration, every, condition, "", null);
-  }
-
+  /**
+   * A wait; {@code duration} null when {@code durationValue} gives it, as {@code durationText} says;
+   * {@code skippableBy} null when nobody may end it early.
+   */
   Wait(String name, Kind kind, Duration duration, Duration every, WaitCondition<P> condition, String description,
-      When<P> when) {
+      When<P> when, ValueFunction<P, Duration> durationValue, String durationText, ApprovalSpec skippableBy) {
     this.description = description;
     this.when = when;
+    this.durationValue = durationValue;
+    this.durationText = durationText;
+    this.skippableBy = skippableBy;
     this.name = name;
     this.kind = kind;
     this.duration = duration;
@@ -95,16 +98,7 @@ public final class Wait<P> implements Node {
     return Optional.ofNullable(skippableBy);
   }
 
-  Wait<P> withSkippableBy(ApprovalSpec spec) {
-    this.skippableBy = spec;
-    return this;
-  }
 
-  Wait<P> withDurationValue(ValueFunction<P, Duration> value, String text) {
-    this.durationValue = value;
-    this.durationText = text;
-    return this;
-  }
 
   /** How often a waitUntil polls; {@code null} for sleep and bake. */
   public Duration every() {

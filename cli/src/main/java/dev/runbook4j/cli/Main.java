@@ -538,6 +538,8 @@ public final class Main implements Callable<Integer> {
         line = "undo of " + c.stepId() + " failed: " + c.error();
       } else if (e instanceof RunEvent.WatchBreached w) {
         line = "watch " + w.watchId() + " breached: " + w.reason();
+      } else if (e instanceof RunEvent.WaitSkipped w) {
+        line = "wait " + w.waitId() + " skipped by " + w.by() + (w.reason().isEmpty() ? "" : ": " + w.reason());
       } else if (e instanceof RunEvent.NodeSkipped n) {
         line = "skipped " + n.nodeId() + ": " + n.reason();
       } else if (e instanceof RunEvent.BranchChosen b) {

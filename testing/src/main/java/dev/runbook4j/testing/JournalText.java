@@ -77,7 +77,8 @@ public final class JournalText {
     } else if (e instanceof RunEvent.ApprovalRequested s) {
       return new String[] {"approval requested", s.gateId() + " from " + s.approvers()};
     } else if (e instanceof RunEvent.ApprovalGranted s) {
-      return new String[] {"approval granted", s.gateId() + " by " + s.user()};
+      return new String[] {"approval granted", s.gateId() + " by " + s.user() + (s.choice() == null ? ""
+          : ", choosing " + s.choice())};
     } else if (e instanceof RunEvent.WaitStarted s) {
       String kind = switch (s.kind()) {
         case SLEEP -> "sleep";
@@ -85,6 +86,8 @@ public final class JournalText {
         default -> "waitUntil";
       };
       return new String[] {kind + " started", s.waitId() + " until " + s.deadline()};
+    } else if (e instanceof RunEvent.WaitSkipped s) {
+      return new String[] {"wait skipped", s.waitId() + " by " + s.by() + (s.reason().isEmpty() ? "" : ": " + s.reason())};
     } else if (e instanceof RunEvent.WaitFinished s) {
       return new String[] {"wait finished", s.waitId()};
     } else if (e instanceof RunEvent.WatchBreached s) {

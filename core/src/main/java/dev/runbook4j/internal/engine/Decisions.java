@@ -32,19 +32,8 @@ final class Decisions {
    */
   static RunStatus decide(Services engine, String runId, String gate, String user, boolean approve,
       String text, String planHash, String choice) {
-    dev.runbook4j.spi.Journal.Verified read = engine.journal.readVerified(runId);
-    List<RunEvent> events = read.events();
-    if (events.isEmpty()) {
-      throw new UnknownRunException(runId);
-    }
-    if (read.problem().isPresent()) {
-      throw new dev.runbook4j.JournalException("Run " + runId + " does not verify: " + read.problem().get()
-          + "; no decision was recorded on it", null);
-    }
+    List<RunEvent> events = verifiedEvents(engine, runId);
     RunLedger h = RunLedger.fold(runId, events);
-    if (h.started() == null) {
-      throw new dev.runbook4j.JournalException("Run " + runId + " has no RunStarted event in " + engine.journal, null);
-    }
     String runbookName = h.started().runbook();
     if (h.finished() != null) {
       throw new ApprovalException("Run " + runId + " (" + runbookName + ") has ended " + h.finished().state()
@@ -67,11 +56,7 @@ final class Decisions {
       throw new ApprovalException("Gate '" + id + "' of run " + runId + " (" + runbookName + ") timed out at "
           + g.approvalDeadline() + "; the decision of '" + user + "' was not recorded");
     }
-    Runbook<?> runbook = engine.catalog.get(runbookName);
-    if (runbook == null) {
-      throw new ApprovalException("Run " + runId + " (" + runbookName + ") is not held by this engine; to decide on"
-          + " it here, give this engine its runbook: RunbookEngine.builder().runbooks(...)");
-    }
+    Runbook<?> runbook = runbookOf(engine, runId, runbookName);
     Gate<?> node = rollbackGate ? runbook.rollbackGate().filter(rg -> id.equals("rollback/" + rg.name())).orElse(null)
         : dev.runbook4j.internal.run.RunLedger.Rules.find(runbook.nodes(), id, Gate.class);
     if (node == null || node.approval().isEmpty()) {
@@ -150,22 +135,10 @@ final class Decisions {
    * meanwhile (read again, decide again).
    */
   static RunStatus skipWait(Services engine, String runId, String waitId, String user, String reason) {
-    dev.runbook4j.spi.Journal.Verified read = engine.journal.readVerified(runId);
-    List<RunEvent> events = read.events();
-    if (events.isEmpty()) {
-      throw new UnknownRunException(runId);
-    }
-    if (read.problem().isPresent()) {
-      throw new dev.runbook4j.JournalException("Run " + runId + " does not verify: " + read.problem().get()
-          + "; no decision was recorded on it", null);
-    }
+    List<RunEvent> events = verifiedEvents(engine, runId);
     RunLedger h = RunLedger.fold(runId, events);
     String runbookName = h.started().runbook();
-    Runbook<?> runbook = engine.catalog.get(runbookName);
-    if (runbook == null) {
-      throw new ApprovalException("Run " + runId + " (" + runbookName + ") is not held by this engine; to decide on"
-          + " it here, give this engine its runbook: RunbookEngine.builder().runbooks(...)");
-    }
+    Runbook<?> runbook = runbookOf(engine, runId, runbookName);
     dev.runbook4j.Wait<?> w = dev.runbook4j.internal.run.RunLedger.Rules.find(runbook.nodes(), waitId,
         dev.runbook4j.Wait.class);
     dev.runbook4j.internal.run.RunLedger.Rules.checkSkip(w, waitId, runId, runbookName, user, h.started().requester(),
@@ -176,6 +149,33 @@ final class Decisions {
       return null;
     }
     return Rebuilds.status(engine.journal, runId);
+  }
+
+  /** The run's events, verified, with its start: what every decision through the journal reads first. */
+  private static List<RunEvent> verifiedEvents(Services engine, String runId) {
+    dev.runbook4j.spi.Journal.Verified read = engine.journal.readVerified(runId);
+    List<RunEvent> events = read.events();
+    if (events.isEmpty()) {
+      throw new UnknownRunException(runId);
+    }
+    if (read.problem().isPresent()) {
+      throw new dev.runbook4j.JournalException("Run " + runId + " does not verify: " + read.problem().get()
+          + "; no decision was recorded on it", null);
+    }
+    if (events.stream().noneMatch(RunEvent.RunStarted.class::isInstance)) {
+      throw new dev.runbook4j.JournalException("Run " + runId + " has no RunStarted event in " + engine.journal, null);
+    }
+    return events;
+  }
+
+  /** The runbook of a run this engine decides on: one it was given ({@code runbooks(...)}). */
+  private static Runbook<?> runbookOf(Services engine, String runId, String runbookName) {
+    Runbook<?> runbook = engine.catalog.get(runbookName);
+    if (runbook == null) {
+      throw new ApprovalException("Run " + runId + " (" + runbookName + ") is not held by this engine; to decide on"
+          + " it here, give this engine its runbook: RunbookEngine.builder().runbooks(...)");
+    }
+    return runbook;
   }
 
   private static String abbreviate(String hash) {

@@ -34,22 +34,23 @@ final class Choices {
       held = run.ledger().condition(id);
     }
     if (held == null) {
-      Outcome failed = null;
       try {
         held = ask((When<Object>) w, id, frame);
       } catch (Exception e) {
-        failed = Outcome.failed(new RunbookException("The condition (" + run.shown(w.description()) + ") of '" + id
-            + "' in run " + run.runId + " (" + run.runbook.name() + ") failed: " + run.describe(e)
-            + "; rolling back", run.shown(e)));
-      }
-      if (failed != null) {
-        return failed;
+        return conditionFailed(w, "'" + id + "'", e);
       }
       run.record(held ? new RunEvent.ConditionHeld(run.runId, id, w.description(), run.now())
           : new RunEvent.NodeSkipped(run.runId, id, "its condition (" + w.description() + ") did not hold",
               run.now()));
     }
     return held ? null : Outcome.OK;
+  }
+
+  /** A condition that threw: the run rolls back, naming the condition and what it decides. */
+  private Outcome conditionFailed(When<?> w, String what, Exception e) {
+    return Outcome.failed(new RunbookException("The condition (" + run.shown(w.description()) + ") of " + what
+        + " in run " + run.runId + " (" + run.runbook.name() + ") failed: " + run.describe(e) + "; rolling back",
+        run.shown(e)));
   }
 
   private boolean ask(When<Object> w, String id, Frame frame) throws Exception {
@@ -87,9 +88,7 @@ final class Choices {
             break;
           }
         } catch (Exception e) {
-          return Run.done(Outcome.failed(new RunbookException("The condition (" + run.shown(w.description())
-              + ") of option '" + oid + "' in run " + run.runId + " (" + run.runbook.name() + ") failed: "
-              + run.describe(e) + "; rolling back", run.shown(e))));
+          return Run.done(conditionFailed(w, "option '" + oid + "'", e));
         }
       }
       run.record(new RunEvent.BranchChosen(run.runId, id, chosen, chosen == null ? "no option held" : reason,

@@ -70,6 +70,9 @@ final class Scrubbing {
     } else if (e instanceof RunEvent.SucceededEarly x) {
       String t = s.scrub(x.reason());
       return same(t, x.reason()) ? e : new RunEvent.SucceededEarly(x.runId(), x.nodeId(), t, x.at());
+    } else if (e instanceof RunEvent.WaitSkipped x) {
+      String t = s.scrub(x.reason());
+      return same(t, x.reason()) ? e : new RunEvent.WaitSkipped(x.runId(), x.waitId(), x.by(), t, x.at());
     } else if (e instanceof RunEvent.NotificationFailed x) {
       String t = s.scrub(x.error());
       return same(t, x.error()) ? e : new RunEvent.NotificationFailed(x.runId(), x.event(), x.channel(), x.key(), t,
